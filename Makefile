@@ -1,0 +1,35 @@
+# gigaplan: two commands on a fresh machine with Python >= 3.11 and make.
+#   make run   create .venv, install gigaplan, run the default scenario into ./gigaplan-out/
+#   make test  create .venv with the dev extras and run the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+OUT    ?= gigaplan-out
+SCENARIO ?= fluidstack-2026
+
+.PHONY: run test venv dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamp files so an unchanged pyproject.toml does not reinstall on every call.
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+venv: $(VENV)/.installed
+dev: $(VENV)/.installed-dev
+
+run: $(VENV)/.installed
+	$(BIN)/gigaplan run $(SCENARIO) -o $(OUT)
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis
