@@ -1,0 +1,26 @@
+"""Scenario format: models, loading and validation.
+
+>>> import gigaplan
+>>> s = gigaplan.load_scenario("fluidstack-2026")
+>>> [site.name for site in s.sites]
+"""
+
+from .consistency import check_scenario, phase_it_mw
+from .loader import load_scenario, parse_scenario, scenario_from_dict
+from .models import Contract, Finance, Horizon, Phase, Provenance, Scenario, Site, Workload
+
+__all__ = [
+    "Contract",
+    "Finance",
+    "Horizon",
+    "Phase",
+    "Provenance",
+    "Scenario",
+    "Site",
+    "Workload",
+    "check_scenario",
+    "load_scenario",
+    "parse_scenario",
+    "phase_it_mw",
+    "scenario_from_dict",
+]

@@ -1,0 +1,125 @@
+"""Cross-field rules of a scenario, checked once after the types are valid.
+
+Each rule adds :class:`~gigaplan.errors.Problem` entries with the exact field path, so a user
+sees every problem of a file at once (as Calliope and PyPSA's consistency checks do).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+from .. import catalog
+from ..errors import Problem
+from .models import Scenario
+
+__all__ = ["check_scenario", "phase_it_mw"]
+
+
+def phase_it_mw(phase) -> float:
+    """IT load of a phase or contract [MW]: given, or accelerators x system W per accelerator."""
+    if phase.it_mw is not None:
+        return phase.it_mw
+    return catalog.accelerator(phase.system).it_mw(phase.accelerators)
+
+
+def _value(path: str, value: object, message: str) -> Problem:
+    return Problem(path, message, value, has_value=True)
+
+
+def _either(path: str, obj, a: str, b: str, required: bool = True) -> Iterator[Problem]:
+    got_a, got_b = getattr(obj, a) is not None, getattr(obj, b) is not None
+    if got_a and got_b:
+        yield Problem(path, f"give {a} or {b}, not both (the other is derived)")
+    elif required and not (got_a or got_b):
+        yield Problem(path, f"give {a} or {b}")
+
+
+def _unique(kind: str, names: list[str]) -> Iterator[Problem]:
+    for name, count in Counter(names).items():
+        if count > 1:
+            yield Problem(kind, f"name {name!r} is used {count} times; names must be unique")
+
+
+def check_scenario(s: Scenario) -> list[Problem]:
+    """Every cross-field problem of ``s``, in file order (empty when consistent)."""
+    return [*_horizon(s), *_sites(s), *_contracts(s), *_workloads(s), *_whole(s)]
+
+
+def _horizon(s: Scenario) -> Iterator[Problem]:
+    if s.horizon.end <= s.horizon.start:
+        yield _value("horizon.end", s.horizon.end.isoformat(),
+                     f"must be after horizon.start ({s.horizon.start.isoformat()})")
+
+
+def _sites(s: Scenario) -> Iterator[Problem]:
+    yield from _unique("sites", [site.name for site in s.sites])
+    for i, site in enumerate(s.sites):
+        at = f"sites[{i}]"
+        total_mw = 0.0
+        for j, phase in enumerate(site.phases):
+            pat = f"{at}.phases[{j}]"
+            problems = list(_either(pat, phase, "it_mw", "accelerators"))
+            yield from problems
+            if j and phase.online < site.phases[j - 1].online:
+                yield _value(f"{pat}.online", phase.online.isoformat(),
+                             f"phases must be in date order: this is before phases[{j - 1}] "
+                             f"({site.phases[j - 1].online.isoformat()})")
+            if phase.online > s.horizon.end:
+                yield _value(f"{pat}.online", phase.online.isoformat(),
+                             f"after horizon.end ({s.horizon.end.isoformat()}): the phase would "
+                             "never be counted; move it or extend the horizon")
+            system = catalog.accelerator(phase.system)
+            if system.cooling == "liquid" and site.cooling == "air":
+                yield _value(f"{pat}.system", phase.system,
+                             f"needs liquid cooling but {at}.cooling is 'air'; use 'liquid' or 'hybrid'")
+            if not problems:
+                total_mw += phase_it_mw(phase)
+        if total_mw > site.grid_cap_mw:
+            yield _value(f"{at}.grid_cap_mw", site.grid_cap_mw,
+                         f"the phases' IT load alone adds up to {total_mw:,.1f} MW, above the "
+                         "grid cap (facility load is higher still); raise the cap or shrink phases")
+
+
+def _contracts(s: Scenario) -> Iterator[Problem]:
+    yield from _unique("contracts", [c.name for c in s.contracts])
+    for i, c in enumerate(s.contracts):
+        at = f"contracts[{i}]"
+        yield from _either(at, c, "accelerators", "it_mw")
+        yield from _either(at, c, "price_usd_per_accelerator_hour", "total_value_usd", required=False)
+        if c.end <= c.start:
+            yield _value(f"{at}.end", c.end.isoformat(),
+                         f"must be after {at}.start ({c.start.isoformat()})")
+        if c.start > s.horizon.end:
+            yield _value(f"{at}.start", c.start.isoformat(),
+                         f"after horizon.end ({s.horizon.end.isoformat()}): never counted")
+
+
+def _workloads(s: Scenario) -> Iterator[Problem]:
+    yield from _unique("workloads", [w.name for w in s.workloads])
+    for i, w in enumerate(s.workloads):
+        at = f"workloads[{i}]"
+        by_size = w.params is not None or w.tokens is not None or w.active_params is not None
+        if w.flops is not None and by_size:
+            yield Problem(at, "give flops, or params and tokens, not both")
+        elif w.flops is None:
+            if w.params is None or w.tokens is None:
+                missing = " and ".join(k for k in ("params", "tokens") if getattr(w, k) is None)
+                yield Problem(at, f"give flops, or params and tokens ({missing} missing)")
+        if w.active_params is not None and w.params is not None and w.active_params > w.params:
+            yield _value(f"{at}.active_params", w.active_params,
+                         f"more than params ({w.params:.4g}); active parameters are a subset")
+        if w.deadline <= s.horizon.start:
+            yield _value(f"{at}.deadline", w.deadline.isoformat(),
+                         f"must be after horizon.start ({s.horizon.start.isoformat()})")
+        if w.earliest_start is not None and w.earliest_start >= w.deadline:
+            yield _value(f"{at}.earliest_start", w.earliest_start.isoformat(),
+                         f"must be before the deadline ({w.deadline.isoformat()})")
+        if w.system is not None and not catalog.accelerator(w.system).supports(w.precision):
+            yield _value(f"{at}.precision", w.precision,
+                         f"{w.system} has no dense {w.precision} throughput in the catalog")
+
+
+def _whole(s: Scenario) -> Iterator[Problem]:
+    if not s.sites and not s.contracts:
+        yield Problem("", "the scenario has no capacity: add at least one [[sites]] or [[contracts]]")

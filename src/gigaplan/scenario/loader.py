@@ -1,0 +1,225 @@
+"""Reading a scenario from a file, a built-in name or a dict, with errors a person can act on."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, get_args, get_origin
+
+import tomlkit
+import tomlkit.exceptions
+import yaml
+from pydantic import BaseModel, ValidationError
+from tomlkit.items import AoT, InlineTable, Table
+
+from ..datafiles import scenario_names, scenario_text
+from ..errors import Problem, ScenarioError, closest
+from .consistency import check_scenario
+from .models import Provenance, Scenario
+
+__all__ = ["load_scenario", "parse_scenario", "scenario_from_dict"]
+
+_MARK = re.compile(r"^#\s*(assumption|source)\b\s*:?\s*(.*)$", re.IGNORECASE)
+
+
+def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
+    """Load and validate a scenario.
+
+    Parameters
+    ----------
+    source : str, Path or mapping
+        A path to a ``.toml`` (or ``.yaml``/``.yml``) file, the name of a built-in scenario
+        (``"fluidstack-2026"``, ``"single-site-100k"``), or an already-parsed dict.
+
+    Returns
+    -------
+    Scenario
+        The validated, frozen scenario. ``scenario.provenance`` maps field paths to their
+        ``# source:`` / ``# assumption:`` marks.
+
+    Raises
+    ------
+    ScenarioError
+        Missing or unreadable file, syntax error (with line), or invalid content; the message
+        names the file, every bad field's path and value, and what is expected.
+    """
+    if isinstance(source, Mapping):
+        return scenario_from_dict(source, "<dict>")
+    text_name = str(source)
+    path = Path(source)
+    if not path.exists() and text_name in scenario_names():
+        return parse_scenario(scenario_text(text_name), f"{text_name} (built-in)", fmt="toml")
+    if not path.exists():
+        hint = ""
+        if isinstance(source, str) and not path.suffix:
+            hint = f"; built-in scenarios: {', '.join(scenario_names())}"
+        raise ScenarioError(text_name, f"no such file{hint}")
+    if path.is_dir():
+        raise ScenarioError(text_name, "is a directory, expected a scenario file (.toml or .yaml)")
+    data = path.read_bytes()
+    if b"\x00" in data:
+        raise ScenarioError(text_name, "is a binary file, expected a text scenario (.toml or .yaml)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(text_name, f"is not UTF-8 text (byte {exc.start}); expected a "
+                                       "TOML or YAML scenario") from None
+    fmt = "yaml" if path.suffix.lower() in (".yaml", ".yml") else "toml"
+    return parse_scenario(text, text_name, fmt=fmt)
+
+
+def parse_scenario(text: str, source: str = "<string>", fmt: str = "toml") -> Scenario:
+    """Validate scenario ``text`` in ``fmt`` (``"toml"`` or ``"yaml"``); see :func:`load_scenario`."""
+    if not text.strip():
+        raise ScenarioError(source, "the scenario is empty; start from `gigaplan init` "
+                                    "(it needs at least name, [horizon] and a site or contract)")
+    marks: dict[str, Provenance] = {}
+    if fmt == "yaml":
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise ScenarioError(source, f"YAML syntax error{where}: {problem}") from None
+    else:
+        try:
+            doc = tomlkit.parse(text)
+        except tomlkit.exceptions.ParseError as exc:
+            raise ScenarioError(source, f"TOML syntax error at line {exc.line}, column {exc.col}: "
+                                        f"{_toml_reason(exc)}") from None
+        _collect_marks(doc, [], marks)
+        data = doc.unwrap()
+    if data is None:
+        raise ScenarioError(source, "the scenario is empty")
+    if not isinstance(data, Mapping):
+        raise ScenarioError(source, f"expected a table of keys at the top level, got {type(data).__name__}")
+    return scenario_from_dict(data, source, marks)
+
+
+def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>",
+                       marks: Mapping[str, Provenance] | None = None) -> Scenario:
+    """Validate an already-parsed scenario dict; raise :class:`ScenarioError` listing all problems."""
+    if not data:
+        raise ScenarioError(source, "the scenario is empty")
+    try:
+        scenario = Scenario.model_validate(dict(data))
+    except ValidationError as exc:
+        raise ScenarioError(source, [_problem(err) for err in exc.errors()]) from None
+    problems = check_scenario(scenario)
+    provenance = dict(marks or {})
+    for path, reason in scenario.assumptions.items():
+        if _lookup(data, path) is _MISSING:
+            problems.append(Problem(f"assumptions.{path}" if path else "assumptions",
+                                    "names no field of this scenario (use paths like "
+                                    "sites[0].phases[1].it_mw)"))
+        provenance[path] = Provenance(kind="assumption", text=reason)
+    if problems:
+        raise ScenarioError(source, problems)
+    scenario._provenance = provenance
+    scenario._source = source
+    return scenario
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _toml_reason(exc: tomlkit.exceptions.ParseError) -> str:
+    text = str(exc)
+    return re.sub(r"\s+at line \d+ col \d+$", "", text)
+
+
+def _collect_marks(container, path: list[str], out: dict[str, Provenance]) -> None:
+    """Record ``# assumption: ...`` / ``# source: ...`` end-of-line comments by field path."""
+    for key, item in container.items():
+        if isinstance(item, AoT):
+            for i, table in enumerate(item.body):
+                _collect_marks(table, [*path, f"{key}[{i}]"], out)
+            continue
+        here = [*path, str(key)]
+        if isinstance(item, (Table, InlineTable)):
+            _collect_marks(item, here, out)
+        trivia = getattr(item, "trivia", None)
+        comment = trivia.comment.strip() if trivia is not None else ""
+        if m := _MARK.match(comment):
+            out[".".join(here)] = Provenance(kind=m[1].lower(), text=m[2].strip() or m[1].lower())
+
+
+_MISSING = object()
+_INDEX = re.compile(r"^(?P<key>[^\[\]]+)(?P<idx>(\[\d+\])*)$")
+
+
+def _lookup(data: Any, path: str) -> Any:
+    """The value at a dotted path with ``[i]`` indices in parsed data, or ``_MISSING``."""
+    node = data
+    for part in path.split("."):
+        m = _INDEX.match(part)
+        if m is None or not isinstance(node, Mapping) or m["key"] not in node:
+            return _MISSING
+        node = node[m["key"]]
+        for idx in re.findall(r"\[(\d+)\]", m["idx"]):
+            if not isinstance(node, list) or int(idx) >= len(node):
+                return _MISSING
+            node = node[int(idx)]
+    return node
+
+
+def _path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The pydantic model that holds the last element of ``loc`` (for listing allowed keys)."""
+    model: type[BaseModel] = Scenario
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        inner = _unwrap_model(field.annotation)
+        if inner is None:
+            return None
+        model = inner
+    return model
+
+
+def _unwrap_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if get_origin(annotation) is not None:
+        for arg in get_args(annotation):
+            found = _unwrap_model(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def _problem(err: dict) -> Problem:
+    loc = tuple(err["loc"])
+    path = _path(loc)
+    kind = err["type"]
+    value = err.get("input")
+    if kind == "missing":
+        return Problem(path, "required field is missing")
+    if kind == "extra_forbidden":
+        model = _model_at(loc)
+        allowed = list(model.model_fields) if model else []
+        near = closest(str(loc[-1]), allowed, n=2) if allowed else []
+        hint = f"; did you mean {' or '.join(near)}?" if near else ""
+        return Problem(path, f"unknown key{hint} (allowed: {', '.join(allowed)})")
+    message = err["msg"]
+    message = re.sub(r"^Value error, ", "", message)
+    message = re.sub(r"^Input should be ", "must be ", message)
+    if kind in ("model_type", "dict_type") and not isinstance(value, Mapping):
+        message = f"expected a table of keys, got {type(value).__name__}"
+    if kind == "list_type":
+        message = f"expected a list (in TOML: [[{loc[-1]}]] tables), got {type(value).__name__}"
+    return Problem(path, message, value, has_value=not isinstance(value, (Mapping, list)))

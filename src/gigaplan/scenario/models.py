@@ -1,0 +1,254 @@
+"""The scenario format: typed, validated pydantic models.
+
+A scenario is strict (``extra="forbid"``: a misspelt key is an error) and frozen once loaded.
+Quantities accept a number in the unit the field name says, or a string with a unit
+(:mod:`gigaplan.units`). Dates accept ``YYYY-MM-DD`` or ``YYYY-MM`` (the first of the month).
+Cross-field rules (date order, grid caps, either/or fields) live in
+:mod:`gigaplan.scenario.consistency`, so every problem is reported at once with its path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
+from pydantic_core import PydanticCustomError
+
+from .. import catalog
+from ..errors import closest
+from ..units import KINDS, parse_quantity
+
+__all__ = [
+    "Contract",
+    "Finance",
+    "Horizon",
+    "Phase",
+    "Provenance",
+    "Scenario",
+    "Site",
+    "Workload",
+]
+
+
+def _quantity(kind: str):
+    """A float field that also accepts a string with a unit of ``kind``."""
+    spec = KINDS[kind]
+
+    def parse(value: object) -> object:
+        if value is None:
+            return None
+        return parse_quantity(value, kind)
+
+    return BeforeValidator(parse, json_schema_input_type=float | str), Field(
+        json_schema_extra={"unit": spec.unit, "examples": [spec.example.split(" or ")[0].split(",")[0]]}
+    )
+
+
+PowerMW = Annotated[float, *_quantity("power_mw")]
+Usd = Annotated[float, *_quantity("usd")]
+UsdPerHour = Annotated[float, *_quantity("usd_per_hour")]
+UsdPerMWh = Annotated[float, *_quantity("usd_per_mwh")]
+Fraction = Annotated[float, *_quantity("fraction")]
+Count = Annotated[float, *_quantity("count")]
+Params = Annotated[float, *_quantity("parameters")]
+Tokens = Annotated[float, *_quantity("tokens")]
+Flop = Annotated[float, *_quantity("flop")]
+Months = Annotated[float, *_quantity("months")]
+Years = Annotated[float, *_quantity("years")]
+
+_YEAR_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+
+
+def _month_date(value: object) -> object:
+    """Accept ``YYYY-MM`` as the first day of that month; leave the rest to pydantic."""
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and (m := _YEAR_MONTH.match(value)):
+        year, month = int(m[1]), int(m[2])
+        if not 1 <= month <= 12:
+            raise PydanticCustomError("date_month", "month must be 1-12")
+        return dt.date(year, month, 1)
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_month_date, json_schema_input_type=dt.date | str)]
+
+
+def _known_system(name: str) -> str:
+    key = name.strip().lower()
+    names = catalog.accelerator_names()
+    if key not in names:
+        raise PydanticCustomError(
+            "unknown_system",
+            "unknown system; closest catalog names: {near} (see `gigaplan catalog accelerators`)",
+            {"near": ", ".join(closest(key, names))},
+        )
+    return key
+
+
+def _known_region(name: str) -> str:
+    key = name.strip().lower()
+    names = catalog.region_names()
+    if key not in names:
+        raise PydanticCustomError(
+            "unknown_region",
+            "unknown grid region; closest catalog names: {near} (see `gigaplan catalog regions`)",
+            {"near": ", ".join(closest(key, names))},
+        )
+    return key
+
+
+SystemName = Annotated[str, AfterValidator(_known_system),
+                       Field(description="Accelerator system slug from the catalog, e.g. gb200-nvl72.")]
+RegionName = Annotated[str, AfterValidator(_known_region),
+                       Field(description="Grid region slug from the catalog: ercot, nyiso, pjm, miso, spp, caiso.")]
+Name = Annotated[str, Field(min_length=1, max_length=200, description="A short unique name.")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Horizon(_Model):
+    """The planning window and its time step."""
+
+    start: Date = Field(description="First day of the plan (YYYY-MM-DD or YYYY-MM).")
+    end: Date = Field(description="Last day of the plan; after start.")
+    step: Literal["month", "quarter"] = Field("month", description="Time step of the timelines.")
+
+
+class Finance(_Model):
+    """Money assumptions shared by every site and contract."""
+
+    discount_rate: Fraction = Field(
+        0.08, ge=0, lt=1,
+        description="Real annual discount rate (0.08 or '8%'). Default 8% is an assumption: "
+                    "a typical infrastructure cost of capital.",
+    )
+    accelerator_life_years: Years = Field(
+        5, gt=0, le=15,
+        description="Depreciation life of accelerators and servers [years]. Default 5 is an "
+                    "assumption (hyperscalers depreciate servers over 5-6 years).",
+    )
+    facility_life_years: Years = Field(
+        20, gt=0, le=60, description="Depreciation life of the facility [years].")
+    tax_credit: Fraction = Field(
+        0, ge=0, le=1,
+        description="Investment tax credit as a share of eligible capex. No default credit: "
+                    "give one only with a source.",
+    )
+
+
+class Phase(_Model):
+    """A block of capacity that comes online at a site on a date.
+
+    Give ``it_mw`` or ``accelerators``; the other is derived from the system's power per
+    accelerator.
+    """
+
+    name: Name | None = None
+    online: Date = Field(description="Date the phase starts coming online.")
+    system: SystemName
+    it_mw: PowerMW | None = Field(None, gt=0, description="IT load of the phase [MW].")
+    accelerators: Count | None = Field(None, gt=0, description="Accelerators in the phase.")
+    ramp_months: Months = Field(
+        3, ge=0, le=60,
+        description="Months from first to full capacity (linear). Default 3 is an assumption.",
+    )
+
+
+class Site(_Model):
+    """An owned datacenter site built in phases."""
+
+    name: Name
+    region: RegionName
+    cooling: Literal["air", "liquid", "hybrid"] = Field(description="Heat rejection design.")
+    distribution: Literal["ac", "hvdc"] = Field(
+        description="Power distribution: 'ac' (UPS + PDU + PSU) or 'hvdc' (800 V DC class).")
+    grid_cap_mw: PowerMW = Field(gt=0, description="Grid interconnect capacity [MW].")
+    price_usd_per_mwh: UsdPerMWh | None = Field(
+        None, gt=0, description="Electricity price [USD/MWh]; default: the region's industrial price.")
+    phases: list[Phase] = Field(min_length=1, description="Phases in date order.")
+
+
+class Contract(_Model):
+    """Cloud or colocation capacity bought from a provider.
+
+    Give ``accelerators`` or ``it_mw``; give the price as ``price_usd_per_accelerator_hour``
+    or as ``total_value_usd`` (or neither if unknown).
+    """
+
+    name: Name
+    provider: str = Field(min_length=1, description="Who sells the capacity.")
+    kind: Literal["cloud", "colocation"] = "cloud"
+    system: SystemName
+    accelerators: Count | None = Field(None, gt=0, description="Accelerators contracted.")
+    it_mw: PowerMW | None = Field(None, gt=0, description="IT load contracted [MW].")
+    start: Date
+    end: Date
+    price_usd_per_accelerator_hour: UsdPerHour | None = Field(
+        None, gt=0, description="Price per accelerator-hour [USD/h].")
+    total_value_usd: Usd | None = Field(None, gt=0, description="Total contract value [USD].")
+
+
+class Workload(_Model):
+    """A training run the fleet must serve.
+
+    Give ``flops``, or ``params`` and ``tokens`` (dense compute 6·N·D; with ``active_params``
+    for a mixture-of-experts model).
+    """
+
+    name: Name
+    flops: Flop | None = Field(None, gt=0, description="Total training compute [FLOP].")
+    params: Params | None = Field(None, gt=0, description="Model parameters N.")
+    active_params: Params | None = Field(
+        None, gt=0, description="Parameters active per token (mixture-of-experts).")
+    tokens: Tokens | None = Field(None, gt=0, description="Training tokens D.")
+    precision: Literal["bf16", "fp8"] = "bf16"
+    system: SystemName | None = Field(None, description="Restrict the run to one system type.")
+    earliest_start: Date | None = None
+    deadline: Date = Field(description="Date the run must finish by.")
+
+
+class Provenance(_Model):
+    """Where a scenario value comes from: a source, or an assumption with its reason."""
+
+    kind: Literal["source", "assumption"]
+    text: str
+
+
+class Scenario(_Model):
+    """A whole scenario: horizon, finance, owned sites, contracts and workloads."""
+
+    name: Name
+    description: str = ""
+    horizon: Horizon
+    finance: Finance = Field(default_factory=Finance)
+    sites: list[Site] = Field(default_factory=list)
+    contracts: list[Contract] = Field(default_factory=list)
+    workloads: list[Workload] = Field(default_factory=list)
+    assumptions: dict[str, str] = Field(
+        default_factory=dict,
+        description="Field path -> reason, for values not from a public source "
+                    "(TOML files may instead end a line with '# assumption: reason').",
+    )
+
+    _provenance: dict[str, Provenance] = PrivateAttr(default_factory=dict)
+    _source: str = PrivateAttr("<dict>")
+
+    @property
+    def source(self) -> str:
+        """Where the scenario was read from (a path, or the built-in name)."""
+        return self._source
+
+    @property
+    def provenance(self) -> dict[str, Provenance]:
+        """Field path -> :class:`Provenance`, from ``# source:`` / ``# assumption:`` comments
+        and the ``assumptions`` table."""
+        return dict(self._provenance)
+
+    def assumption_paths(self) -> list[str]:
+        """Paths of every value marked as an assumption."""
+        return [p for p, v in self._provenance.items() if v.kind == "assumption"]
