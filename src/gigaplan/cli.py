@@ -1,0 +1,296 @@
+"""The ``gigaplan`` command line: a thin layer over the library.
+
+Bad input prints one clear message and exits with code 2; ``--debug`` (anywhere on the command
+line) shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__, catalog, pipeline
+from .datafiles import scenario_names, scenario_text
+from .errors import GigaplanError, UnknownNameError
+from .scenario import Scenario, load_scenario
+
+app = typer.Typer(
+    name="gigaplan",
+    help="Plan and simulate gigawatt-scale AI compute from a scenario file.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+catalog_app = typer.Typer(help="List and show the hardware and grid-region catalog.",
+                          no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+
+# Piped output (CI logs, files) gets 120 columns instead of rich's default 80.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+_state = {"debug": False}
+
+DEFAULT_SCENARIO = "fluidstack-2026"
+
+
+def _guarded(fn):
+    """Turn a GigaplanError into 'error: ...' on stderr and exit code 2 (unless --debug)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except GigaplanError as exc:
+            if _state["debug"]:
+                raise
+            err.print(f"[bold red]error:[/] {exc}", markup=True)
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper
+
+
+def _emit_json(obj) -> None:
+    sys.stdout.write(json.dumps(obj, indent=2, default=_json_default) + "\n")
+
+
+def _json_default(value):
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _fmt(value: float, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if abs(value) >= 1e5:
+        return f"{value:.{digits}g}" if abs(value) >= 1e12 else f"{value:,.0f}"
+    return f"{value:,.{digits}g}" if not float(value).is_integer() else f"{value:,.0f}"
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        out.print(f"gigaplan {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version_callback, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    """gigaplan: sites, power, accelerators, contracts and training runs, from one scenario file."""
+    _state["debug"] = _state["debug"] or debug
+
+
+# ----------------------------------------------------------------------------- scenario
+
+
+@app.command()
+@_guarded
+def init(
+    name: Annotated[str, typer.Argument(help="Built-in scenario to start from.")] = DEFAULT_SCENARIO,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output",
+                                                   help="File to write (default NAME.toml).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a built-in scenario as an editable, commented TOML file."""
+    names = scenario_names()
+    if name not in names:
+        raise UnknownNameError("scenario", name, names)
+    target = output or Path(f"{name}.toml")
+    if target.exists() and not force:
+        raise GigaplanError(f"{target}: already exists (use --force to overwrite)")
+    target.write_text(scenario_text(name), encoding="utf-8")
+    out.print(f"wrote {target} (from built-in scenario {name}); check it with: "
+              f"gigaplan validate {target}")
+
+
+@app.command()
+@_guarded
+def validate(file: Annotated[str, typer.Argument(help="Scenario file (.toml, .yaml) or built-in name.")]) -> None:
+    """Check a scenario file; exit 2 with every problem listed if it is invalid."""
+    s = load_scenario(file)
+    phases = sum(len(site.phases) for site in s.sites)
+    out.print(f"ok: {s.source}: scenario {s.name!r}, {len(s.sites)} sites ({phases} phases), "
+              f"{len(s.contracts)} contracts, {len(s.workloads)} workloads; "
+              f"{len(s.assumption_paths())} values marked as assumptions")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files (for editor completion)."""
+    doc = Scenario.model_json_schema()
+    doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    doc["title"] = "gigaplan scenario"
+    _emit_json(doc)
+
+
+@app.command()
+@_guarded
+def run(
+    scenario: Annotated[str, typer.Argument(help="Scenario file or built-in name.")] = DEFAULT_SCENARIO,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output folder.")] = Path("gigaplan-out"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout instead of tables.")] = False,
+) -> None:
+    """Run a scenario: write the outputs to a folder and print a summary."""
+    result = pipeline.run(scenario, output)
+    if as_json:
+        _emit_json(result.summary)
+        return
+    _print_run(result)
+
+
+def _print_run(result: pipeline.RunResult) -> None:
+    s, summary = result.scenario, result.summary
+    out.print(f"[bold]{s.name}[/]: {s.description}", markup=True)
+    out.print(f"horizon {s.horizon.start} .. {s.horizon.end} ({s.horizon.step}); source {s.source}")
+
+    t = Table(title="Capacity blocks: site phases, then contracts",
+              caption="* given in the scenario; the other figure is derived from the system's W per accelerator",
+              title_justify="left", caption_justify="left")
+    for col in ("owner", "block", "system", "from", "until", "accelerators", "IT MW"):
+        t.add_column(col, justify="right" if col in ("accelerators", "IT MW") else "left")
+    for row in result.blocks.itertuples():
+        until = "" if pd.isna(row.end) else str(row.end.date())
+        acc, mw = f"{row.accelerators:,.0f}", f"{row.it_mw:,.1f}"
+        acc, mw = (acc + "*", mw) if row.given == "accelerators" else (acc, mw + "*")
+        t.add_row(row.owner, "" if row.block == row.owner else row.block, row.system,
+                  str(row.start.date()), until, acc, mw)
+    out.print(t)
+
+    t = Table(title="Installed at each year end (owned + contracted)", title_justify="left")
+    for col in ("year", "accelerators", "IT MW", "BF16 peak EFLOP/s", "FP8 peak EFLOP/s"):
+        t.add_column(col, justify="right")
+    for row in summary["installed_by_year"]:
+        fp8 = row["fp8_peak_flops"]
+        t.add_row(str(row["year"]), f"{row['accelerators']:,.0f}", f"{row['it_mw']:,.1f}",
+                  f"{row['bf16_peak_flops'] / 1e18:,.1f}", "-" if fp8 is None else f"{fp8 / 1e18:,.1f}")
+    out.print(t)
+
+    if s.workloads:
+        t = Table(title="Workloads (as given; the training planner sizes them)", title_justify="left")
+        for col in ("name", "compute", "precision", "deadline"):
+            t.add_column(col)
+        for w in s.workloads:
+            size = (f"{w.flops:.3g} FLOP" if w.flops is not None else
+                    f"{w.params:.3g} params x {w.tokens:.3g} tokens"
+                    + (f" ({w.active_params:.3g} active)" if w.active_params else ""))
+            t.add_row(w.name, size, w.precision, str(w.deadline))
+        out.print(t)
+    n_assume = len(summary["provenance"]["assumptions"])
+    out.print(f"{n_assume} scenario values are marked as assumptions "
+              f"(see summary.json: provenance.assumptions)")
+    out.print("wrote " + ", ".join(str(p) for p in result.files))
+
+
+# ----------------------------------------------------------------------------- catalog
+
+_ACCEL_COLUMNS = [
+    ("name", "name", None), ("status", "status", None),
+    ("bf16_dense_flops", "BF16 TFLOP/s", 1e12), ("fp8_dense_flops", "FP8 TFLOP/s", 1e12),
+    ("hbm_gb", "HBM GB", 1), ("hbm_tb_s", "HBM TB/s", 1), ("tdp_w", "TDP W", 1),
+    ("system_w_per_accelerator", "system W/acc", 1), ("rack_kw", "rack kW", 1),
+    ("scale_up_domain", "scale-up", 1), ("cooling", "cooling", None), ("price_usd", "price $", 1),
+]
+
+
+@catalog_app.command("accelerators")
+def catalog_accelerators(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """List the accelerator systems (dense peak FLOP/s, memory, power, price)."""
+    items = [catalog.accelerator(n) for n in catalog.accelerator_names()]
+    if as_json:
+        _emit_json([a.to_dict() for a in items])
+        return
+    t = Table(title="Accelerators (dense peak; sources: gigaplan catalog show NAME)", title_justify="left")
+    for _, label, scale in _ACCEL_COLUMNS:
+        t.add_column(label, justify="left" if scale is None else "right")
+    for a in items:
+        d = a.to_dict()
+        t.add_row(*[str(d[key]) if scale is None else _fmt(None if d[key] is None else d[key] / scale)
+                    for key, _, scale in _ACCEL_COLUMNS])
+    out.print(t)
+
+
+@catalog_app.command("regions")
+def catalog_regions(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """List the grid regions (electricity price, grid CO2, climate)."""
+    items = [catalog.region(n) for n in catalog.region_names()]
+    if as_json:
+        _emit_json([r.to_dict() for r in items])
+        return
+    t = Table(title="Grid regions (sources: gigaplan catalog show NAME)", title_justify="left")
+    for col in ("name", "label", "eGRID", "CO2 kg/MWh", "industrial $/MWh", "commercial $/MWh",
+                "mean dry bulb °C", "mean wet bulb °C", "climate station"):
+        t.add_column(col)
+    for r in items:
+        t.add_row(r.name, r.label, r.egrid_subregion, f"{r.co2_kg_per_mwh:.0f}",
+                  f"{r.price_industrial_usd_per_mwh:.1f}", f"{r.price_commercial_usd_per_mwh:.1f}",
+                  f"{r.dry_bulb_c.mean():.1f}", f"{r.wet_bulb_c.mean():.1f}", r.climate_station)
+    out.print(t)
+
+
+@catalog_app.command("show")
+@_guarded
+def catalog_show(
+    name: Annotated[str, typer.Argument(help="An accelerator system or grid region slug.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show one catalog entry with all its figures and sources."""
+    key = name.strip().lower()
+    if key in catalog.accelerator_names():
+        record = catalog.accelerator(key).to_dict()
+    elif key in catalog.region_names():
+        record = catalog.region(key).to_dict()
+    else:
+        raise UnknownNameError("catalog entry", name,
+                               catalog.accelerator_names() + catalog.region_names())
+    if as_json:
+        _emit_json(record)
+        return
+    climate = record.pop("climate", None)
+    t = Table(title=f"{key}", title_justify="left", show_header=False)
+    t.add_column("field", style="bold")
+    t.add_column("value", overflow="fold")
+    for field_name, value in record.items():
+        if field_name == "source":
+            value = "\n".join(part.strip() for part in str(value).split(" ; "))
+        t.add_row(field_name, "-" if value is None else str(value))
+    out.print(t)
+    if climate:
+        c = Table(title="Monthly climate (wet bulb derived: Magnus RH, Stull 2011)", title_justify="left")
+        for col in climate:
+            c.add_column(col, justify="right")
+        for row in zip(*climate.values()):
+            c.add_row(*[f"{v:g}" for v in row])
+        out.print(c)
+
+
+def main() -> None:
+    """Console entry point: accepts ``--debug`` anywhere on the command line."""
+    argv = sys.argv[1:]
+    if "--debug" in argv:
+        _state["debug"] = True
+        argv = [a for a in argv if a != "--debug"]
+    app(args=argv, prog_name="gigaplan")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,126 @@
+"""What a scenario installs, over time: accelerators, IT load and peak FLOP/s.
+
+The time axis is the scenario's horizon at its step (month or quarter). A site phase ramps
+linearly from its ``online`` date to full size over ``ramp_months``; a contract counts in full
+from ``start`` until ``end``. Accelerators and IT MW of a phase are whichever the scenario gave,
+the other derived from the system's power per accelerator (:meth:`Accelerator.it_mw`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from . import catalog
+from .scenario import Scenario
+
+__all__ = ["blocks", "time_axis", "timeline", "installed_by_year"]
+
+_DAYS_PER_MONTH = 365.25 / 12  # mean Gregorian month [days]
+
+
+def time_axis(start: dt.date, end: dt.date, step: str = "month") -> pd.DatetimeIndex:
+    """Period starts from the period containing ``start`` to the one containing ``end``."""
+    freq = {"month": "MS", "quarter": "QS"}[step]
+    first = pd.Timestamp(start).to_period(freq[0]).start_time
+    return pd.date_range(first, pd.Timestamp(end), freq=freq)
+
+
+def blocks(scenario: Scenario) -> pd.DataFrame:
+    """One row per capacity block (site phase or contract) with both its size measures.
+
+    Columns: ``kind`` (site|contract), ``owner`` (site or contract name), ``block`` (phase name),
+    ``system``, ``start``, ``end`` (NaT for owned phases), ``ramp_months``, ``accelerators``,
+    ``it_mw``, ``given`` (which of the two the scenario gave), ``bf16_peak_flops`` and
+    ``fp8_peak_flops`` (whole block, dense).
+    """
+    rows = []
+    for site in scenario.sites:
+        for j, phase in enumerate(site.phases):
+            rows.append(_row("site", site.name, phase.name or f"phase-{j + 1}", phase,
+                             phase.online, None, phase.ramp_months))
+    for c in scenario.contracts:
+        rows.append(_row("contract", c.name, c.name, c, c.start, c.end, 0.0))
+    columns = ["kind", "owner", "block", "system", "start", "end", "ramp_months", "accelerators",
+               "it_mw", "given", "bf16_peak_flops", "fp8_peak_flops"]
+    out = pd.DataFrame(rows, columns=columns)
+    out["start"] = pd.to_datetime(out["start"])
+    out["end"] = pd.to_datetime(out["end"])
+    return out
+
+
+def _row(kind, owner, block, item, start, end, ramp) -> dict:
+    system = catalog.accelerator(item.system)
+    if item.it_mw is not None:
+        accelerators, it_mw, given = float(system.count_for_it_mw(item.it_mw)), item.it_mw, "it_mw"
+    else:
+        accelerators = float(item.accelerators)
+        it_mw, given = system.it_mw(accelerators), "accelerators"
+    return {
+        "kind": kind, "owner": owner, "block": block, "system": item.system,
+        "start": start, "end": end, "ramp_months": float(ramp),
+        "accelerators": accelerators, "it_mw": it_mw, "given": given,
+        "bf16_peak_flops": accelerators * system.bf16_dense_flops,
+        "fp8_peak_flops": accelerators * system.fp8_dense_flops,
+    }
+
+
+def installed_fraction(t: pd.DatetimeIndex, start: np.ndarray, end: np.ndarray,
+                       ramp_months: np.ndarray) -> np.ndarray:
+    """Share of each block installed at each time: shape (len(t), blocks).
+
+    Linear ramp from ``start`` over ``ramp_months`` (a step at ``start`` when the ramp is 0),
+    zero from ``end`` on (``end`` NaT means never).
+    """
+    t_days = t.values.astype("datetime64[D]").astype(float)[:, None]
+    s_days = start.astype("datetime64[D]").astype(float)[None, :]
+    e = end.astype("datetime64[D]")
+    e_days = np.where(np.isnat(e), np.inf, e.astype(float))[None, :]
+    elapsed_months = (t_days - s_days) / _DAYS_PER_MONTH
+    ramp = np.asarray(ramp_months, dtype=float)[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(ramp > 0, np.clip(elapsed_months / ramp, 0.0, 1.0),
+                        (elapsed_months >= 0).astype(float))
+    frac = np.where(elapsed_months < 0, 0.0, frac)
+    return np.where(t_days >= e_days, 0.0, frac)
+
+
+def timeline(scenario: Scenario) -> pd.DataFrame:
+    """Installed capacity of every block at every time step (long format).
+
+    Columns: ``date``, ``kind``, ``owner``, ``block``, ``system``, ``installed_fraction``,
+    ``accelerators``, ``it_mw``, ``bf16_peak_flops``, ``fp8_peak_flops``.
+    """
+    b = blocks(scenario)
+    t = time_axis(scenario.horizon.start, scenario.horizon.end, scenario.horizon.step)
+    frac = installed_fraction(t, b["start"].values, b["end"].values, b["ramp_months"].values)
+    n_t, n_b = frac.shape
+    out = pd.DataFrame({
+        "date": np.repeat(t.values, n_b),
+        "kind": np.tile(b["kind"].values, n_t),
+        "owner": np.tile(b["owner"].values, n_t),
+        "block": np.tile(b["block"].values, n_t),
+        "system": np.tile(b["system"].values, n_t),
+        "installed_fraction": frac.ravel(),
+    })
+    for col in ("accelerators", "it_mw", "bf16_peak_flops", "fp8_peak_flops"):
+        out[col] = (frac * b[col].values[None, :]).ravel()
+    return out
+
+
+def installed_by_year(scenario: Scenario) -> pd.DataFrame:
+    """Accelerators and IT MW installed at the last time step of each year, per site/contract.
+
+    Index: ``year``; columns: a MultiIndex of (measure, owner) with measures ``accelerators``
+    and ``it_mw``, plus ``total`` per measure.
+    """
+    tl = timeline(scenario)
+    tl["year"] = tl["date"].dt.year
+    last = tl[tl["date"] == tl.groupby("year")["date"].transform("max")]
+    table = last.pivot_table(index="year", columns="owner", values=["accelerators", "it_mw"],
+                             aggfunc="sum", sort=False)
+    for measure in ("accelerators", "it_mw"):
+        table[(measure, "total")] = table[measure].sum(axis=1)
+    return table.sort_index(axis=1, level=0, sort_remaining=False)

@@ -1,0 +1,138 @@
+"""The main job: scenario -> engines -> tables and a summary in an output folder.
+
+:func:`run` is what ``gigaplan run`` and ``make run`` call; it is usable from a notebook too::
+
+    >>> result = gigaplan.pipeline.run("fluidstack-2026", "gigaplan-out")
+    >>> result.installed_by_year
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__, fleet
+from .scenario import Scenario, load_scenario
+
+__all__ = ["RunResult", "run", "summarize"]
+
+SUMMARY_FILE = "summary.json"
+
+
+@dataclass
+class RunResult:
+    """Everything one run produced: the scenario, its tables, its summary and the files written."""
+
+    scenario: Scenario
+    blocks: pd.DataFrame
+    timeline: pd.DataFrame
+    installed_by_year: pd.DataFrame
+    summary: dict
+    files: list[Path] = field(default_factory=list)
+
+
+def _yearly_totals(tl: pd.DataFrame) -> pd.DataFrame:
+    """Fleet totals at the last time step of each year."""
+    tl = tl.assign(year=tl["date"].dt.year)
+    last = tl[tl["date"] == tl.groupby("year")["date"].transform("max")]
+    cols = ["accelerators", "it_mw", "bf16_peak_flops", "fp8_peak_flops"]
+    # min_count=1 keeps NaN (no FP8 unit) from turning into 0 when every block lacks it.
+    return last.groupby("year")[cols].sum(min_count=1)
+
+
+def _clean(value):
+    """JSON-safe scalars: NaN -> None, numpy -> Python, dates -> ISO strings."""
+    if value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if hasattr(value, "item"):
+        return _clean(value.item())
+    return value
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    return [{k: _clean(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+
+
+def summarize(scenario: Scenario, blocks: pd.DataFrame, timeline: pd.DataFrame) -> dict:
+    """The machine-readable summary of a run (the keys of ``summary.json``, see the README)."""
+    yearly = _yearly_totals(timeline).reset_index()
+    by_owner = blocks.groupby(["kind", "owner"], sort=False)[["accelerators", "it_mw"]].sum()
+    sites = [
+        {"name": s.name, "region": s.region, "cooling": s.cooling, "distribution": s.distribution,
+         "grid_cap_mw": s.grid_cap_mw, "phases": len(s.phases),
+         "accelerators": float(by_owner.loc[("site", s.name), "accelerators"]),
+         "it_mw": float(by_owner.loc[("site", s.name), "it_mw"])}
+        for s in scenario.sites
+    ]
+    contracts = [
+        {"name": c.name, "provider": c.provider, "system": c.system,
+         "start": c.start.isoformat(), "end": c.end.isoformat(),
+         "accelerators": float(by_owner.loc[("contract", c.name), "accelerators"]),
+         "it_mw": float(by_owner.loc[("contract", c.name), "it_mw"]),
+         "price_usd_per_accelerator_hour": c.price_usd_per_accelerator_hour,
+         "total_value_usd": c.total_value_usd}
+        for c in scenario.contracts
+    ]
+    workloads = [
+        {"name": w.name, "flops": w.flops, "params": w.params, "active_params": w.active_params,
+         "tokens": w.tokens, "precision": w.precision, "system": w.system,
+         "deadline": w.deadline.isoformat()}
+        for w in scenario.workloads
+    ]
+    marks = scenario.provenance
+    return {
+        "gigaplan_version": __version__,
+        "scenario": scenario.name,
+        "description": scenario.description,
+        "source": scenario.source,
+        "horizon": {"start": scenario.horizon.start.isoformat(),
+                    "end": scenario.horizon.end.isoformat(), "step": scenario.horizon.step},
+        "totals": {
+            "owned_it_mw": float(blocks.loc[blocks["kind"] == "site", "it_mw"].sum()),
+            "contracted_it_mw": float(blocks.loc[blocks["kind"] == "contract", "it_mw"].sum()),
+            "owned_accelerators": float(blocks.loc[blocks["kind"] == "site", "accelerators"].sum()),
+            "contracted_accelerators": float(
+                blocks.loc[blocks["kind"] == "contract", "accelerators"].sum()),
+        },
+        "sites": sites,
+        "contracts": contracts,
+        "blocks": _records(blocks),
+        "installed_by_year": _records(yearly),
+        "workloads": workloads,
+        "provenance": {
+            "assumptions": sorted(p for p, v in marks.items() if v.kind == "assumption"),
+            "sourced": sorted(p for p, v in marks.items() if v.kind == "source"),
+        },
+    }
+
+
+def run(scenario: Scenario | str | Path, out_dir: str | Path | None = "gigaplan-out") -> RunResult:
+    """Run every engine on ``scenario`` and, if ``out_dir`` is given, write the outputs there.
+
+    Files written: ``summary.json`` (headline figures), ``blocks.csv`` (one row per site phase
+    and contract), ``installed_by_year.csv`` (accelerators and IT MW per site/contract at each
+    year end).
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    b = fleet.blocks(scenario)
+    tl = fleet.timeline(scenario)
+    yearly = fleet.installed_by_year(scenario)
+    summary = summarize(scenario, b, tl)
+    result = RunResult(scenario, b, tl, yearly, summary)
+    if out_dir is not None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        b.to_csv(out / "blocks.csv", index=False)
+        flat = yearly.copy()
+        flat.columns = [f"{measure}:{owner}" for measure, owner in flat.columns]
+        flat.to_csv(out / "installed_by_year.csv")
+        result.files = [out / SUMMARY_FILE, out / "blocks.csv", out / "installed_by_year.csv"]
+    return result
