@@ -49,10 +49,9 @@ class Problem:
     has_value: bool = False
 
     def __str__(self) -> str:
-        where = self.path or "(top level)"
         if self.has_value:
-            return f"{where} = {_short(self.value)}: {self.message}"
-        return f"{where}: {self.message}"
+            return f"{self.path or '(top level)'} = {_short(self.value)}: {self.message}"
+        return f"{self.path}: {self.message}" if self.path else self.message
 
 
 def _short(value: object, limit: int = 60) -> str:

@@ -165,7 +165,8 @@ def parse_quantity(value: object, kind: str) -> float:
     66.0
     """
     spec = KINDS[kind]
-    expected = f"expected a {spec.name} such as {spec.example}"
+    article = "an" if spec.name[0] in "aeiou" else "a"
+    expected = f"expected {article} {spec.name} such as {spec.example}"
     if isinstance(value, bool):
         raise UnitError(f"{expected}, got a boolean")
     if isinstance(value, (int, float, Decimal)):
@@ -205,7 +206,7 @@ def parse_quantity(value: object, kind: str) -> float:
         rest = _strip_currency(rest)
     if rest not in spec.units:
         unit_text = m["rest"].strip() or "(none)"
-        raise UnitError(f"{expected}, got {value!r} (unit {unit_text!r} is not a {spec.name} unit)")
+        raise UnitError(f"{expected}, got {value!r} (unit {unit_text!r} cannot be converted to {spec.unit})")
     exponent += spec.units[rest]
     try:
         out = float(number.scaleb(exponent))

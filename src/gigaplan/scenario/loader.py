@@ -217,6 +217,7 @@ def _problem(err: dict) -> Problem:
         return Problem(path, f"unknown key{hint} (allowed: {', '.join(allowed)})")
     message = err["msg"]
     message = re.sub(r"^Value error, ", "", message)
+    message = re.sub(r", got .*? \((?=unit|a money|no number|unreadable|too large|not a finite)", " (", message)
     message = re.sub(r"^Input should be ", "must be ", message)
     if kind in ("model_type", "dict_type") and not isinstance(value, Mapping):
         message = f"expected a table of keys, got {type(value).__name__}"
