@@ -16,7 +16,8 @@ import pandas as pd
 from . import catalog
 from .scenario import Scenario
 
-__all__ = ["blocks", "time_axis", "timeline", "installed_by_year"]
+__all__ = ["blocks", "installed_by_year", "installed_fraction", "months_between", "time_axis",
+           "timeline"]
 
 _DAYS_PER_MONTH = 365.25 / 12  # mean Gregorian month [days]
 
@@ -67,24 +68,34 @@ def _row(kind, owner, block, item, start, end, ramp) -> dict:
     }
 
 
+def months_between(start: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Calendar months from ``start`` to ``t`` (broadcast), fractional within a month.
+
+    Whole months count on the calendar (Jan 1 -> Apr 1 is exactly 3); the remaining days are
+    divided by the mean Gregorian month of 365.25/12 days.
+    """
+    t_m, s_m = t.astype("datetime64[M]"), start.astype("datetime64[M]")
+    whole = (t_m - s_m).astype(float)
+    t_day = (t.astype("datetime64[D]") - t_m.astype("datetime64[D]")).astype(float)
+    s_day = (start.astype("datetime64[D]") - s_m.astype("datetime64[D]")).astype(float)
+    return whole + (t_day - s_day) / _DAYS_PER_MONTH
+
+
 def installed_fraction(t: pd.DatetimeIndex, start: np.ndarray, end: np.ndarray,
                        ramp_months: np.ndarray) -> np.ndarray:
     """Share of each block installed at each time: shape (len(t), blocks).
 
-    Linear ramp from ``start`` over ``ramp_months`` (a step at ``start`` when the ramp is 0),
-    zero from ``end`` on (``end`` NaT means never).
+    Linear ramp from ``start`` over ``ramp_months`` calendar months (a step at ``start`` when
+    the ramp is 0), zero from ``end`` on (``end`` NaT means never).
     """
-    t_days = t.values.astype("datetime64[D]").astype(float)[:, None]
-    s_days = start.astype("datetime64[D]").astype(float)[None, :]
-    e = end.astype("datetime64[D]")
-    e_days = np.where(np.isnat(e), np.inf, e.astype(float))[None, :]
-    elapsed_months = (t_days - s_days) / _DAYS_PER_MONTH
+    t_col = t.values.astype("datetime64[D]")[:, None]
+    elapsed = months_between(np.asarray(start).astype("datetime64[D]")[None, :], t_col)
+    e = np.asarray(end).astype("datetime64[D]")
+    ended = np.where(np.isnat(e)[None, :], False, t_col >= e[None, :])
     ramp = np.asarray(ramp_months, dtype=float)[None, :]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frac = np.where(ramp > 0, np.clip(elapsed_months / ramp, 0.0, 1.0),
-                        (elapsed_months >= 0).astype(float))
-    frac = np.where(elapsed_months < 0, 0.0, frac)
-    return np.where(t_days >= e_days, 0.0, frac)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        frac = np.where(ramp > 0, np.clip(elapsed / ramp, 0.0, 1.0), (elapsed >= 0).astype(float))
+    return np.where(ended | (elapsed < 0), 0.0, frac)
 
 
 def timeline(scenario: Scenario) -> pd.DataFrame:
