@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -36,7 +37,8 @@ catalog_app = typer.Typer(help="List and show the hardware and grid-region catal
 app.add_typer(catalog_app, name="catalog")
 
 # Piped output (CI logs, files) gets 120 columns instead of rich's default 80.
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
+out = Console(highlight=False, soft_wrap=True,
+              width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 120)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 _state = {"debug": False}
 
@@ -73,12 +75,11 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def _fmt(value: float, digits: int = 3) -> str:
+def _fmt(value: float | None) -> str:
+    """Table number: thousands separators from 100 up, three significant digits below."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    if abs(value) >= 1e5:
-        return f"{value:.{digits}g}" if abs(value) >= 1e12 else f"{value:,.0f}"
-    return f"{value:,.{digits}g}" if not float(value).is_integer() else f"{value:,.0f}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def _version_callback(value: bool) -> None:
@@ -201,7 +202,7 @@ def _print_run(result: pipeline.RunResult) -> None:
 # ----------------------------------------------------------------------------- catalog
 
 _ACCEL_COLUMNS = [
-    ("name", "name", None), ("status", "status", None),
+    ("name", "name", None),
     ("bf16_dense_flops", "BF16 TFLOP/s", 1e12), ("fp8_dense_flops", "FP8 TFLOP/s", 1e12),
     ("hbm_gb", "HBM GB", 1), ("hbm_tb_s", "HBM TB/s", 1), ("tdp_w", "TDP W", 1),
     ("system_w_per_accelerator", "system W/acc", 1), ("rack_kw", "rack kW", 1),
@@ -218,11 +219,14 @@ def catalog_accelerators(
     if as_json:
         _emit_json([a.to_dict() for a in items])
         return
-    t = Table(title="Accelerators (dense peak; sources: gigaplan catalog show NAME)", title_justify="left")
-    for _, label, scale in _ACCEL_COLUMNS:
-        t.add_column(label, justify="left" if scale is None else "right")
+    t = Table(title="Accelerators (dense peak FLOP/s; sources: gigaplan catalog show NAME)",
+              caption="* announced figures, not yet shipping", title_justify="left",
+              caption_justify="left")
+    for key, label, scale in _ACCEL_COLUMNS:
+        t.add_column(label, justify="left" if scale is None else "right", no_wrap=key == "name")
     for a in items:
         d = a.to_dict()
+        d["name"] = a.name + ("*" if a.announced else "")
         t.add_row(*[str(d[key]) if scale is None else _fmt(None if d[key] is None else d[key] / scale)
                     for key, _, scale in _ACCEL_COLUMNS])
     out.print(t)

@@ -1,0 +1,181 @@
+"""The command line: outputs, JSON shapes, exit codes and error messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from gigaplan import __version__
+from gigaplan.cli import app
+
+from .conftest import edited
+
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def test_version():
+    result = invoke("--version")
+    assert result.exit_code == 0 and result.stdout.strip() == f"gigaplan {__version__}"
+
+
+def test_catalog_accelerators_json_has_the_documented_keys():
+    result = invoke("catalog", "accelerators", "--json")
+    assert result.exit_code == 0
+    items = json.loads(result.stdout)
+    assert len(items) >= 14
+    keys = {"name", "bf16_dense_flops", "fp8_dense_flops", "hbm_gb", "tdp_w",
+            "system_w_per_accelerator", "source", "source_date"}
+    assert all(keys <= set(item) for item in items)
+    h100 = next(i for i in items if i["name"] == "h100-sxm")
+    assert h100["bf16_dense_flops"] == 9.894e14
+    a100 = next(i for i in items if i["name"] == "a100-sxm")
+    assert a100["fp8_dense_flops"] is None  # no FP8 unit: null, not NaN
+
+
+def test_catalog_regions_json():
+    result = invoke("catalog", "regions", "--json")
+    items = json.loads(result.stdout)
+    assert [i["name"] for i in items] == ["ercot", "nyiso", "pjm", "miso", "spp", "caiso"]
+    assert len(items[0]["climate"]["wet_bulb_c"]) == 12
+
+
+def test_catalog_tables_print():
+    accelerators, regions = invoke("catalog", "accelerators"), invoke("catalog", "regions")
+    assert accelerators.exit_code == 0 and regions.exit_code == 0
+    assert "gb200-nvl72" in accelerators.stdout and "vr200-nvl144" in accelerators.stdout
+    assert "ercot" in regions.stdout and "NYUP" in regions.stdout
+
+
+def test_catalog_show_lists_sources():
+    result = invoke("catalog", "show", "gb200-nvl72")
+    assert result.exit_code == 0
+    assert "https://www.nvidia.com/en-us/data-center/gb200-nvl72/" in result.stdout
+    region = invoke("catalog", "show", "nyiso")
+    assert "eia.gov" in region.stdout and "Stull" in region.stdout
+    data = json.loads(invoke("catalog", "show", "tpu-v7", "--json").stdout)
+    assert data["fp8_dense_flops"] == 4.614e15
+
+
+def test_catalog_show_unknown_name_exits_2_with_closest():
+    result = invoke("catalog", "show", "h100")
+    assert result.exit_code == 2
+    assert "unknown catalog entry 'h100'; closest: h100-sxm" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_schema_is_json_schema_with_units():
+    result = invoke("schema")
+    doc = json.loads(result.stdout)
+    assert doc["title"] == "gigaplan scenario"
+    assert {"horizon", "sites", "contracts", "workloads"} <= set(doc["properties"])
+    phase = doc["$defs"]["Phase"]["properties"]
+    assert phase["it_mw"]["anyOf"][0]["unit"] == "MW"
+    assert doc["$defs"]["Site"]["additionalProperties"] is False
+
+
+def test_init_then_validate(tmp_path):
+    target = tmp_path / "s.toml"
+    assert invoke("init", "fluidstack-2026", "-o", str(target)).exit_code == 0
+    result = invoke("validate", str(target))
+    assert result.exit_code == 0
+    assert "ok:" in result.stdout and "2 sites (5 phases), 3 contracts, 3 workloads" in result.stdout
+
+
+def test_init_refuses_to_overwrite_and_unknown_names(tmp_path):
+    target = tmp_path / "s.toml"
+    target.write_text("keep me")
+    result = invoke("init", "-o", str(target))
+    assert result.exit_code == 2 and "already exists" in result.stderr
+    assert target.read_text() == "keep me"
+    assert invoke("init", "-o", str(target), "--force").exit_code == 0
+    bad = invoke("init", "fluidstack", "-o", str(tmp_path / "x.toml"))
+    assert bad.exit_code == 2 and "closest: fluidstack-2026" in bad.stderr
+
+
+BAD_EDITS = {
+    "syntax": ('name = "texas"', 'name = = "texas"', "TOML syntax error at line"),
+    "unknown key": ('cooling = "liquid"           # source: [A] custom',
+                    'coolingx = "liquid"          # source: [A] custom', "sites[0].coolingx: unknown key"),
+    "wrong unit": ('grid_cap_mw = "1.2 GW"', 'grid_cap_mw = "300 kg"', "sites[0].grid_cap_mw = '300 kg'"),
+    "negative power": ("it_mw = 350 ", "it_mw = -350 ", "sites[0].phases[1].it_mw = -350"),
+    "zero power": ("it_mw = 350 ", "it_mw = 0 ", "sites[0].phases[1].it_mw = 0"),
+    "date order": ("online = 2027-01-01", "online = 2026-01-01", "phases must be in date order"),
+    "grid cap": ("it_mw = 400 ", "it_mw = 4000 ", "sites[0].grid_cap_mw = 1200.0"),
+    "contract dates": ("end = 2030-12-31               # assumption: multi-year",
+                       "end = 2025-01-01               # assumption: multi-year",
+                       "contracts[0].end = '2025-01-01': must be after contracts[0].start"),
+    "unknown system": ('system = "tpu-v7"', 'system = "tpu-v9"', "closest catalog names: tpu-v7"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_EDITS))
+def test_validate_bad_edits_exit_2_with_file_path_and_value(tmp_path, default_text, case):
+    old, new, expected = BAD_EDITS[case]
+    path = tmp_path / "bad.toml"
+    path.write_text(edited(default_text, old, new))
+    result = invoke("validate", str(path))
+    assert result.exit_code == 2
+    assert str(path) in result.stderr and expected in result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (b"", "the scenario is empty"),
+    (b"\x00\x01\x02binary", "binary file"),
+])
+def test_validate_empty_and_binary_files(tmp_path, content, expected):
+    path = tmp_path / "s.toml"
+    path.write_bytes(content)
+    result = invoke("validate", str(path))
+    assert result.exit_code == 2 and expected in result.stderr
+
+
+def test_validate_missing_file(tmp_path):
+    result = invoke("validate", str(tmp_path / "missing.toml"))
+    assert result.exit_code == 2 and "missing.toml: no such file" in result.stderr
+
+
+def test_run_writes_outputs_and_prints_the_summary(tmp_path):
+    out = tmp_path / "out"
+    result = invoke("run", "fluidstack-2026", "-o", str(out))
+    assert result.exit_code == 0
+    assert "Installed at each year end" in result.stdout
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["scenario"] == "fluidstack-2026"
+    # Owned IT: Texas 250 + 350 + 400 and New York 150 + 250 = 1,400 MW (all given in MW).
+    assert summary["totals"]["owned_it_mw"] == 1400.0
+    blocks = pd.read_csv(out / "blocks.csv")
+    assert len(blocks) == 5 + 3  # five phases, three contracts
+    yearly = pd.read_csv(out / "installed_by_year.csv", index_col=0)
+    assert yearly.loc[2030, "it_mw:total"] == pytest.approx(blocks["it_mw"].sum())
+    # The terminal shows the same 2030 total as the file.
+    assert f"{yearly.loc[2030, 'it_mw:total']:,.1f}" in result.stdout
+
+
+def test_run_json_is_the_summary(tmp_path):
+    result = invoke("run", "single-site-100k", "-o", str(tmp_path), "--json")
+    summary = json.loads(result.stdout)
+    assert summary == json.loads((tmp_path / "summary.json").read_text())
+    assert summary["sites"][0]["accelerators"] == 100_000
+    assert summary["sites"][0]["it_mw"] == pytest.approx(127.5)
+
+
+def test_debug_flag_shows_the_traceback_anywhere_on_the_line(tmp_path):
+    missing = str(tmp_path / "missing.toml")
+    plain = subprocess.run([sys.executable, "-m", "gigaplan", "validate", missing],
+                           capture_output=True, text=True)
+    assert plain.returncode == 2 and "Traceback" not in plain.stderr
+    for args in (["--debug", "validate", missing], ["validate", missing, "--debug"]):
+        debug = subprocess.run([sys.executable, "-m", "gigaplan", *args],
+                               capture_output=True, text=True)
+        assert debug.returncode != 0 and "Traceback" in debug.stderr
+        assert "ScenarioError" in debug.stderr
