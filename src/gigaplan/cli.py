@@ -82,6 +82,14 @@ def _fmt(value: float | None) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
+def _count(value: float) -> str:
+    """A large count the way the scenario format writes it: 400B, 15.6T, 1.5M."""
+    for suffix, scale in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(value) >= scale:
+            return f"{value / scale:.4g}{suffix}"
+    return f"{value:.4g}"
+
+
 def _version_callback(value: bool) -> None:
     if value:
         out.print(f"gigaplan {__version__}")
@@ -189,8 +197,8 @@ def _print_run(result: pipeline.RunResult) -> None:
             t.add_column(col)
         for w in s.workloads:
             size = (f"{w.flops:.3g} FLOP" if w.flops is not None else
-                    f"{w.params:.3g} params x {w.tokens:.3g} tokens"
-                    + (f" ({w.active_params:.3g} active)" if w.active_params else ""))
+                    f"{_count(w.params)} params x {_count(w.tokens)} tokens"
+                    + (f" ({_count(w.active_params)} active)" if w.active_params else ""))
             t.add_row(w.name, size, w.precision, str(w.deadline))
         out.print(t)
     n_assume = len(summary["provenance"]["assumptions"])
