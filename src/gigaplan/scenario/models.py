@@ -76,33 +76,26 @@ def _month_date(value: object) -> object:
 Date = Annotated[dt.date, BeforeValidator(_month_date, json_schema_input_type=dt.date | str)]
 
 
-def _known_system(name: str) -> str:
-    key = name.strip().lower()
-    names = catalog.accelerator_names()
-    if key not in names:
-        raise PydanticCustomError(
-            "unknown_system",
-            "unknown system; closest catalog names: {near} (see `gigaplan catalog accelerators`)",
-            {"near": ", ".join(closest(key, names))},
-        )
-    return key
+def _catalog_name(what: str, names, listing: str):
+    """A validator that accepts a catalog slug (case-insensitive) or names the closest ones."""
+
+    def check(name: str) -> str:
+        key = name.strip().lower()
+        known = names()
+        if key not in known:
+            raise PydanticCustomError(
+                f"unknown_{what.split()[-1]}",
+                "unknown {what}; closest catalog names: {near} (see `gigaplan catalog {listing}`)",
+                {"what": what, "near": ", ".join(closest(key, known)), "listing": listing},
+            )
+        return key
+
+    return AfterValidator(check)
 
 
-def _known_region(name: str) -> str:
-    key = name.strip().lower()
-    names = catalog.region_names()
-    if key not in names:
-        raise PydanticCustomError(
-            "unknown_region",
-            "unknown grid region; closest catalog names: {near} (see `gigaplan catalog regions`)",
-            {"near": ", ".join(closest(key, names))},
-        )
-    return key
-
-
-SystemName = Annotated[str, AfterValidator(_known_system),
+SystemName = Annotated[str, _catalog_name("system", catalog.accelerator_names, "accelerators"),
                        Field(description="Accelerator system slug from the catalog, e.g. gb200-nvl72.")]
-RegionName = Annotated[str, AfterValidator(_known_region),
+RegionName = Annotated[str, _catalog_name("grid region", catalog.region_names, "regions"),
                        Field(description="Grid region slug from the catalog: ercot, nyiso, pjm, miso, spp, caiso.")]
 Name = Annotated[str, Field(min_length=1, max_length=200, description="A short unique name.")]
 
