@@ -17,7 +17,7 @@ from . import catalog
 from .scenario import Scenario
 
 __all__ = ["blocks", "installed_by_year", "installed_fraction", "months_between", "time_axis",
-           "timeline"]
+           "timeline", "year_end_rows"]
 
 _DAYS_PER_MONTH = 365.25 / 12  # mean Gregorian month [days]
 
@@ -121,15 +121,19 @@ def timeline(scenario: Scenario) -> pd.DataFrame:
     return out
 
 
+def year_end_rows(tl: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a timeline at the last time step of each year, with a ``year`` column."""
+    tl = tl.assign(year=tl["date"].dt.year)
+    return tl[tl["date"] == tl.groupby("year")["date"].transform("max")]
+
+
 def installed_by_year(scenario: Scenario) -> pd.DataFrame:
     """Accelerators and IT MW installed at the last time step of each year, per site/contract.
 
     Index: ``year``; columns: a MultiIndex of (measure, owner) with measures ``accelerators``
     and ``it_mw``, plus ``total`` per measure.
     """
-    tl = timeline(scenario)
-    tl["year"] = tl["date"].dt.year
-    last = tl[tl["date"] == tl.groupby("year")["date"].transform("max")]
+    last = year_end_rows(timeline(scenario))
     table = last.pivot_table(index="year", columns="owner", values=["accelerators", "it_mw"],
                              aggfunc="sum", sort=False)
     for measure in ("accelerators", "it_mw"):

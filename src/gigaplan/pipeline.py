@@ -37,8 +37,7 @@ class RunResult:
 
 def _yearly_totals(tl: pd.DataFrame) -> pd.DataFrame:
     """Fleet totals at the last time step of each year."""
-    tl = tl.assign(year=tl["date"].dt.year)
-    last = tl[tl["date"] == tl.groupby("year")["date"].transform("max")]
+    last = fleet.year_end_rows(tl)
     cols = ["accelerators", "it_mw", "bf16_peak_flops", "fp8_peak_flops"]
     # min_count=1 keeps NaN (no FP8 unit) from turning into 0 when every block lacks it.
     return last.groupby("year")[cols].sum(min_count=1)
