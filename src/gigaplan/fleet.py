@@ -127,13 +127,14 @@ def year_end_rows(tl: pd.DataFrame) -> pd.DataFrame:
     return tl[tl["date"] == tl.groupby("year")["date"].transform("max")]
 
 
-def installed_by_year(scenario: Scenario) -> pd.DataFrame:
+def installed_by_year(scenario: Scenario, tl: pd.DataFrame | None = None) -> pd.DataFrame:
     """Accelerators and IT MW installed at the last time step of each year, per site/contract.
 
     Index: ``year``; columns: a MultiIndex of (measure, owner) with measures ``accelerators``
-    and ``it_mw``, plus ``total`` per measure.
+    and ``it_mw``, plus ``total`` per measure. Pass ``tl`` (this scenario's :func:`timeline`)
+    to avoid computing it again.
     """
-    last = year_end_rows(timeline(scenario))
+    last = year_end_rows(timeline(scenario) if tl is None else tl)
     table = last.pivot_table(index="year", columns="owner", values=["accelerators", "it_mw"],
                              aggfunc="sum", sort=False)
     for measure in ("accelerators", "it_mw"):

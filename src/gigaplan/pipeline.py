@@ -122,7 +122,7 @@ def run(scenario: Scenario | str | Path, out_dir: str | Path | None = "gigaplan-
         scenario = load_scenario(scenario)
     b = fleet.blocks(scenario)
     tl = fleet.timeline(scenario)
-    yearly = fleet.installed_by_year(scenario)
+    yearly = fleet.installed_by_year(scenario, tl)
     summary = summarize(scenario, b, tl)
     result = RunResult(scenario, b, tl, yearly, summary)
     if out_dir is not None:
