@@ -235,8 +235,8 @@ def regions() -> pd.DataFrame:
     """Every grid region as a DataFrame indexed by name, with annual-mean climate columns."""
     rows = []
     for r in _regions().values():
-        d = {f.name: getattr(r, f.name) for f in fields(r) if f.name not in ("dry_bulb_c", "dew_point_c")}
-        d["co2_kg_per_mwh"] = r.co2_kg_per_mwh
+        d = r.to_dict()
+        del d["climate"]
         d["annual_mean_dry_bulb_c"] = float(np.mean(r.dry_bulb_c))
         d["annual_mean_wet_bulb_c"] = float(np.mean(r.wet_bulb_c))
         rows.append(d)
