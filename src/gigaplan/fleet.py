@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import catalog
-from .scenario import Scenario
+from .scenario import Scenario, block_size
 
 __all__ = ["blocks", "installed_by_year", "installed_fraction", "months_between", "time_axis",
            "timeline", "year_end_rows"]
@@ -54,11 +54,7 @@ def blocks(scenario: Scenario) -> pd.DataFrame:
 
 def _row(kind, owner, block, item, start, end, ramp) -> dict:
     system = catalog.accelerator(item.system)
-    if item.it_mw is not None:
-        accelerators, it_mw, given = float(system.count_for_it_mw(item.it_mw)), item.it_mw, "it_mw"
-    else:
-        accelerators = float(item.accelerators)
-        it_mw, given = system.it_mw(accelerators), "accelerators"
+    accelerators, it_mw, given = block_size(item)
     return {
         "kind": kind, "owner": owner, "block": block, "system": item.system,
         "start": start, "end": end, "ramp_months": float(ramp),

@@ -5,7 +5,7 @@
 >>> [site.name for site in s.sites]
 """
 
-from .consistency import check_scenario, phase_it_mw
+from .consistency import block_size, check_scenario, phase_it_mw
 from .loader import load_scenario, parse_scenario, scenario_from_dict
 from .models import Contract, Finance, Horizon, Phase, Provenance, Scenario, Site, Workload
 
@@ -18,6 +18,7 @@ __all__ = [
     "Scenario",
     "Site",
     "Workload",
+    "block_size",
     "check_scenario",
     "load_scenario",
     "parse_scenario",

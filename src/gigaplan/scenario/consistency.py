@@ -13,14 +13,25 @@ from .. import catalog
 from ..errors import Problem
 from .models import Scenario
 
-__all__ = ["check_scenario", "phase_it_mw"]
+__all__ = ["block_size", "check_scenario", "phase_it_mw"]
+
+
+def block_size(block) -> tuple[float, float, str]:
+    """Size of a site phase or contract: ``(accelerators, it_mw, given)``.
+
+    Whichever of ``it_mw`` and ``accelerators`` the scenario gave is kept; the other is derived
+    from the system's W per accelerator (whole accelerators, rounded down). ``given`` names the
+    field that was given.
+    """
+    system = catalog.accelerator(block.system)
+    if block.it_mw is not None:
+        return float(system.count_for_it_mw(block.it_mw)), block.it_mw, "it_mw"
+    return float(block.accelerators), system.it_mw(block.accelerators), "accelerators"
 
 
 def phase_it_mw(phase) -> float:
     """IT load of a phase or contract [MW]: given, or accelerators x system W per accelerator."""
-    if phase.it_mw is not None:
-        return phase.it_mw
-    return catalog.accelerator(phase.system).it_mw(phase.accelerators)
+    return block_size(phase)[1]
 
 
 def _value(path: str, value: object, message: str) -> Problem:
