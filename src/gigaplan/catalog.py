@@ -21,7 +21,7 @@ import pandas as pd
 
 from .datafiles import read_table
 from .errors import UnknownNameError
-from .psychrometrics import f_to_c, relative_humidity_pct, wet_bulb_stull_c
+from .psychrometrics import check_climate, f_to_c, relative_humidity_pct, wet_bulb_stull_c
 
 __all__ = [
     "Accelerator",
@@ -115,6 +115,7 @@ class Region:
     price_industrial_usd_per_mwh: float
     price_commercial_usd_per_mwh: float
     price_year: int
+    household_kwh_per_month: float
     climate_station: str
     source: str
     source_date: str
@@ -189,6 +190,11 @@ def _regions() -> dict[str, Region]:
         row["price_year"] = int(row["price_year"])
         row["dry_bulb_c"] = f_to_c(monthly["dry_bulb_f"].to_numpy())
         row["dew_point_c"] = f_to_c(monthly["dew_point_f"].to_numpy())
+        row["household_kwh_per_month"] = float(row["household_kwh_per_month"])
+        problems = check_climate(row["dry_bulb_c"], row["dew_point_c"])
+        if problems:  # a broken data file is a packaging defect, not user input
+            raise ValueError(f"region_climate.csv, region {row['name']}: "
+                             + "; ".join(f"{p} = {v}: {m}" for p, v, m in problems))
         row["dry_bulb_c"].setflags(write=False)
         row["dew_point_c"].setflags(write=False)
         out[row["name"]] = Region(**row)

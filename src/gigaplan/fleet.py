@@ -9,6 +9,7 @@ the other derived from the system's power per accelerator (:meth:`Accelerator.it
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -16,8 +17,8 @@ import pandas as pd
 from . import catalog
 from .scenario import Scenario, block_size
 
-__all__ = ["blocks", "installed_by_year", "installed_fraction", "months_between", "time_axis",
-           "timeline", "year_end_rows"]
+__all__ = ["MonthlyInstalled", "blocks", "installed_by_year", "installed_fraction",
+           "monthly_installed", "months_between", "time_axis", "timeline", "year_end_rows"]
 
 _DAYS_PER_MONTH = 365.25 / 12  # mean Gregorian month [days]
 
@@ -115,6 +116,37 @@ def timeline(scenario: Scenario) -> pd.DataFrame:
     for col in ("accelerators", "it_mw", "bf16_peak_flops", "fp8_peak_flops"):
         out[col] = (frac * b[col].values[None, :]).ravel()
     return out
+
+
+@dataclass(frozen=True)
+class MonthlyInstalled:
+    """Installed share of every block in every calendar month of a scenario's horizon.
+
+    ``mean`` (months x blocks) is the share averaged over the month (midpoint rule: exact for
+    a linear ramp inside the month), used for energy; ``peak`` is the largest share reached in
+    the month (at its start or end), used for peak power against the grid cap.
+    """
+
+    dates: pd.DatetimeIndex
+    hours: np.ndarray
+    blocks: pd.DataFrame
+    mean: np.ndarray
+    peak: np.ndarray
+
+
+def monthly_installed(scenario: Scenario, b: pd.DataFrame | None = None) -> MonthlyInstalled:
+    """Mean and peak installed share of each block per calendar month (always monthly, whatever
+    the horizon's step: the facility model works on the climate's months)."""
+    b = blocks(scenario) if b is None else b
+    t = time_axis(scenario.horizon.start, scenario.horizon.end, "month")
+    nxt = t + pd.offsets.MonthBegin(1)
+    days = ((nxt - t) / pd.Timedelta(days=1)).to_numpy(dtype=float)
+    mid = t + pd.to_timedelta(days / 2.0, unit="D")
+    last = nxt - pd.Timedelta(days=1)
+    args = (b["start"].values, b["end"].values, b["ramp_months"].values)
+    mean = installed_fraction(pd.DatetimeIndex(mid), *args)
+    peak = np.maximum(installed_fraction(t, *args), installed_fraction(pd.DatetimeIndex(last), *args))
+    return MonthlyInstalled(dates=t, hours=days * 24.0, blocks=b, mean=mean, peak=peak)
 
 
 def year_end_rows(tl: pd.DataFrame) -> pd.DataFrame:

@@ -8,7 +8,12 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["f_to_c", "relative_humidity_pct", "wet_bulb_stull_c"]
+__all__ = ["DRY_BULB_RANGE_C", "check_climate", "f_to_c", "relative_humidity_pct",
+           "wet_bulb_stull_c"]
+
+#: Physically plausible monthly-mean dry bulb for a site on Earth [°C]: the coldest monthly mean
+#: on record (Vostok, about -66 °C) to a little above the hottest (Death Valley July, about 39 °C).
+DRY_BULB_RANGE_C = (-70.0, 45.0)
 
 # Magnus coefficients over water, Alduchov & Eskridge (1996), J. Appl. Meteor. 35(4), 601-609.
 _MAGNUS_A = 17.625
@@ -59,3 +64,36 @@ def wet_bulb_stull_c(temp_c: ArrayLike, rh_pct: ArrayLike) -> np.ndarray:
         + 0.00391838 * rh**1.5 * np.arctan(0.023101 * rh)
         - 4.686035
     )
+
+
+def check_climate(dry_bulb_c: ArrayLike,
+                  dew_point_c: ArrayLike) -> list[tuple[str, float | None, str]]:
+    """Problems with 12 monthly mean dry bulbs and dew points [°C]; an empty list if none.
+
+    Each must hold 12 finite values (January first), dry bulb within :data:`DRY_BULB_RANGE_C`,
+    and the dew point may not exceed the dry bulb (air cannot hold more than saturation).
+    Each problem is ``(path, value, message)`` with a path such as ``"dew_point_c[6]"``
+    (month index from 0) and the offending value (None when the whole list is wrong).
+    """
+    problems: list[tuple[str, float | None, str]] = []
+    arrays = {}
+    for name, values in (("dry_bulb_c", dry_bulb_c), ("dew_point_c", dew_point_c)):
+        a = np.asarray(values, dtype=float).ravel()
+        if a.size != 12:
+            problems.append((name, None, f"expected 12 monthly values (January first), "
+                                         f"got {a.size}"))
+        elif not np.all(np.isfinite(a)):
+            problems.append((name, None, "expected finite numbers"))
+        else:
+            arrays[name] = a
+    lo, hi = DRY_BULB_RANGE_C
+    for i in np.flatnonzero(((arrays.get("dry_bulb_c", np.zeros(12)) < lo)
+                             | (arrays.get("dry_bulb_c", np.zeros(12)) > hi))):
+        problems.append((f"dry_bulb_c[{i}]", float(arrays["dry_bulb_c"][i]),
+                         f"expected a monthly mean between {lo:g} and {hi:g} °C"))
+    if len(arrays) == 2:
+        for i in np.flatnonzero(arrays["dew_point_c"] > arrays["dry_bulb_c"] + 1e-9):
+            problems.append((f"dew_point_c[{i}]", float(arrays["dew_point_c"][i]),
+                             f"expected at most that month's dry bulb "
+                             f"({arrays['dry_bulb_c'][i]:g} °C)"))
+    return problems

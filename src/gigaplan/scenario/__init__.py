@@ -7,9 +7,10 @@
 
 from .consistency import block_size, check_scenario, phase_it_mw
 from .loader import load_scenario, parse_scenario, scenario_from_dict
-from .models import Contract, Finance, Horizon, Phase, Provenance, Scenario, Site, Workload
+from .models import Climate, Contract, Finance, Horizon, Phase, Provenance, Scenario, Site, Workload
 
 __all__ = [
+    "Climate",
     "Contract",
     "Finance",
     "Horizon",

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from .. import catalog
 from ..errors import Problem
+from ..psychrometrics import check_climate
 from .models import Scenario
 
 __all__ = ["block_size", "check_scenario", "phase_it_mw"]
@@ -86,6 +87,10 @@ def _sites(s: Scenario) -> Iterator[Problem]:
                              f"needs liquid cooling but {at}.cooling is 'air'; use 'liquid' or 'hybrid'")
             if not problems:
                 total_mw += phase_it_mw(phase)
+        if site.climate is not None:
+            for path, value, message in check_climate(site.climate.dry_bulb_c,
+                                                      site.climate.dew_point_c):
+                yield Problem(f"{at}.climate.{path}", message, value, has_value=value is not None)
         if total_mw > site.grid_cap_mw:
             yield _value(f"{at}.grid_cap_mw", site.grid_cap_mw,
                          f"the phases' IT load alone adds up to {total_mw:,.1f} MW, above the "

@@ -152,6 +152,17 @@ class Phase(_Model):
     )
 
 
+class Climate(_Model):
+    """Monthly mean climate of a site, overriding its region's climate station."""
+
+    dry_bulb_c: list[float] = Field(
+        min_length=12, max_length=12,
+        description="12 monthly mean dry-bulb temperatures [°C], January first.")
+    dew_point_c: list[float] = Field(
+        min_length=12, max_length=12,
+        description="12 monthly mean dew points [°C], January first; at most the dry bulb.")
+
+
 class Site(_Model):
     """An owned datacenter site built in phases."""
 
@@ -163,6 +174,8 @@ class Site(_Model):
     grid_cap_mw: PowerMW = Field(gt=0, description="Grid interconnect capacity [MW].")
     price_usd_per_mwh: UsdPerMWh | None = Field(
         None, gt=0, description="Electricity price [USD/MWh]; default: the region's industrial price.")
+    climate: Climate | None = Field(
+        None, description="Monthly climate of the site; default: the region's climate station.")
     phases: list[Phase] = Field(min_length=1, description="Phases in date order.")
 
 
