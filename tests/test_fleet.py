@@ -40,18 +40,23 @@ def test_linear_ramp_hand_checked():
     end = np.array(["NaT"], dtype="datetime64[ns]")
     frac = fleet.installed_fraction(t, start, end, np.array([3.0]))[:, 0]
     # Before the online date nothing; Jan 1 -> Feb 1 is one calendar month of three = 1/3;
-    # Jan 1 -> Mar 16 is 2 months + 15 days / 30.4375 = 2.49281 months -> 0.83094;
+    # Jan 1 -> Mar 16 is 2 months + 15 of March's 31 days = 2.48387 months -> 0.82796;
     # Apr 1 is three whole months: fully installed.
     assert frac[0] == 0.0 and frac[1] == 0.0
     assert frac[2] == pytest.approx(1 / 3)
-    assert frac[3] == pytest.approx((2 + 15 / 30.4375) / 3)
+    assert frac[3] == pytest.approx((2 + 15 / 31) / 3)
     assert frac[4] == 1.0
 
 
 def test_months_between_counts_calendar_months():
     start = np.array(["2026-01-15"], dtype="datetime64[D]")
     t = np.array(["2026-01-15", "2026-02-15", "2027-01-15", "2026-01-01"], dtype="datetime64[D]")
-    assert list(fleet.months_between(start, t)) == pytest.approx([0, 1, 12, -14 / 30.4375])
+    # Jan 1 lies 17 days after the Dec 15 anniversary of a 31-day Dec 15 -> Jan 15 month
+    assert list(fleet.months_between(start, t)) == pytest.approx([0, 1, 12, -1 + 17 / 31])
+    # a day past a month's end clips to its last day: Jan 31 -> Feb 28 is one month
+    assert fleet.months_between(np.array(["2026-01-31"], dtype="datetime64[D]"),
+                                np.array(["2026-02-28", "2026-03-31"], dtype="datetime64[D]")
+                                ).tolist() == [1.0, 2.0]
 
 
 def test_contracts_count_in_full_until_their_end():

@@ -228,7 +228,9 @@ def region(name: str) -> Region:
     table = _regions()
     key = str(name).strip().lower()
     if key not in table:
-        raise UnknownNameError("region", name, list(table))
+        hints = [r.name for r in table.values()
+                 if key and (key in r.label.lower() or key == r.state.lower())]
+        raise UnknownNameError("region", name, list(table), hints)
     return table[key]
 
 

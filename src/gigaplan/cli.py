@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import __version__, catalog, pipeline
+from . import __version__, catalog, facility, pipeline
 from .datafiles import scenario_names, scenario_text
 from .errors import GigaplanError, UnknownNameError
 from .scenario import Scenario, load_scenario
@@ -201,10 +201,93 @@ def _print_run(result: pipeline.RunResult) -> None:
                     + (f" ({_count(w.active_params)} active)" if w.active_params else ""))
             t.add_row(w.name, size, w.precision, str(w.deadline))
         out.print(t)
+    t = Table(title="Owned sites by year (energy-weighted PUE; water = site WUE x IT energy; "
+                    "location-based CO2)", title_justify="left",
+              caption="households: site energy / the state's average residential use "
+                      "(EIA 2022)", caption_justify="left")
+    for col in ("site", "year", "IT MWh", "facility MWh", "PUE", "peak MW", "water m³",
+                "WUE L/kWh", "CO2 t", "households"):
+        t.add_column(col, justify="left" if col == "site" else "right")
+    for row in summary["facility_by_year"]:
+        t.add_row(row["name"], str(row["year"]), _fmt(row["it_energy_mwh"]),
+                  _fmt(row["energy_mwh"]), _fmt(row["pue"]), _fmt(row["facility_peak_mw"]),
+                  _fmt(row["water_m3"]), _fmt(row["wue_l_per_kwh"]), _fmt(row["co2_t"]),
+                  _fmt(row["households"]))
+    if summary["facility_by_year"]:
+        out.print(t)
+        t = Table(title="Owned sites at full build", title_justify="left",
+                  caption="density: rack kW / a 10 kW enterprise rack (range 8-15 kW: Uptime "
+                          "Institute 2024; The Register / BofA)", caption_justify="left")
+        for col in ("site", "racks", "kW/rack", "density x", "white space m²", "PUE",
+                    "peak MW", "grid cap MW"):
+            t.add_column(col, justify="left" if col == "site" else "right")
+        for site in summary["sites"]:
+            lo, hi = site["density_ratio_range"]
+            t.add_row(site["name"], _fmt(site["racks"]), _fmt(site["rack_kw"]),
+                      f"{site['density_ratio']:.1f} ({lo:.1f}-{hi:.1f})",
+                      _fmt(site["whitespace_m2"]), _fmt(site["pue"]),
+                      _fmt(site["facility_peak_mw"]), _fmt(site["grid_cap_mw"]))
+        out.print(t)
+    for warning in summary["warnings"]:
+        err.print(f"[bold yellow]warning:[/] {escape(warning)}", markup=True)
     n_assume = len(summary["provenance"]["assumptions"])
     out.print(f"{n_assume} scenario values are marked as assumptions "
               f"(see summary.json: provenance.assumptions)")
     out.print("wrote " + ", ".join(str(p) for p in result.files))
+
+
+# ----------------------------------------------------------------------------- power
+
+
+@app.command()
+@_guarded
+def power(
+    system: Annotated[str, typer.Option("--system", help="Accelerator system slug (gigaplan catalog accelerators).")],
+    count: Annotated[int, typer.Option("--count", help="Number of accelerators.")],
+    cooling: Annotated[Optional[str], typer.Option(
+        "--cooling", help="air | liquid | hybrid (default: the system's own).")] = None,
+    distribution: Annotated[str, typer.Option("--distribution", help="ac | hvdc (800 V DC class).")] = "ac",
+    region: Annotated[str, typer.Option("--region", help="Grid region slug (climate, CO2, households).")] = "ercot",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Power, PUE, energy, water and CO2 of one site at full load for a year."""
+    r = facility.single_site(system, count, cooling=cooling, distribution=distribution,
+                             region=region)
+    if as_json:
+        _emit_json(r)
+        return
+    out.print(f"[bold]{r['accelerators']:,} x {r['system']}[/], {r['cooling']} cooling, "
+              f"{r['distribution']} distribution, region {r['region']} ({r['climate']})",
+              markup=True)
+    t = Table(show_header=False, title_justify="left")
+    t.add_column("figure", style="bold")
+    t.add_column("value", justify="right")
+    t.add_column("note")
+    rows = [
+        ("IT load", f"{r['it_mw']:,.1f} MW", f"nominal {r['it_nominal_mw']:,.1f} MW from catalog W"),
+        ("facility load", f"{r['facility_mw']:,.1f} MW", "annual mean"),
+        ("peak facility load", f"{r['facility_peak_mw']:,.1f} MW", "hottest month's design hour"),
+        ("PUE (annual)", f"{r['pue_annual']:.3f}",
+         "monthly " + " ".join(f"{x:.2f}" for x in r["pue_monthly"])),
+        ("racks", f"{r['racks']:,}", f"{r['rack_kw']:g} kW per rack"),
+        ("density", f"{r['density_ratio']:.1f}x",
+         "{:.1f}-{:.1f}x for an 8-15 kW enterprise rack (Uptime 2024; BofA)".format(
+             *r["density_ratio_range"])),
+        ("white space", f"{r['whitespace_m2']:,.0f} m²", ""),
+        ("energy", f"{r['annual_mwh']:,.0f} MWh/yr", ""),
+        ("water", f"{r['water_m3']:,.0f} m³/yr", f"WUE {r['wue_l_per_kwh']:.2f} L per IT kWh"),
+        ("CO2 (location-based)", f"{r['co2_t']:,.0f} t/yr", f"{r['co2_kg_per_mwh']:.0f} kg/MWh grid"),
+        ("households", f"{r['households']:,.0f}", f"~{r['people']:,.0f} people; {r['household_basis']}"),
+    ]
+    for row in rows:
+        t.add_row(*row)
+    out.print(t)
+    t = Table(title="Where the overhead goes (annual mean)", title_justify="left")
+    for col in ("loss", "MW", "share of overhead"):
+        t.add_column(col, justify="left" if col == "loss" else "right")
+    for name, mw in r["loss_mw"].items():
+        t.add_row(facility.FLOW_LABELS[name + "_mw"], f"{mw:,.2f}", f"{r['loss_share'][name]:.1%}")
+    out.print(t)
 
 
 # ----------------------------------------------------------------------------- catalog

@@ -30,11 +30,15 @@ def closest(name: str, choices: Iterable[str], n: int = 3) -> list[str]:
 
 
 class UnknownNameError(GigaplanError, LookupError):
-    """A catalog name (system, region, scenario) that does not exist."""
+    """A catalog name (system, region, scenario) that does not exist.
 
-    def __init__(self, what: str, name: object, choices: Sequence[str]):
+    ``hints`` are names to suggest first (e.g. regions whose label matches the name given).
+    """
+
+    def __init__(self, what: str, name: object, choices: Sequence[str],
+                 hints: Sequence[str] = ()):
         self.what, self.name, self.choices = what, name, list(choices)
-        near = ", ".join(closest(str(name), choices))
+        near = ", ".join(list(dict.fromkeys([*hints, *closest(str(name), choices)]))[:3])
         super().__init__(f"unknown {what} {name!r}; closest: {near} "
                          f"(all: gigaplan catalog {'accelerators' if what == 'system' else what + 's'})")
 

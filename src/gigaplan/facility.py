@@ -59,7 +59,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from functools import cache
+from functools import cache, cached_property
 
 import numpy as np
 import pandas as pd
@@ -71,7 +71,7 @@ from .psychrometrics import check_climate, relative_humidity_pct, wet_bulb_stull
 from .scenario import Scenario
 
 __all__ = [
-    "COOLING_TYPES", "DISTRIBUTIONS", "FLOW_COLUMNS", "FacilityInputs", "Parameter", "SiteClimate",
+    "COOLING_TYPES", "DISTRIBUTIONS", "FLOW_COLUMNS", "FLOW_LABELS", "FacilityInputs", "Parameter", "SiteClimate",
     "air_cooling_per_kw", "cooling_per_kw", "evaluate", "fleet_power", "liquid_cooling_per_kw",
     "parameter_table", "parameters", "params", "power_chain", "single_site", "site_climate",
     "yearly",
@@ -86,6 +86,13 @@ _QUADRATURE_NODES = 16
 #: Energy-flow columns of :func:`evaluate` [MW], whose sum with ``it_mw`` is ``facility_mw``.
 FLOW_COLUMNS = ("loss_mv_mw", "loss_ups_mw", "loss_distribution_mw", "misc_mw",
                 "cooling_fans_mw", "cooling_pumps_mw", "cooling_chillers_mw")
+#: Readable names of the flows, for tables and plots.
+FLOW_LABELS = {
+    "loss_mv_mw": "MV transformer / SST", "loss_ups_mw": "UPS",
+    "loss_distribution_mw": "PDU / DC busway", "misc_mw": "lighting & misc.",
+    "cooling_fans_mw": "air-handler fans", "cooling_pumps_mw": "pumps, towers, dry coolers",
+    "cooling_chillers_mw": "chillers",
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -443,7 +450,9 @@ def evaluate(inputs: FacilityInputs, p: Mapping | None = None) -> dict[str, np.n
     load = ps["it_load_factor"]
     out = _flows(inputs.it_nominal_mw * load, inputs.hvdc, capture, mt["air"], mt["liquid"], ps)
     peak = _flows(inputs.it_peak_nominal_mw, inputs.hvdc, capture, dt_["air"], dt_["liquid"], ps)
-    out["facility_peak_mw"] = peak["facility_mw"]
+    # the 99th-percentile hour can sit below the month's mean when the rarer, hotter hours
+    # above it carry chiller work that the design hour does not: the peak is never below the mean
+    out["facility_peak_mw"] = np.maximum(peak["facility_mw"], out["facility_mw"])
     hours = inputs.hours[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
         out["pue"] = np.where(out["it_mw"] > 0, out["facility_mw"] / out["it_mw"], np.nan)
@@ -505,8 +514,12 @@ class FleetPower:
         """One row per site and per contract per month (the ``fleet.parquet`` table).
 
         Site rows carry the facility columns; contract rows carry capacity only (the
-        provider's facility is not modelled: its facility columns are NaN).
+        provider's facility is not modelled: its facility columns are NaN). A fresh copy.
         """
+        return self._table.copy()
+
+    @cached_property
+    def _table(self) -> pd.DataFrame:
         mi, b, r = self.installed, self.installed.blocks, self.result
         rows = []
         for owner, kind in dict(zip(b["owner"], b["kind"], strict=True)).items():
@@ -540,8 +553,50 @@ class FleetPower:
         return out
 
     def yearly(self) -> pd.DataFrame:
-        """Per site and year: energy, PUE, water, WUE, CO2, peak MW, households."""
-        return yearly(self.table())
+        """Per site and year: energy, PUE, water, WUE, CO2, peak MW, households (a copy)."""
+        return self._yearly.copy()
+
+    @cached_property
+    def _yearly(self) -> pd.DataFrame:
+        return yearly(self._table)
+
+    def sites_summary(self) -> list[dict]:
+        """Per site at full build: racks, kW per rack, density ratio, white space; over the
+        horizon: peak facility MW and energy-weighted PUE; and the last full calendar year's
+        energy, water, CO2 and household equivalent (``reference_year``)."""
+        table = parameters()
+        base = table["enterprise_rack_kw"]
+        b, r = self.installed.blocks, self.result
+        years = self.yearly()
+        out = []
+        for i, site in enumerate(self.scenario.sites):
+            sub = b[(b["kind"] == "site") & (b["owner"] == site.name)]
+            per_rack = np.array([catalog.accelerator(x).accelerators_per_rack
+                                 for x in sub["system"]], dtype=float)
+            racks = float(np.ceil(sub["accelerators"].to_numpy() / per_rack).sum())
+            it_nominal = float(sub["it_mw"].sum())
+            rack_kw = it_nominal * 1000.0 / racks
+            m2 = table["whitespace_m2_per_rack_air" if site.cooling == "air"
+                       else "whitespace_m2_per_rack_liquid"].value
+            energy, it_energy = r["energy_mwh"][:, i].sum(), r["it_energy_mwh"][:, i].sum()
+            y = years[years["name"] == site.name]
+            counts = self.inputs.dates.year.value_counts()
+            full = y[y["year"].map(counts) == 12]
+            ref = (full if len(full) else y).iloc[-1]
+            out.append({
+                "name": site.name, "racks": racks, "rack_kw": rack_kw,
+                "density_ratio": rack_kw / base.value,
+                "density_ratio_range": [rack_kw / base.high, rack_kw / base.low],
+                "whitespace_m2": racks * m2,
+                "facility_peak_mw": float(r["facility_peak_mw"][:, i].max()),
+                "grid_cap_mw": site.grid_cap_mw,
+                "pue": float(energy / it_energy) if it_energy > 0 else None,
+                "reference_year": int(ref["year"]),
+                "annual_mwh": float(ref["energy_mwh"]), "water_m3": float(ref["water_m3"]),
+                "wue_l_per_kwh": float(ref["wue_l_per_kwh"]), "co2_t": float(ref["co2_t"]),
+                "households": float(ref["households"]), "people": float(ref["people"]),
+            })
+        return out
 
     def grid_warnings(self) -> list[str]:
         """A sentence for each site whose peak facility MW exceeds its grid cap."""

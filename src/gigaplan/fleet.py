@@ -20,8 +20,6 @@ from .scenario import Scenario, block_size
 __all__ = ["MonthlyInstalled", "blocks", "installed_by_year", "installed_fraction",
            "monthly_installed", "months_between", "time_axis", "timeline", "year_end_rows"]
 
-_DAYS_PER_MONTH = 365.25 / 12  # mean Gregorian month [days]
-
 
 def time_axis(start: dt.date, end: dt.date, step: str = "month") -> pd.DatetimeIndex:
     """Period starts from the period containing ``start`` to the one containing ``end``."""
@@ -68,14 +66,25 @@ def _row(kind, owner, block, item, start, end, ramp) -> dict:
 def months_between(start: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Calendar months from ``start`` to ``t`` (broadcast), fractional within a month.
 
-    Whole months count on the calendar (Jan 1 -> Apr 1 is exactly 3); the remaining days are
-    divided by the mean Gregorian month of 365.25/12 days.
+    Whole months count on the calendar, like anniversaries: Jan 1 -> Apr 1 is exactly 3 and
+    Jan 15 -> Feb 15 exactly 1 (a day past a month's end clips to its last day). Between two
+    anniversaries the count grows linearly in time, so a month's midpoint is half-way.
     """
-    t_m, s_m = t.astype("datetime64[M]"), start.astype("datetime64[M]")
-    whole = (t_m - s_m).astype(float)
-    t_day = (t.astype("datetime64[D]") - t_m.astype("datetime64[D]")).astype(float)
-    s_day = (start.astype("datetime64[D]") - s_m.astype("datetime64[D]")).astype(float)
-    return whole + (t_day - s_day) / _DAYS_PER_MONTH
+    start = np.asarray(start).astype("datetime64[s]")
+    t = np.asarray(t).astype("datetime64[s]")
+    s_month = start.astype("datetime64[M]")
+    offset = start - s_month.astype("datetime64[s]")
+
+    def anniversary(k):
+        month = s_month + k.astype("timedelta64[M]")
+        first = month.astype("datetime64[s]")
+        last = (month + 1).astype("datetime64[s]") - np.timedelta64(1, "D")
+        return np.minimum(first + offset, np.maximum(last, first))
+
+    k = (t.astype("datetime64[M]") - s_month).astype(np.int64)
+    k = np.where(anniversary(k) > t, k - 1, k)
+    lo, hi = anniversary(k), anniversary(k + 1)
+    return k + (t - lo).astype(float) / (hi - lo).astype(float)
 
 
 def installed_fraction(t: pd.DatetimeIndex, start: np.ndarray, end: np.ndarray,
@@ -85,9 +94,9 @@ def installed_fraction(t: pd.DatetimeIndex, start: np.ndarray, end: np.ndarray,
     Linear ramp from ``start`` over ``ramp_months`` calendar months (a step at ``start`` when
     the ramp is 0), zero from ``end`` on (``end`` NaT means never).
     """
-    t_col = t.values.astype("datetime64[D]")[:, None]
-    elapsed = months_between(np.asarray(start).astype("datetime64[D]")[None, :], t_col)
-    e = np.asarray(end).astype("datetime64[D]")
+    t_col = t.values.astype("datetime64[s]")[:, None]
+    elapsed = months_between(np.asarray(start).astype("datetime64[s]")[None, :], t_col)
+    e = np.asarray(end).astype("datetime64[s]")
     ended = np.where(np.isnat(e)[None, :], False, t_col >= e[None, :])
     ramp = np.asarray(ramp_months, dtype=float)[None, :]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, fleet
+from . import __version__, facility, fleet
 from .scenario import Scenario, load_scenario
 
 __all__ = ["RunResult", "run", "summarize"]
@@ -31,6 +31,9 @@ class RunResult:
     blocks: pd.DataFrame
     timeline: pd.DataFrame
     installed_by_year: pd.DataFrame
+    power: facility.FleetPower
+    fleet_table: pd.DataFrame
+    facility_by_year: pd.DataFrame
     summary: dict
     files: list[Path] = field(default_factory=list)
 
@@ -58,15 +61,19 @@ def _records(df: pd.DataFrame) -> list[dict]:
     return [{k: _clean(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
 
 
-def summarize(scenario: Scenario, blocks: pd.DataFrame, timeline: pd.DataFrame) -> dict:
+def summarize(scenario: Scenario, blocks: pd.DataFrame, timeline: pd.DataFrame,
+              power: facility.FleetPower | None = None) -> dict:
     """The machine-readable summary of a run (the keys of ``summary.json``, see the README)."""
+    power = facility.fleet_power(scenario) if power is None else power
     yearly = _yearly_totals(timeline).reset_index()
+    site_power = {d["name"]: d for d in power.sites_summary()}
     by_owner = blocks.groupby(["kind", "owner"], sort=False)[["accelerators", "it_mw"]].sum()
     sites = [
         {"name": s.name, "region": s.region, "cooling": s.cooling, "distribution": s.distribution,
          "grid_cap_mw": s.grid_cap_mw, "phases": len(s.phases),
          "accelerators": float(by_owner.loc[("site", s.name), "accelerators"]),
-         "it_mw": float(by_owner.loc[("site", s.name), "it_mw"])}
+         "it_mw": float(by_owner.loc[("site", s.name), "it_mw"]),
+         **{k: _clean(v) for k, v in site_power[s.name].items() if k != "name"}}
         for s in scenario.sites
     ]
     contracts = [
@@ -85,6 +92,9 @@ def summarize(scenario: Scenario, blocks: pd.DataFrame, timeline: pd.DataFrame) 
         for w in scenario.workloads
     ]
     marks = scenario.provenance
+    r = power.result
+    table = facility.parameters()
+    base, persons = table["enterprise_rack_kw"], table["persons_per_household"]
     return {
         "gigaplan_version": __version__,
         "scenario": scenario.name,
@@ -98,11 +108,28 @@ def summarize(scenario: Scenario, blocks: pd.DataFrame, timeline: pd.DataFrame) 
             "owned_accelerators": float(blocks.loc[blocks["kind"] == "site", "accelerators"].sum()),
             "contracted_accelerators": float(
                 blocks.loc[blocks["kind"] == "contract", "accelerators"].sum()),
+            # coincident peak of all owned sites (design hour, largest installed IT per month)
+            "owned_facility_peak_mw": float(r["facility_peak_mw"].sum(axis=1).max(initial=0.0)),
+            "owned_energy_mwh": float(r["energy_mwh"].sum()),
+            "owned_it_energy_mwh": float(r["it_energy_mwh"].sum()),
+            "owned_water_m3": float(r["water_m3"].sum()),
+            "owned_co2_t": float(r["co2_t"].sum()),
+        },
+        "facility_basis": {
+            "density": f"rack kW / {base.value:g} kW enterprise rack "
+                       f"(range {base.low:g}-{base.high:g} kW): {base.source}",
+            "households": "site energy / (12 x average monthly residential use in the site's "
+                          "state, EIA 2022 Form EIA-861); people = households x "
+                          f"{persons.value:g} ({persons.source})",
+            "pue": "energy-weighted over the horizon (facility MWh / IT MWh)",
+            "reference_year": "last calendar year with 12 months in the horizon",
         },
         "sites": sites,
         "contracts": contracts,
         "blocks": _records(blocks),
         "installed_by_year": _records(yearly),
+        "facility_by_year": _records(power.yearly()),
+        "warnings": power.grid_warnings(),
         "workloads": workloads,
         "provenance": {
             "assumptions": sorted(p for p, v in marks.items() if v.kind == "assumption"),
@@ -116,15 +143,19 @@ def run(scenario: Scenario | str | Path, out_dir: str | Path | None = "gigaplan-
 
     Files written: ``summary.json`` (headline figures), ``blocks.csv`` (one row per site phase
     and contract), ``installed_by_year.csv`` (accelerators and IT MW per site/contract at each
-    year end).
+    year end), ``fleet.parquet`` (one row per site and contract per month: capacity, power
+    flows, PUE, energy, water, CO2) and ``facility_by_year.csv`` (per site and year).
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     b = fleet.blocks(scenario)
     tl = fleet.timeline(scenario)
     yearly = fleet.installed_by_year(scenario, tl)
-    summary = summarize(scenario, b, tl)
-    result = RunResult(scenario, b, tl, yearly, summary)
+    power = facility.fleet_power(scenario)
+    table = power.table()
+    by_year = power.yearly()
+    summary = summarize(scenario, b, tl, power)
+    result = RunResult(scenario, b, tl, yearly, power, table, by_year, summary)
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -133,5 +164,8 @@ def run(scenario: Scenario | str | Path, out_dir: str | Path | None = "gigaplan-
         flat = yearly.copy()
         flat.columns = [f"{measure}:{owner}" for measure, owner in flat.columns]
         flat.to_csv(out / "installed_by_year.csv")
-        result.files = [out / SUMMARY_FILE, out / "blocks.csv", out / "installed_by_year.csv"]
+        table.to_parquet(out / "fleet.parquet", index=False)
+        by_year.to_csv(out / "facility_by_year.csv", index=False)
+        result.files = [out / SUMMARY_FILE, out / "blocks.csv", out / "installed_by_year.csv",
+                        out / "fleet.parquet", out / "facility_by_year.csv"]
     return result
