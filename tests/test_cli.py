@@ -179,3 +179,81 @@ def test_debug_flag_shows_the_traceback_anywhere_on_the_line(tmp_path):
                                capture_output=True, text=True)
         assert debug.returncode != 0 and "Traceback" in debug.stderr
         assert "ScenarioError" in debug.stderr
+
+
+def test_run_writes_the_fleet_table_and_shows_facility_figures(tmp_path):
+    out = tmp_path / "out"
+    result = invoke("run", "fluidstack-2026", "-o", str(out))
+    assert result.exit_code == 0
+    table = pd.read_parquet(out / "fleet.parquet")
+    summary = json.loads((out / "summary.json").read_text())
+    # one row per site and contract per month: 2026-01 .. 2030-12 = 60 months x (2 + 3)
+    assert len(table) == 60 * 5
+    for col in ("date", "kind", "name", "accelerators", "racks", "it_mw", "facility_mw",
+                "facility_peak_mw", "pue", "energy_mwh", "water_m3", "co2_t", "headroom_mw"):
+        assert col in table.columns
+    by_year = pd.read_csv(out / "facility_by_year.csv")
+    tx2030 = by_year[(by_year["name"] == "texas") & (by_year["year"] == 2030)].iloc[0]
+    # the same figure in three places: parquet (monthly), csv (yearly), summary (site)
+    sub = table[(table["name"] == "texas") & (table["date"].dt.year == 2030)]
+    assert tx2030["energy_mwh"] == pytest.approx(sub["energy_mwh"].sum())
+    texas = summary["sites"][0]
+    assert texas["reference_year"] == 2030 and texas["annual_mwh"] == pytest.approx(tx2030["energy_mwh"])
+    assert summary["totals"]["owned_energy_mwh"] == pytest.approx(
+        table.loc[table["kind"] == "site", "energy_mwh"].sum())
+    assert "Owned sites by year" in result.stdout and f"{tx2030['energy_mwh']:,.0f}" in result.stdout
+    assert summary["warnings"] == []
+
+
+def test_run_warns_when_a_site_exceeds_its_grid_cap(tmp_path):
+    # 100k H100 air-cooled: ~153 MW mean, ~167 MW on a hot design hour, above the 150 MW cap
+    result = invoke("run", "single-site-100k", "-o", str(tmp_path))
+    assert result.exit_code == 0
+    assert "warning: site h100-campus: peak facility load" in result.stderr
+    assert "exceeds the grid cap of 150 MW" in result.stderr
+
+
+POWER_KEYS = {"accelerators", "it_mw", "facility_mw", "pue_annual", "racks", "rack_kw",
+              "annual_mwh", "water_m3", "co2_t"}
+
+
+def test_power_json_has_the_documented_keys_and_values():
+    result = invoke("power", "--system", "gb200-nvl72", "--count", "7200", "--distribution",
+                    "hvdc", "--region", "nyiso", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert POWER_KEYS <= set(data)
+    # 7,200 GPUs / 72 per rack = 100 racks of 120 kW; IT nominal 7,200 x 1,666.7 W = 12.0 MW
+    assert data["accelerators"] == 7200 and data["racks"] == 100 and data["rack_kw"] == 120
+    assert data["it_nominal_mw"] == pytest.approx(12.00024)
+    assert data["cooling"] == "liquid"  # the system's own cooling by default
+    assert 1.0 < data["pue_annual"] < 1.2
+    assert data["annual_mwh"] == pytest.approx(data["facility_mw"] * 8760)
+
+
+def test_power_table_prints_and_bad_input_exits_2():
+    ok = invoke("power", "--system", "h100-sxm", "--count", "1000")
+    assert ok.exit_code == 0 and "PUE (annual)" in ok.stdout and "chillers" in ok.stdout
+    cases = [
+        (["--system", "h100-sxm", "--count", "0"], "count = 0"),
+        (["--system", "h100-sxm", "--count", "-3"], "count = -3"),
+        (["--system", "gb200-nvl72", "--count", "72", "--cooling", "air"], "needs liquid cooling"),
+        (["--system", "h100-sxm", "--count", "8", "--region", "texas"], "closest: ercot"),
+        (["--system", "h101", "--count", "8"], "unknown system 'h101'"),
+        (["--system", "h100-sxm", "--count", "8", "--cooling", "water"], "cooling = 'water'"),
+    ]
+    for args, message in cases:
+        result = invoke("power", *args)
+        assert result.exit_code == 2, args
+        assert message in result.stderr and "Traceback" not in result.output
+
+
+def test_catalog_facility_and_scenarios():
+    data = json.loads(invoke("catalog", "facility", "--json").stdout)
+    ups = next(p for p in data if p["name"] == "ups_eff")
+    assert ups["value"] == 0.96 and ups["low"] == 0.92 and "UPS" in ups["source"] + ups["notes"]
+    assert "pdu_eff" in invoke("catalog", "facility").stdout
+    names = [s["name"] for s in json.loads(invoke("catalog", "scenarios", "--json").stdout)]
+    assert names == ["fluidstack-2026", "single-site-100k"]
+    bad = invoke("init", "nonsense")
+    assert bad.exit_code == 2 and "(all: gigaplan catalog scenarios)" in bad.stderr

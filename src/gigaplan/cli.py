@@ -343,6 +343,44 @@ def catalog_regions(
     out.print(t)
 
 
+@catalog_app.command("facility")
+def catalog_facility(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """List the facility-model parameters (power chain, cooling, water) with ranges and sources."""
+    table = facility.parameters()
+    if as_json:
+        _emit_json([p.to_dict() for p in table.values()])
+        return
+    t = Table(title="Facility parameters (defaults; low-high is the plausible range)",
+              title_justify="left")
+    for col in ("name", "value", "low-high", "unit", "source"):
+        t.add_column(col, justify="right" if col in ("value", "low-high") else "left",
+                     overflow="fold", no_wrap=col == "name")
+    for p in table.values():
+        t.add_row(p.name, f"{p.value:g}", f"{p.low:g}-{p.high:g}", p.unit, p.source)
+    out.print(t)
+
+
+@catalog_app.command("scenarios")
+def catalog_scenarios(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """List the built-in scenarios."""
+    items = [load_scenario(n) for n in scenario_names()]
+    if as_json:
+        _emit_json([{"name": n, "description": s.description}
+                    for n, s in zip(scenario_names(), items, strict=True)])
+        return
+    t = Table(title="Built-in scenarios (gigaplan init NAME writes an editable copy)",
+              title_justify="left")
+    t.add_column("name", no_wrap=True)
+    t.add_column("description", overflow="fold")
+    for n, s in zip(scenario_names(), items, strict=True):
+        t.add_row(n, s.description)
+    out.print(t)
+
+
 @catalog_app.command("show")
 @_guarded
 def catalog_show(

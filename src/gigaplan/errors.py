@@ -39,8 +39,19 @@ class UnknownNameError(GigaplanError, LookupError):
                  hints: Sequence[str] = ()):
         self.what, self.name, self.choices = what, name, list(choices)
         near = ", ".join(list(dict.fromkeys([*hints, *closest(str(name), choices)]))[:3])
-        super().__init__(f"unknown {what} {name!r}; closest: {near} "
-                         f"(all: gigaplan catalog {'accelerators' if what == 'system' else what + 's'})")
+        listing = _LISTINGS.get(what)
+        super().__init__(f"unknown {what} {name!r}; closest: {near}"
+                         + (f" (all: {listing})" if listing else ""))
+
+
+#: The command that lists every valid name of each kind.
+_LISTINGS = {
+    "system": "gigaplan catalog accelerators",
+    "region": "gigaplan catalog regions",
+    "facility parameter": "gigaplan catalog facility",
+    "catalog entry": "gigaplan catalog accelerators; gigaplan catalog regions",
+    "scenario": "gigaplan catalog scenarios",
+}
 
 
 @dataclass(frozen=True)
