@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 OUT    ?= gigaplan-out
 SCENARIO ?= fluidstack-2026
 
-.PHONY: run test venv dev clean
+.PHONY: run test bench venv dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed
+	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis

@@ -58,8 +58,8 @@ def main() -> None:
     scenario = ten_year_scenario()
     facility.fleet_power(scenario)  # warm caches (catalog, quadrature)
     t_fleet = best_of(lambda: facility.fleet_power(scenario), 20)
+    t_tables = best_of(lambda: facility.fleet_power(scenario).yearly(), 10)
     fp = facility.fleet_power(scenario)
-    t_table = best_of(fp.table, 5)
 
     p = sampled_params(args.samples)
     t_vec = best_of(lambda: facility.evaluate(fp.inputs, p), 3)
@@ -73,13 +73,14 @@ def main() -> None:
     result = {
         "months": int(len(fp.inputs.dates)), "sites": len(fp.inputs.sites),
         "fleet_power_ms": round(t_fleet * 1e3, 2),
-        "fleet_table_ms": round(t_table * 1e3, 2),
+        "fleet_power_with_tables_ms": round(t_tables * 1e3, 2),
         "samples": args.samples,
         "vectorised_s": round(t_vec, 3),
         "loop_baseline_s_scaled": round(t_loop_full, 2),
         "speedup_vs_loop": round(t_loop_full / t_vec, 1),
         "peak_rss_mb": round(rss_mb),
-        "targets": {"fleet_power_ms < 50": t_fleet < 0.050, "vectorised_s < 2": t_vec < 2.0},
+        "targets": {"fleet_power_with_tables_ms < 50": t_tables < 0.050,
+                    "vectorised_s < 2": t_vec < 2.0},
     }
     print(json.dumps(result, indent=2))
 
