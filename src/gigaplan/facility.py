@@ -72,7 +72,7 @@ from .scenario import Scenario
 
 __all__ = [
     "COOLING_TYPES", "DISTRIBUTIONS", "FLOW_COLUMNS", "FLOW_LABELS", "FacilityInputs", "Parameter", "SiteClimate",
-    "air_cooling_per_kw", "cooling_per_kw", "evaluate", "fleet_power", "liquid_cooling_per_kw",
+    "air_cooling_per_kw", "cooling_per_kw", "density", "evaluate", "fleet_power", "liquid_cooling_per_kw",
     "parameter_table", "parameters", "params", "power_chain", "single_site", "site_climate",
     "yearly",
 ]
@@ -525,14 +525,12 @@ class FleetPower:
         for owner, kind in dict(zip(b["owner"], b["kind"], strict=True)).items():
             sel = (b["owner"] == owner).to_numpy()
             sub = b[sel]
-            systems = [catalog.accelerator(x) for x in sub["system"]]
-            per_rack = np.array([s.accelerators_per_rack for s in systems], dtype=float)
             acc = mi.mean[:, sel] * sub["accelerators"].to_numpy()
             frame = {
                 "date": mi.dates, "kind": kind, "name": owner,
                 "systems": "+".join(dict.fromkeys(sub["system"])),
                 "accelerators": acc.sum(axis=1),
-                "racks": (acc / per_rack).sum(axis=1),
+                "racks": (mi.mean[:, sel] * sub["racks"].to_numpy()).sum(axis=1),
                 "bf16_peak_flops": (mi.mean[:, sel] * sub["bf16_peak_flops"].to_numpy()).sum(axis=1),
                 "fp8_peak_flops": (mi.mean[:, sel] * sub["fp8_peak_flops"].to_numpy()).sum(axis=1),
                 "it_nominal_mw": (mi.mean[:, sel] * sub["it_mw"].to_numpy()).sum(axis=1),
@@ -564,30 +562,20 @@ class FleetPower:
         """Per site at full build: racks, kW per rack, density ratio, white space; over the
         horizon: peak facility MW and energy-weighted PUE; and the last full calendar year's
         energy, water, CO2 and household equivalent (``reference_year``)."""
-        table = parameters()
-        base = table["enterprise_rack_kw"]
         b, r = self.installed.blocks, self.result
         years = self.yearly()
         out = []
         for i, site in enumerate(self.scenario.sites):
             sub = b[(b["kind"] == "site") & (b["owner"] == site.name)]
-            per_rack = np.array([catalog.accelerator(x).accelerators_per_rack
-                                 for x in sub["system"]], dtype=float)
-            racks = float(np.ceil(sub["accelerators"].to_numpy() / per_rack).sum())
-            it_nominal = float(sub["it_mw"].sum())
-            rack_kw = it_nominal * 1000.0 / racks
-            m2 = table["whitespace_m2_per_rack_air" if site.cooling == "air"
-                       else "whitespace_m2_per_rack_liquid"].value
+            racks = float(sub["racks"].sum())
             energy, it_energy = r["energy_mwh"][:, i].sum(), r["it_energy_mwh"][:, i].sum()
             y = years[years["name"] == site.name]
             counts = self.inputs.dates.year.value_counts()
             full = y[y["year"].map(counts) == 12]
             ref = (full if len(full) else y).iloc[-1]
             out.append({
-                "name": site.name, "racks": racks, "rack_kw": rack_kw,
-                "density_ratio": rack_kw / base.value,
-                "density_ratio_range": [rack_kw / base.high, rack_kw / base.low],
-                "whitespace_m2": racks * m2,
+                "name": site.name,
+                **density(racks, float(sub["it_mw"].sum()) * 1000.0 / racks, site.cooling),
                 "facility_peak_mw": float(r["facility_peak_mw"][:, i].max()),
                 "grid_cap_mw": site.grid_cap_mw,
                 "pue": float(energy / it_energy) if it_energy > 0 else None,
@@ -618,6 +606,22 @@ class FleetPower:
 
 _TABLE_FLOWS = ("it_mw", "rack_conversion_mw", *FLOW_COLUMNS, "cooling_mw", "facility_mw",
                 "facility_peak_mw", "pue", "it_energy_mwh", "energy_mwh", "water_m3", "co2_t")
+
+
+def density(racks: float, rack_kw: float, cooling: str) -> dict:
+    """Rack density against a traditional datacenter and the white space the racks need.
+
+    ``density_ratio`` = rack kW / the enterprise baseline (``enterprise_rack_kw``, 10 kW:
+    Uptime Institute 2024 survey, The Register / BofA), ``density_ratio_range`` over the
+    baseline's 8-15 kW range; ``whitespace_m2`` = racks x m² per rack (air or liquid rule).
+    """
+    table = parameters()
+    base = table["enterprise_rack_kw"]
+    m2 = table["whitespace_m2_per_rack_air" if cooling == "air"
+               else "whitespace_m2_per_rack_liquid"].value
+    return {"racks": racks, "rack_kw": rack_kw, "density_ratio": rack_kw / base.value,
+            "density_ratio_range": [rack_kw / base.high, rack_kw / base.low],
+            "whitespace_m2": racks * m2}
 
 
 def yearly(table: pd.DataFrame) -> pd.DataFrame:
@@ -693,8 +697,6 @@ def single_site(system: str, count: int, *, cooling: str | None = None,
     it_mwh = float(r["it_energy_mwh"].sum())
     facility_mw = annual_mwh / hours.sum()
     losses = {c[:-3]: float((r[c] * hours).sum() / hours.sum()) for c in FLOW_COLUMNS}
-    m2 = table["whitespace_m2_per_rack_air" if cooling == "air" else
-               "whitespace_m2_per_rack_liquid"].value
     base = table["enterprise_rack_kw"]
     households = annual_mwh * 1000.0 / (reg.household_kwh_per_month * 12)
     return {
@@ -709,12 +711,9 @@ def single_site(system: str, count: int, *, cooling: str | None = None,
         "loss_share": {k: v / (facility_mw - it_mwh / hours.sum())
                        for k, v in losses.items()},
         "rack_conversion_mw": float((r["rack_conversion_mw"] * hours).sum() / hours.sum()),
-        "racks": racks, "rack_kw": acc.rack_kw,
-        "density_ratio": acc.rack_kw / base.value,
-        "density_ratio_range": [acc.rack_kw / base.high, acc.rack_kw / base.low],
+        **density(racks, acc.rack_kw, cooling),
         "density_basis": f"enterprise rack of {base.value:g} kW ({base.low:g}-{base.high:g}): "
                          f"{base.source}",
-        "whitespace_m2": racks * m2,
         "bf16_peak_flops": count * acc.bf16_dense_flops,
         "annual_mwh": annual_mwh, "it_annual_mwh": it_mwh,
         "water_m3": float(r["water_m3"].sum()),

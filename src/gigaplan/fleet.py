@@ -9,6 +9,7 @@ the other derived from the system's power per accelerator (:meth:`Accelerator.it
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,8 +34,9 @@ def blocks(scenario: Scenario) -> pd.DataFrame:
 
     Columns: ``kind`` (site|contract), ``owner`` (site or contract name), ``block`` (phase name),
     ``system``, ``start``, ``end`` (NaT for owned phases), ``ramp_months``, ``accelerators``,
-    ``it_mw``, ``given`` (which of the two the scenario gave), ``bf16_peak_flops`` and
-    ``fp8_peak_flops`` (whole block, dense).
+    ``it_mw``, ``given`` (which of the two the scenario gave), ``racks`` (whole racks of the
+    system's accelerators per rack), ``bf16_peak_flops`` and ``fp8_peak_flops`` (whole block,
+    dense).
     """
     rows = []
     for site in scenario.sites:
@@ -44,7 +46,7 @@ def blocks(scenario: Scenario) -> pd.DataFrame:
     for c in scenario.contracts:
         rows.append(_row("contract", c.name, c.name, c, c.start, c.end, 0.0))
     columns = ["kind", "owner", "block", "system", "start", "end", "ramp_months", "accelerators",
-               "it_mw", "given", "bf16_peak_flops", "fp8_peak_flops"]
+               "it_mw", "given", "racks", "bf16_peak_flops", "fp8_peak_flops"]
     out = pd.DataFrame(rows, columns=columns)
     out["start"] = pd.to_datetime(out["start"])
     out["end"] = pd.to_datetime(out["end"])
@@ -58,6 +60,7 @@ def _row(kind, owner, block, item, start, end, ramp) -> dict:
         "kind": kind, "owner": owner, "block": block, "system": item.system,
         "start": start, "end": end, "ramp_months": float(ramp),
         "accelerators": accelerators, "it_mw": it_mw, "given": given,
+        "racks": float(math.ceil(accelerators / system.accelerators_per_rack)),
         "bf16_peak_flops": accelerators * system.bf16_dense_flops,
         "fp8_peak_flops": accelerators * system.fp8_dense_flops,
     }
@@ -108,7 +111,7 @@ def timeline(scenario: Scenario) -> pd.DataFrame:
     """Installed capacity of every block at every time step (long format).
 
     Columns: ``date``, ``kind``, ``owner``, ``block``, ``system``, ``installed_fraction``,
-    ``accelerators``, ``it_mw``, ``bf16_peak_flops``, ``fp8_peak_flops``.
+    ``accelerators``, ``racks``, ``it_mw``, ``bf16_peak_flops``, ``fp8_peak_flops``.
     """
     b = blocks(scenario)
     t = time_axis(scenario.horizon.start, scenario.horizon.end, scenario.horizon.step)
@@ -122,7 +125,7 @@ def timeline(scenario: Scenario) -> pd.DataFrame:
         "system": np.tile(b["system"].values, n_t),
         "installed_fraction": frac.ravel(),
     })
-    for col in ("accelerators", "it_mw", "bf16_peak_flops", "fp8_peak_flops"):
+    for col in ("accelerators", "racks", "it_mw", "bf16_peak_flops", "fp8_peak_flops"):
         out[col] = (frac * b[col].values[None, :]).ravel()
     return out
 
