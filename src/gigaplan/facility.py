@@ -231,11 +231,12 @@ def _k(x) -> np.ndarray:
     return np.asarray(x, dtype=float)[..., None]
 
 
-def _cop(t_evap_c, t_cond_c, p) -> np.ndarray:
-    """Chiller COP: a fraction of the reverse-Carnot COP, capped at ``chiller_cop_max``."""
+def _cop(t_evap_c, t_cond_c, p: Mapping) -> np.ndarray:
+    """Chiller COP: ``chiller_carnot_fraction`` x the reverse-Carnot COP T_evap / (T_cond -
+    T_evap) in kelvin, capped at ``chiller_cop_max`` (parameters get a quadrature axis)."""
     lift = np.maximum(t_cond_c - t_evap_c, 1e-3)
-    return np.minimum(p["chiller_carnot_fraction"] * (t_evap_c + _KELVIN) / lift,
-                      p["chiller_cop_max"])
+    return np.minimum(_k(p["chiller_carnot_fraction"]) * (t_evap_c + _KELVIN) / lift,
+                      _k(p["chiller_cop_max"]))
 
 
 def _evaporation_l_per_kwh(p) -> np.ndarray:
@@ -255,7 +256,7 @@ def air_cooling_per_kw(wet_bulb_c, p: Mapping, z=None, w=None) -> dict[str, np.n
         Parameters (:func:`params`).
     z, w : arrays, optional
         Standard-normal nodes and weights of the within-month spread (default: Gauss-Hermite
-        over ``wet_bulb_sd_k``); pass ``z=[design_z], w=[1]`` for a design hour.
+        over ``wet_bulb_sd_k``); ``z=[0], w=[1]`` evaluates the given temperature alone.
 
     Returns
     -------
@@ -270,18 +271,12 @@ def air_cooling_per_kw(wet_bulb_c, p: Mapping, z=None, w=None) -> dict[str, np.n
     t_none = chws + _k(p["chw_delta_t_k"]) - approach
     mech = np.clip((wb - t_full) / (t_none - t_full), 0.0, 1.0)
     cop = _cop(chws - _k(p["chiller_approach_k"]),
-               wb + _k(p["tower_approach_k"]) + _k(p["chiller_approach_k"]), _sampled_k(p))
+               wb + _k(p["tower_approach_k"]) + _k(p["chiller_approach_k"]), p)
     chiller = (mech / cop) @ np.asarray(w)
     ones = np.ones_like(chiller)
     return {"fans": p["crah_fan_kw_per_kw"] * ones, "pumps": p["pump_tower_kw_per_kw"] * ones,
             "chiller": chiller, "mechanical_share": mech @ np.asarray(w),
             "water_l_per_kwh": (1.0 + chiller) * _evaporation_l_per_kwh(p)}
-
-
-def _sampled_k(p: Mapping) -> dict:
-    """The two COP parameters with a quadrature axis appended."""
-    return {"chiller_carnot_fraction": _k(p["chiller_carnot_fraction"]),
-            "chiller_cop_max": _k(p["chiller_cop_max"])}
 
 
 def liquid_cooling_per_kw(dry_bulb_c, wet_bulb_c, p: Mapping, z=None,
@@ -308,7 +303,7 @@ def liquid_cooling_per_kw(dry_bulb_c, wet_bulb_c, p: Mapping, z=None,
     t_air = np.where(assist, db - _k(p["adiabatic_effectiveness"]) * (db - wb), db)
     trim = np.clip((t_air - t_dry) / _k(p["trim_span_k"]), 0.0, 1.0)
     cop = _cop(_k(p["facility_water_supply_c"] - p["chiller_approach_k"]),
-               t_air + _k(p["dry_cooler_approach_k"] + p["chiller_approach_k"]), _sampled_k(p))
+               t_air + _k(p["dry_cooler_approach_k"] + p["chiller_approach_k"]), p)
     chiller = (trim / cop) @ np.asarray(w)
     adiabatic = assist.astype(float) @ np.asarray(w)
     return {"pumps": p["liquid_pump_fan_kw_per_kw"] * np.ones_like(chiller), "chiller": chiller,
@@ -318,8 +313,8 @@ def liquid_cooling_per_kw(dry_bulb_c, wet_bulb_c, p: Mapping, z=None,
 def cooling_per_kw(dry_bulb_c, wet_bulb_c, p: Mapping, design: bool = False) -> dict:
     """Air- and liquid-side cooling terms per kW of heat, expected over the month's hours, or at
     the month's design hour (mean + ``design_z`` standard deviations) when ``design``."""
-    zw = ([p["design_z"]], [1.0]) if design and np.ndim(p["design_z"]) == 0 else (None, None)
-    if design and zw[0] is None:  # sampled design_z: shift the means instead
+    zw = (None, None)
+    if design:  # one hour at mean + design_z x sd (the spread enters through the shift)
         dry_bulb_c = np.asarray(dry_bulb_c) + p["design_z"] * p["dry_bulb_sd_k"]
         wet_bulb_c = np.asarray(wet_bulb_c) + p["design_z"] * p["wet_bulb_sd_k"]
         zw = ([0.0], [1.0])
