@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cache, cached_property
 
 import numpy as np
@@ -66,7 +66,9 @@ import pandas as pd
 
 from . import catalog, fleet
 from .datafiles import read_table
-from .errors import GigaplanError, UnknownNameError
+from . import parameters as _parameters
+from .errors import GigaplanError
+from .parameters import Parameter
 from .psychrometrics import check_climate, relative_humidity_pct, wet_bulb_stull_c
 from .scenario import Scenario
 
@@ -99,73 +101,30 @@ FLOW_LABELS = {
 # Parameters (data/facility.csv)
 # --------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Parameter:
-    """One facility-model parameter with its default, plausible range and source."""
-
-    name: str
-    value: float
-    unit: str
-    low: float
-    high: float
-    source: str
-    source_date: str
-    notes: str
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-@cache
-def _parameters() -> dict[str, Parameter]:
-    table = read_table("facility.csv").fillna({"notes": ""})
-    out = {}
-    for row in table.to_dict(orient="records"):
-        p = Parameter(**{**row, "value": float(row["value"]), "low": float(row["low"]),
-                         "high": float(row["high"])})
-        if not p.low <= p.value <= p.high:  # a packaging defect, caught by the tests
-            raise ValueError(f"facility.csv: {p.name} = {p.value} outside its range "
-                             f"[{p.low}, {p.high}]")
-        out[p.name] = p
-    return out
+_TABLE = "facility.csv"
 
 
 def parameters() -> dict[str, Parameter]:
     """Every facility parameter by name (see ``data/facility.csv`` for sources)."""
-    return dict(_parameters())
+    return _parameters.load(_TABLE)
 
 
 def parameter_table() -> pd.DataFrame:
     """The facility parameters as a DataFrame indexed by name."""
-    return pd.DataFrame([p.to_dict() for p in _parameters().values()]).set_index("name")
+    return _parameters.table(_TABLE)
 
 
 def params(**overrides: float | np.ndarray) -> dict[str, float | np.ndarray]:
-    """Default parameter values, with ``overrides`` (scalars or 1-D arrays of samples).
+    """Default parameter values, with ``overrides`` (numbers or 1-D arrays of samples).
 
-    Efficiencies and fractions must lie in (0, 1]; other values must be finite. Raises
+    Efficiencies and fractions must lie in (0, 1]; other values must be finite (and not
+    negative where the range starts at 0; ``cycles_of_concentration`` above 1). Raises
     :class:`~gigaplan.errors.GigaplanError` naming the parameter otherwise.
     """
-    table = _parameters()
-    out: dict[str, float | np.ndarray] = {k: p.value for k, p in table.items()}
-    for name, value in overrides.items():
-        if name not in table:
-            raise UnknownNameError("facility parameter", name, list(table))
-        arr = np.asarray(value, dtype=float)
-        if arr.ndim > 1:
-            raise GigaplanError(f"facility parameter {name}: expected a number or a 1-D array "
-                                f"of samples, got shape {arr.shape}")
-        if not np.all(np.isfinite(arr)):
-            raise GigaplanError(f"facility parameter {name} = {value!r}: expected finite numbers")
-        unit = table[name].unit
-        if unit.startswith("fraction") and np.any((arr <= 0) | (arr > 1)):
-            raise GigaplanError(f"facility parameter {name} = {value!r}: expected a fraction "
-                                "in (0, 1]")
-        if table[name].low >= 0 and np.any(arr < 0):
-            raise GigaplanError(f"facility parameter {name} = {value!r}: expected >= 0 {unit}")
-        if name == "cycles_of_concentration" and np.any(arr <= 1):
-            raise GigaplanError(f"facility parameter {name} = {value!r}: expected > 1")
-        out[name] = float(arr) if arr.ndim == 0 else arr
+    out = _parameters.override(_TABLE, "facility parameter", overrides)
+    if np.any(np.asarray(out["cycles_of_concentration"]) <= 1):
+        raise GigaplanError("facility parameter cycles_of_concentration = "
+                            f"{overrides['cycles_of_concentration']!r}: expected > 1")
     return out
 
 
