@@ -116,6 +116,7 @@ class Region:
     price_commercial_usd_per_mwh: float
     price_year: int
     household_kwh_per_month: float
+    construction_cost_multiplier: float
     climate_station: str
     source: str
     source_date: str
@@ -191,6 +192,7 @@ def _regions() -> dict[str, Region]:
         row["dry_bulb_c"] = f_to_c(monthly["dry_bulb_f"].to_numpy())
         row["dew_point_c"] = f_to_c(monthly["dew_point_f"].to_numpy())
         row["household_kwh_per_month"] = float(row["household_kwh_per_month"])
+        row["construction_cost_multiplier"] = float(row["construction_cost_multiplier"])
         problems = check_climate(row["dry_bulb_c"], row["dew_point_c"])
         if problems:  # a broken data file is a packaging defect, not user input
             raise ValueError(f"region_climate.csv, region {row['name']}: "

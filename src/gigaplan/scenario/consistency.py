@@ -85,6 +85,10 @@ def _sites(s: Scenario) -> Iterator[Problem]:
             if system.cooling == "liquid" and site.cooling == "air":
                 yield _value(f"{pat}.system", phase.system,
                              f"needs liquid cooling but {at}.cooling is 'air'; use 'liquid' or 'hybrid'")
+            if phase.price_usd_per_accelerator is None and system.price_basis == "none":
+                yield _value(f"{pat}.system", phase.system,
+                             "has no catalog price; give price_usd_per_accelerator (with a "
+                             "# source: or # assumption: mark) so the phase can be costed")
             if not problems:
                 total_mw += phase_it_mw(phase)
         if site.climate is not None:

@@ -132,6 +132,20 @@ class Finance(_Model):
         description="Investment tax credit as a share of eligible capex. No default credit: "
                     "give one only with a source.",
     )
+    lead_time_months: Months = Field(
+        18, ge=0, le=60,
+        description="Months of facility construction spending before a phase comes online. "
+                    "Default 18 is an assumption.")
+    refresh: bool = Field(
+        False, description="Buy the accelerators again at the end of their life (same price).")
+    utilization: Fraction | None = Field(
+        None, gt=0, le=1,
+        description="Share of hours owned accelerators are used; default 0.85 (an assumption, "
+                    "gigaplan catalog finance).")
+    revenue_usd_per_accelerator_hour: UsdPerHour | None = Field(
+        None, gt=0,
+        description="Optional revenue per used accelerator-hour (owned and contracted), for "
+                    "NPV, IRR and payback.")
 
 
 class Phase(_Model):
@@ -150,6 +164,10 @@ class Phase(_Model):
         3, ge=0, le=60,
         description="Months from first to full capacity (linear). Default 3 is an assumption.",
     )
+    price_usd_per_accelerator: Usd | None = Field(
+        None, gt=0,
+        description="Price of one accelerator with its share of the system [USD]; default: "
+                    "the catalog price (required when the catalog has none).")
 
 
 class Climate(_Model):
@@ -174,6 +192,9 @@ class Site(_Model):
     grid_cap_mw: PowerMW = Field(gt=0, description="Grid interconnect capacity [MW].")
     price_usd_per_mwh: UsdPerMWh | None = Field(
         None, gt=0, description="Electricity price [USD/MWh]; default: the region's industrial price.")
+    incentives_usd: Usd = Field(
+        0, ge=0, description="State or local incentives received when the site first comes "
+                             "online [USD]; give only with a source.")
     climate: Climate | None = Field(
         None, description="Monthly climate of the site; default: the region's climate station.")
     phases: list[Phase] = Field(min_length=1, description="Phases in date order.")
