@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import __version__, catalog, facility, pipeline
+from . import __version__, catalog, facility, finance, pipeline
 from .datafiles import scenario_names, scenario_text
 from .errors import GigaplanError, UnknownNameError
 from .scenario import Scenario, load_scenario
@@ -228,6 +228,28 @@ def _print_run(result: pipeline.RunResult) -> None:
                       _fmt(site["whitespace_m2"]), _fmt(site["pue"]),
                       _fmt(site["facility_peak_mw"]), _fmt(site["grid_cap_mw"]))
         out.print(t)
+    money = summary["finance"]
+    t = Table(title="Money: owned sites and contracts (levelised cost per used accelerator-hour)",
+              title_justify="left",
+              caption=f"NPV of the cash flow (cashflow.csv) at {money['discount_rate']:.0%} from "
+                      f"{money['base_year']}: {_money(money['npv_usd'])}"
+                      + ("" if s.finance.revenue_usd_per_accelerator_hour else
+                         " (costs only: no revenue given)")
+                      + (f"; IRR {money['irr']:.1%}" if money["irr"] is not None else "")
+                      + (f"; payback {money['payback_year']}" if money["payback_year"] else ""),
+              caption_justify="left")
+    for col in ("name", "kind", "capex", "opex / yr", "$ / acc-hour", "owning vs contract"):
+        t.add_column(col, justify="left" if col in ("name", "kind") else "right")
+    for site in summary["sites"]:
+        t.add_row(site["name"], "owned", _money(site["capex_usd"]),
+                  _money(site["opex_usd_per_year"]), f"{site['usd_per_accelerator_hour']:.2f}", "")
+    for c in summary["contracts"]:
+        price = c["usd_per_accelerator_hour"]
+        saving = c["saving_of_owning"]
+        t.add_row(c["name"], "contract", "", "", "-" if price is None else f"{price:.2f}",
+                  "-" if saving is None else f"{saving:+.0%} (owned {c['system']} "
+                  f"{c['owned_usd_per_accelerator_hour']:.2f})")
+    out.print(t)
     for warning in summary["warnings"]:
         err.print(f"[bold yellow]warning:[/] {escape(warning)}", markup=True)
     n_assume = len(summary["provenance"]["assumptions"])
@@ -290,6 +312,112 @@ def power(
     out.print(t)
 
 
+# ----------------------------------------------------------------------------- money
+
+_SiteOptions = {
+    "region": typer.Option("--region", help="Grid region slug (price, CO2, climate, cost multiplier)."),
+    "cooling": typer.Option("--cooling", help="air | liquid | hybrid (default: the system's own)."),
+    "distribution": typer.Option("--distribution", help="ac | hvdc (800 V DC class)."),
+    "price": typer.Option("--price", help="Price per accelerator with its system share [USD]; "
+                                          "default: the catalog's."),
+}
+
+
+def _money(value: float) -> str:
+    """USD with a B/M/k suffix: $41.79B, -$93.03B."""
+    sign = "-" if value < 0 else ""
+    for suffix, scale in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(value) >= scale:
+            return f"{sign}${abs(value) / scale:,.2f}{suffix}"
+    return f"{sign}${abs(value):,.2f}"
+
+
+@app.command()
+@_guarded
+def cost(
+    system: Annotated[str, typer.Option("--system", help="Accelerator system slug.")],
+    count: Annotated[int, typer.Option("--count", help="Number of accelerators.")],
+    region: Annotated[str, _SiteOptions["region"]] = "ercot",
+    cooling: Annotated[Optional[str], _SiteOptions["cooling"]] = None,
+    distribution: Annotated[str, _SiteOptions["distribution"]] = "ac",
+    utilization: Annotated[Optional[float], typer.Option(
+        "--utilization", help="Share of hours used (default 0.85, an assumption).")] = None,
+    years: Annotated[float, typer.Option("--years", help="Ownership period of the TCO [years].")] = 5.0,
+    cloud_price: Annotated[Optional[float], typer.Option(
+        "--cloud-price", help="Cloud price per accelerator-hour [USD] to compare with.")] = None,
+    price: Annotated[Optional[float], _SiteOptions["price"]] = None,
+    discount_rate: Annotated[float, typer.Option("--discount-rate", help="Real discount rate.")] = 0.08,
+    life: Annotated[float, typer.Option("--life", help="Accelerator life [years].")] = 5.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Capex, opex and cost per accelerator-hour of one owned site (and vs a cloud price)."""
+    r = finance.cost(system, count, region=region, cooling=cooling, distribution=distribution,
+                     utilization=utilization, years=years, cloud_usd_per_hour=cloud_price,
+                     price_usd=price, discount_rate=discount_rate, accelerator_life_years=life)
+    if as_json:
+        _emit_json(r)
+        return
+    out.print(f"[bold]{r['accelerators']:,} x {r['system']}[/] owned in {r['region']}, "
+              f"{r['cooling']} cooling, {r['distribution']} distribution", markup=True)
+    t = Table(show_header=False)
+    t.add_column("figure", style="bold")
+    t.add_column("value", justify="right")
+    t.add_column("note")
+    rows = [
+        ("capex", _money(r["capex_usd"]), f"{_money(r['capex_usd_per_mw_it'])} per MW of IT"),
+        ("  facility", _money(r["capex_facility_usd"]), "shell, electrical, mechanical, soft, land"),
+        ("  IT", _money(r["capex_it_usd"]),
+         f"{_money(r['price_usd_per_accelerator'])} per accelerator + network + storage"),
+        ("opex per year", _money(r["opex_usd_per_year"]),
+         f"energy {_money(r['opex']['energy_usd'])}, maintenance {_money(r['opex']['maintenance_usd'])}"),
+        ("cost per accelerator-hour", f"${r['usd_per_accelerator_hour']:.2f}",
+         f"CRF at {r['discount_rate']:.0%}, {r['accelerator_life_years']:g}-yr accelerators, "
+         f"{r['facility_life_years']:g}-yr facility, utilisation {r['utilization']:.0%}"),
+        ("cost per 10^24 FLOP", _money(r["usd_per_1e24_flop"]), r["flop_basis"]),
+        (f"TCO over {r['years']:g} years", _money(r["tco_usd"]), f"NPV {_money(r['npv_cost_usd'])}"),
+    ]
+    if "saving_vs_cloud" in r:
+        rows += [("saving vs cloud", f"{r['saving_vs_cloud']:.0%}",
+                  f"at ${r['cloud_usd_per_hour']:.2f}/h; break-even utilisation "
+                  f"{r['breakeven_utilization']:.0%}")]
+    for row in rows:
+        t.add_row(*row)
+    out.print(t)
+
+
+@app.command()
+@_guarded
+def budget(
+    usd: Annotated[float, typer.Option("--usd", help="Capital budget [USD], e.g. 50e9.")],
+    system: Annotated[str, typer.Option("--system", help="Accelerator system slug.")],
+    region: Annotated[str, _SiteOptions["region"]] = "ercot",
+    cooling: Annotated[Optional[str], _SiteOptions["cooling"]] = None,
+    distribution: Annotated[str, _SiteOptions["distribution"]] = "ac",
+    price: Annotated[Optional[float], _SiteOptions["price"]] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """What a capital budget buys: accelerators, MW of IT and facility power."""
+    r = finance.budget(usd, system, region=region, cooling=cooling, distribution=distribution,
+                       price_usd=price)
+    if as_json:
+        _emit_json(r)
+        return
+    out.print(f"[bold]{_money(r['budget_usd'])}[/] of {r['system']} in {r['region']} "
+              f"({r['cooling']}, {r['distribution']}) buys:", markup=True)
+    t = Table(show_header=False)
+    t.add_column("figure", style="bold")
+    t.add_column("value", justify="right")
+    for row in (("accelerators", f"{r['accelerators']:,}"), ("racks", f"{r['racks']:,}"),
+                ("IT load", f"{r['it_mw']:,.0f} MW"),
+                ("facility load", f"{r['facility_mw']:,.0f} MW (peak {r['facility_peak_mw']:,.0f})"),
+                ("facility capex", f"{_money(r['capex_facility_usd'])} ({r['facility_share']:.0%})"),
+                ("IT capex", _money(r["capex_it_usd"])),
+                ("all-in per accelerator", _money(r["usd_per_accelerator_all_in"])),
+                ("BF16 dense peak", f"{r['bf16_peak_flops'] / 1e18:,.0f} EFLOP/s")):
+        t.add_row(*row)
+    out.print(t)
+
+
 # ----------------------------------------------------------------------------- catalog
 
 _ACCEL_COLUMNS = [
@@ -348,11 +476,22 @@ def catalog_facility(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
 ) -> None:
     """List the facility-model parameters (power chain, cooling, water) with ranges and sources."""
-    table = facility.parameters()
+    _parameter_listing("Facility", facility.parameters(), as_json)
+
+
+@catalog_app.command("finance")
+def catalog_finance(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """List the finance parameters (construction cost, shares, staff, MFU) with sources."""
+    _parameter_listing("Finance", finance.parameters(), as_json)
+
+
+def _parameter_listing(what: str, table: dict, as_json: bool) -> None:
     if as_json:
         _emit_json([p.to_dict() for p in table.values()])
         return
-    t = Table(title="Facility parameters (defaults; low-high is the plausible range)",
+    t = Table(title=f"{what} parameters (defaults; low-high is the plausible range)",
               title_justify="left")
     for col in ("name", "value", "low-high", "unit", "source"):
         t.add_column(col, justify="right" if col in ("value", "low-high") else "left",

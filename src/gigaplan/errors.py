@@ -49,6 +49,7 @@ _LISTINGS = {
     "system": "gigaplan catalog accelerators",
     "region": "gigaplan catalog regions",
     "facility parameter": "gigaplan catalog facility",
+    "finance parameter": "gigaplan catalog finance",
     "catalog entry": "gigaplan catalog accelerators; gigaplan catalog regions",
     "scenario": "gigaplan catalog scenarios",
 }

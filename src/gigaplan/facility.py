@@ -649,7 +649,7 @@ def single_site(system: str, count: int, *, cooling: str | None = None,
     racks = math.ceil(count / acc.accelerators_per_rack)
     annual_mwh = float(r["energy_mwh"].sum())
     it_mwh = float(r["it_energy_mwh"].sum())
-    facility_mw = annual_mwh / hours.sum()
+    facility_mw = float(annual_mwh / hours.sum())
     losses = {c[:-3]: float((r[c] * hours).sum() / hours.sum()) for c in FLOW_COLUMNS}
     base = table["enterprise_rack_kw"]
     households = annual_mwh * 1000.0 / (reg.household_kwh_per_month * 12)
@@ -657,7 +657,7 @@ def single_site(system: str, count: int, *, cooling: str | None = None,
         "system": acc.name, "region": reg.name, "climate": climate.basis,
         "cooling": cooling, "distribution": distribution,
         "accelerators": int(count), "it_nominal_mw": it_nominal,
-        "it_mw": it_mwh / hours.sum(), "facility_mw": facility_mw,
+        "it_mw": float(it_mwh / hours.sum()), "facility_mw": float(facility_mw),
         "facility_peak_mw": float(r["facility_peak_mw"].max()),
         "pue_annual": annual_mwh / it_mwh,
         "pue_monthly": [float(x) for x in r["pue"]],

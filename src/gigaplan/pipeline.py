@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, facility, fleet
+from . import __version__, facility, finance, fleet
 from .scenario import Scenario, load_scenario
 
 __all__ = ["RunResult", "run", "summarize"]
@@ -34,6 +34,7 @@ class RunResult:
     power: facility.FleetPower
     fleet_table: pd.DataFrame
     facility_by_year: pd.DataFrame
+    cashflow: finance.CashFlow
     summary: dict
     files: list[Path] = field(default_factory=list)
 
@@ -62,9 +63,13 @@ def _records(df: pd.DataFrame) -> list[dict]:
 
 
 def summarize(scenario: Scenario, blocks: pd.DataFrame, timeline: pd.DataFrame,
-              power: facility.FleetPower | None = None) -> dict:
+              power: facility.FleetPower | None = None,
+              cash: finance.CashFlow | None = None) -> dict:
     """The machine-readable summary of a run (the keys of ``summary.json``, see the README)."""
     power = facility.fleet_power(scenario) if power is None else power
+    cash = finance.cashflow(scenario, power) if cash is None else cash
+    site_money = {d["name"]: d for d in cash.sites}
+    contract_money = {d["name"]: d for d in cash.contracts}
     yearly = _yearly_totals(timeline).reset_index()
     site_power = {d["name"]: d for d in power.sites_summary()}
     by_owner = blocks.groupby(["kind", "owner"], sort=False)[["accelerators", "it_mw"]].sum()
@@ -73,7 +78,8 @@ def summarize(scenario: Scenario, blocks: pd.DataFrame, timeline: pd.DataFrame,
          "grid_cap_mw": s.grid_cap_mw, "phases": len(s.phases),
          "accelerators": float(by_owner.loc[("site", s.name), "accelerators"]),
          "it_mw": float(by_owner.loc[("site", s.name), "it_mw"]),
-         **{k: _clean(v) for k, v in site_power[s.name].items() if k != "name"}}
+         **{k: _clean(v) for k, v in site_power[s.name].items() if k != "name"},
+         **{k: _clean(v) for k, v in site_money[s.name].items() if k != "name"}}
         for s in scenario.sites
     ]
     contracts = [
@@ -82,7 +88,11 @@ def summarize(scenario: Scenario, blocks: pd.DataFrame, timeline: pd.DataFrame,
          "accelerators": float(by_owner.loc[("contract", c.name), "accelerators"]),
          "it_mw": float(by_owner.loc[("contract", c.name), "it_mw"]),
          "price_usd_per_accelerator_hour": c.price_usd_per_accelerator_hour,
-         "total_value_usd": c.total_value_usd}
+         "total_value_usd": c.total_value_usd,
+         "usd_per_accelerator_hour": contract_money[c.name]["usd_per_accelerator_hour"],
+         "usd_per_accelerator_hour_basis": contract_money[c.name]["price_basis"],
+         "owned_usd_per_accelerator_hour": contract_money[c.name]["owned_usd_per_accelerator_hour"],
+         "saving_of_owning": contract_money[c.name]["saving_of_owning"]}
         for c in scenario.contracts
     ]
     workloads = [
@@ -129,6 +139,21 @@ def summarize(scenario: Scenario, blocks: pd.DataFrame, timeline: pd.DataFrame,
         "blocks": _records(blocks),
         "installed_by_year": _records(yearly),
         "facility_by_year": _records(power.yearly()),
+        "finance": {
+            "npv_usd": cash.npv_usd, "irr": cash.irr, "payback_year": cash.payback_year,
+            "discount_rate": cash.discount_rate, "base_year": cash.base_year,
+            "owned_capex_usd": float(cash.blocks["total_usd"].sum()) if len(cash.blocks) else 0.0,
+            "owned_capex_facility_usd":
+                float(cash.blocks["facility_usd"].sum()) if len(cash.blocks) else 0.0,
+            "owned_capex_it_usd": float(cash.blocks["it_usd"].sum()) if len(cash.blocks) else 0.0,
+            "capex_in_horizon_usd": float(cash.yearly["capex_usd"].sum()),
+            "contract_payments_usd": float(cash.yearly["contract_payments_usd"].sum()),
+            "opex_usd": float(cash.yearly["opex_usd"].sum()),
+            "blocks": _records(cash.blocks),
+            "basis": "NPV of the yearly net cash flow (cashflow.csv) at the scenario's discount "
+                     "rate, t = 0 in the horizon's first year; levelised cost per used "
+                     "accelerator-hour with capital recovery factors (gigaplan catalog finance)",
+        },
         "warnings": power.grid_warnings(),
         "workloads": workloads,
         "provenance": {
@@ -144,7 +169,8 @@ def run(scenario: Scenario | str | Path, out_dir: str | Path | None = "gigaplan-
     Files written: ``summary.json`` (headline figures), ``blocks.csv`` (one row per site phase
     and contract), ``installed_by_year.csv`` (accelerators and IT MW per site/contract at each
     year end), ``fleet.parquet`` (one row per site and contract per month: capacity, power
-    flows, PUE, energy, water, CO2) and ``facility_by_year.csv`` (per site and year).
+    flows, PUE, energy, water, CO2), ``facility_by_year.csv`` (per site and year) and
+    ``cashflow.csv`` (per calendar year: capex, opex, contract payments, revenue, tax, net).
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
@@ -154,8 +180,9 @@ def run(scenario: Scenario | str | Path, out_dir: str | Path | None = "gigaplan-
     power = facility.fleet_power(scenario)
     table = power.table()
     by_year = power.yearly()
-    summary = summarize(scenario, b, tl, power)
-    result = RunResult(scenario, b, tl, yearly, power, table, by_year, summary)
+    cash = finance.cashflow(scenario, power)
+    summary = summarize(scenario, b, tl, power, cash)
+    result = RunResult(scenario, b, tl, yearly, power, table, by_year, cash, summary)
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -166,6 +193,7 @@ def run(scenario: Scenario | str | Path, out_dir: str | Path | None = "gigaplan-
         flat.to_csv(out / "installed_by_year.csv")
         table.to_parquet(out / "fleet.parquet", index=False)
         by_year.to_csv(out / "facility_by_year.csv", index=False)
+        cash.yearly.to_csv(out / "cashflow.csv", index=False)
         result.files = [out / SUMMARY_FILE, out / "blocks.csv", out / "installed_by_year.csv",
-                        out / "fleet.parquet", out / "facility_by_year.csv"]
+                        out / "fleet.parquet", out / "facility_by_year.csv", out / "cashflow.csv"]
     return result
