@@ -257,3 +257,59 @@ def test_catalog_facility_and_scenarios():
     assert names == ["fluidstack-2026", "single-site-100k"]
     bad = invoke("init", "nonsense")
     assert bad.exit_code == 2 and "(all: gigaplan catalog scenarios)" in bad.stderr
+
+
+COST_KEYS = {"capex_usd", "capex_facility_usd", "capex_it_usd", "opex_usd_per_year",
+             "usd_per_accelerator_hour", "usd_per_1e24_flop"}
+
+
+def test_cost_json_keys_and_cloud_comparison():
+    plain = json.loads(invoke("cost", "--system", "h100-sxm", "--count", "1000", "--json").stdout)
+    assert COST_KEYS <= set(plain) and "saving_vs_cloud" not in plain
+    vs = invoke("cost", "--system", "h100-sxm", "--count", "1000", "--cloud-price", "3.0",
+                "--utilization", "0.9", "--years", "6", "--json")
+    data = json.loads(vs.stdout)
+    assert data["saving_vs_cloud"] == pytest.approx(1 - data["usd_per_accelerator_hour"] / 3.0)
+    assert data["utilization"] == 0.9 and data["years"] == 6
+    table = invoke("cost", "--system", "gb200-nvl72", "--count", "7200", "--cloud-price", "4")
+    assert table.exit_code == 0 and "saving vs cloud" in table.stdout
+
+
+def test_budget_json_and_table():
+    data = json.loads(invoke("budget", "--usd", "50e9", "--system", "gb300-nvl72",
+                             "--distribution", "hvdc", "--json").stdout)
+    assert data["capex_usd"] <= 50e9 and data["accelerators"] > 500_000
+    assert {"it_mw", "facility_mw", "capex_facility_usd", "capex_it_usd"} <= set(data)
+    assert "buys" in invoke("budget", "--usd", "1e9", "--system", "h100-sxm").stdout
+
+
+def test_money_commands_bad_input_exit_2():
+    cases = [
+        (["cost", "--system", "h100-sxm", "--count", "10", "--price", "-5"], "price = -5"),
+        (["cost", "--system", "h100-sxm", "--count", "10", "--utilization", "0"], "utilization = 0"),
+        (["cost", "--system", "h100-sxm", "--count", "10", "--discount-rate", "-1"], "discount rate"),
+        (["cost", "--system", "h100-sxm", "--count", "10", "--life", "0"], "life = 0"),
+        (["cost", "--system", "h100-sxm", "--count", "10", "--cloud-price", "0"], "cloud price"),
+        (["cost", "--system", "tpu-v7", "--count", "10"], "has no catalog price"),
+        (["budget", "--usd", "-1", "--system", "h100-sxm"], "budget = -1"),
+        (["budget", "--usd", "1000", "--system", "h100-sxm"], "buys no h100-sxm"),
+    ]
+    for args, message in cases:
+        result = invoke(*args)
+        assert result.exit_code == 2, args
+        assert message in result.stderr and "Traceback" not in result.output
+
+
+def test_run_writes_cashflow_and_money_summary(tmp_path):
+    result = invoke("run", "fluidstack-2026", "-o", str(tmp_path))
+    assert result.exit_code == 0 and "Money: owned sites and contracts" in result.stdout
+    cash = pd.read_csv(tmp_path / "cashflow.csv")
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    money = summary["finance"]
+    assert money["capex_in_horizon_usd"] == pytest.approx(cash["capex_usd"].sum())
+    assert money["owned_capex_usd"] == pytest.approx(
+        sum(site["capex_usd"] for site in summary["sites"]))
+    assert money["contract_payments_usd"] == pytest.approx(30e9)
+    azure = summary["contracts"][0]
+    assert azure["usd_per_accelerator_hour"] == pytest.approx(1.284, abs=1e-3)
+    assert f"{summary['sites'][0]['usd_per_accelerator_hour']:.2f}" in result.stdout
