@@ -260,16 +260,35 @@ def _print_run(result: pipeline.RunResult) -> None:
 
 # ----------------------------------------------------------------------------- power
 
+_SiteOptions = {
+    "region": typer.Option("--region", help="Grid region slug (price, CO2, climate, cost multiplier)."),
+    "cooling": typer.Option("--cooling", help="air | liquid | hybrid (default: the system's own)."),
+    "distribution": typer.Option("--distribution", help="ac | hvdc (800 V DC class)."),
+    "price": typer.Option("--price", help="Price per accelerator with its system share [USD]; "
+                                          "default: the catalog's."),
+}
+
+
+def _facts(rows: list[tuple[str, ...]]) -> None:
+    """Print figure / value / note rows as a borderless-header table."""
+    t = Table(show_header=False)
+    t.add_column("figure", style="bold")
+    t.add_column("value", justify="right")
+    if len(rows[0]) > 2:
+        t.add_column("note")
+    for row in rows:
+        t.add_row(*row)
+    out.print(t)
+
 
 @app.command()
 @_guarded
 def power(
     system: Annotated[str, typer.Option("--system", help="Accelerator system slug (gigaplan catalog accelerators).")],
     count: Annotated[int, typer.Option("--count", help="Number of accelerators.")],
-    cooling: Annotated[Optional[str], typer.Option(
-        "--cooling", help="air | liquid | hybrid (default: the system's own).")] = None,
-    distribution: Annotated[str, typer.Option("--distribution", help="ac | hvdc (800 V DC class).")] = "ac",
-    region: Annotated[str, typer.Option("--region", help="Grid region slug (climate, CO2, households).")] = "ercot",
+    cooling: Annotated[Optional[str], _SiteOptions["cooling"]] = None,
+    distribution: Annotated[str, _SiteOptions["distribution"]] = "ac",
+    region: Annotated[str, _SiteOptions["region"]] = "ercot",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Power, PUE, energy, water and CO2 of one site at full load for a year."""
@@ -281,11 +300,7 @@ def power(
     out.print(f"[bold]{r['accelerators']:,} x {r['system']}[/], {r['cooling']} cooling, "
               f"{r['distribution']} distribution, region {r['region']} ({r['climate']})",
               markup=True)
-    t = Table(show_header=False, title_justify="left")
-    t.add_column("figure", style="bold")
-    t.add_column("value", justify="right")
-    t.add_column("note")
-    rows = [
+    _facts([
         ("IT load", f"{r['it_mw']:,.1f} MW", f"nominal {r['it_nominal_mw']:,.1f} MW from catalog W"),
         ("facility load", f"{r['facility_mw']:,.1f} MW", "annual mean"),
         ("peak facility load", f"{r['facility_peak_mw']:,.1f} MW", "hottest month's design hour"),
@@ -300,10 +315,7 @@ def power(
         ("water", f"{r['water_m3']:,.0f} m³/yr", f"WUE {r['wue_l_per_kwh']:.2f} L per IT kWh"),
         ("CO2 (location-based)", f"{r['co2_t']:,.0f} t/yr", f"{r['co2_kg_per_mwh']:.0f} kg/MWh grid"),
         ("households", f"{r['households']:,.0f}", f"~{r['people']:,.0f} people; {r['household_basis']}"),
-    ]
-    for row in rows:
-        t.add_row(*row)
-    out.print(t)
+    ])
     t = Table(title="Where the overhead goes (annual mean)", title_justify="left")
     for col in ("loss", "MW", "share of overhead"):
         t.add_column(col, justify="left" if col == "loss" else "right")
@@ -314,13 +326,6 @@ def power(
 
 # ----------------------------------------------------------------------------- money
 
-_SiteOptions = {
-    "region": typer.Option("--region", help="Grid region slug (price, CO2, climate, cost multiplier)."),
-    "cooling": typer.Option("--cooling", help="air | liquid | hybrid (default: the system's own)."),
-    "distribution": typer.Option("--distribution", help="ac | hvdc (800 V DC class)."),
-    "price": typer.Option("--price", help="Price per accelerator with its system share [USD]; "
-                                          "default: the catalog's."),
-}
 
 
 def _money(value: float) -> str:
@@ -359,10 +364,6 @@ def cost(
         return
     out.print(f"[bold]{r['accelerators']:,} x {r['system']}[/] owned in {r['region']}, "
               f"{r['cooling']} cooling, {r['distribution']} distribution", markup=True)
-    t = Table(show_header=False)
-    t.add_column("figure", style="bold")
-    t.add_column("value", justify="right")
-    t.add_column("note")
     rows = [
         ("capex", _money(r["capex_usd"]), f"{_money(r['capex_usd_per_mw_it'])} per MW of IT"),
         ("  facility", _money(r["capex_facility_usd"]), "shell, electrical, mechanical, soft, land"),
@@ -380,9 +381,7 @@ def cost(
         rows += [("saving vs cloud", f"{r['saving_vs_cloud']:.0%}",
                   f"at ${r['cloud_usd_per_hour']:.2f}/h; break-even utilisation "
                   f"{r['breakeven_utilization']:.0%}")]
-    for row in rows:
-        t.add_row(*row)
-    out.print(t)
+    _facts(rows)
 
 
 @app.command()
@@ -404,18 +403,13 @@ def budget(
         return
     out.print(f"[bold]{_money(r['budget_usd'])}[/] of {r['system']} in {r['region']} "
               f"({r['cooling']}, {r['distribution']}) buys:", markup=True)
-    t = Table(show_header=False)
-    t.add_column("figure", style="bold")
-    t.add_column("value", justify="right")
-    for row in (("accelerators", f"{r['accelerators']:,}"), ("racks", f"{r['racks']:,}"),
+    _facts([("accelerators", f"{r['accelerators']:,}"), ("racks", f"{r['racks']:,}"),
                 ("IT load", f"{r['it_mw']:,.0f} MW"),
                 ("facility load", f"{r['facility_mw']:,.0f} MW (peak {r['facility_peak_mw']:,.0f})"),
                 ("facility capex", f"{_money(r['capex_facility_usd'])} ({r['facility_share']:.0%})"),
                 ("IT capex", _money(r["capex_it_usd"])),
                 ("all-in per accelerator", _money(r["usd_per_accelerator_all_in"])),
-                ("BF16 dense peak", f"{r['bf16_peak_flops'] / 1e18:,.0f} EFLOP/s")):
-        t.add_row(*row)
-    out.print(t)
+                ("BF16 dense peak", f"{r['bf16_peak_flops'] / 1e18:,.0f} EFLOP/s")])
 
 
 # ----------------------------------------------------------------------------- catalog
