@@ -76,6 +76,7 @@ __all__ = [
     "COOLING_TYPES", "DISTRIBUTIONS", "FLOW_COLUMNS", "FLOW_LABELS", "FacilityInputs", "Parameter", "SiteClimate",
     "air_cooling_per_kw", "cooling_per_kw", "density", "evaluate", "fleet_power", "liquid_cooling_per_kw",
     "parameter_table", "parameters", "params", "power_chain", "single_site", "site_climate",
+    "site_design",
     "yearly",
 ]
 
@@ -607,6 +608,23 @@ def yearly(table: pd.DataFrame) -> pd.DataFrame:
 # One site at full load
 # --------------------------------------------------------------------------------------------
 
+def site_design(system: str, cooling: str | None, distribution: str) -> str:
+    """Check a site's cooling and distribution for ``system``; returns the cooling to use
+    (the system's own when ``cooling`` is None). Raises :class:`GigaplanError` for an unknown
+    choice or a liquid-only system on an air-cooled site."""
+    acc = catalog.accelerator(system)
+    cooling = acc.cooling if cooling is None else cooling
+    if cooling not in COOLING_TYPES:
+        raise GigaplanError(f"cooling = {cooling!r}: expected one of {', '.join(COOLING_TYPES)}")
+    if distribution not in DISTRIBUTIONS:
+        raise GigaplanError(f"distribution = {distribution!r}: expected one of "
+                            f"{', '.join(DISTRIBUTIONS)}")
+    if acc.cooling == "liquid" and cooling == "air":
+        raise GigaplanError(f"cooling = 'air': {system} needs liquid cooling; "
+                            "use 'liquid' or 'hybrid'")
+    return cooling
+
+
 def single_site(system: str, count: int, *, cooling: str | None = None,
                 distribution: str = "ac", region: str = "ercot", dry_bulb_c=None,
                 dew_point_c=None, p: Mapping | None = None) -> dict:
@@ -624,15 +642,7 @@ def single_site(system: str, count: int, *, cooling: str | None = None,
     reg = catalog.region(region)
     if isinstance(count, bool) or not float(count).is_integer() or count < 1:
         raise GigaplanError(f"count = {count!r}: expected a whole number of accelerators >= 1")
-    cooling = acc.cooling if cooling is None else cooling
-    if cooling not in COOLING_TYPES:
-        raise GigaplanError(f"cooling = {cooling!r}: expected one of {', '.join(COOLING_TYPES)}")
-    if distribution not in DISTRIBUTIONS:
-        raise GigaplanError(f"distribution = {distribution!r}: expected one of "
-                            f"{', '.join(DISTRIBUTIONS)}")
-    if acc.cooling == "liquid" and cooling == "air":
-        raise GigaplanError(f"cooling = 'air': {system} needs liquid cooling; "
-                            "use 'liquid' or 'hybrid'")
+    cooling = site_design(system, cooling, distribution)
     climate = site_climate(region, dry_bulb_c, dew_point_c)
     p = params() if p is None else p
     it_nominal = acc.it_mw(count)

@@ -301,8 +301,7 @@ def budget(usd: float, system: str, *, region: str = "ercot", cooling: str | Non
     p = params() if p is None else p
     acc, reg = catalog.accelerator(system), catalog.region(region)
     price = _price(acc, price_usd)
-    cooling = acc.cooling if cooling is None else cooling
-    facility.single_site(system, 1, cooling=cooling, distribution=distribution, region=region)
+    cooling = facility.site_design(system, cooling, distribution)
     one = capex(acc.it_mw(1), 1, price, cooling=cooling, distribution=distribution,
                 region_multiplier=reg.construction_cost_multiplier, p=p)
     count = int(usd // float(one["total_usd"]))
@@ -402,8 +401,7 @@ def cashflow(scenario: Scenario, power: facility.FleetPower | None = None,
         if not owned[j]:
             continue
         site = site_of[row.owner]
-        phase = site.phases[[ph.name or f"phase-{k + 1}" for k, ph in enumerate(site.phases)]
-                            .index(row.block)]
+        phase = site.phases[row.index]
         acc = catalog.accelerator(row.system)
         reg = catalog.region(site.region)
         price = _price(acc, phase.price_usd_per_accelerator)
@@ -480,7 +478,7 @@ def cashflow(scenario: Scenario, power: facility.FleetPower | None = None,
     for j, row in enumerate(b.itertuples()):
         if owned[j]:
             continue
-        c = next(c for c in scenario.contracts if c.name == row.owner)
+        c = scenario.contracts[row.index]
         start = np.datetime64(pd.Timestamp(c.start), "s")
         end = np.datetime64(pd.Timestamp(c.end), "s")
         in_force = np.clip((np.minimum(nxt, end) - np.maximum(month_start, start)).astype(float),

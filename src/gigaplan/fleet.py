@@ -32,7 +32,8 @@ def time_axis(start: dt.date, end: dt.date, step: str = "month") -> pd.DatetimeI
 def blocks(scenario: Scenario) -> pd.DataFrame:
     """One row per capacity block (site phase or contract) with both its size measures.
 
-    Columns: ``kind`` (site|contract), ``owner`` (site or contract name), ``block`` (phase name),
+    Columns: ``kind`` (site|contract), ``owner`` (site or contract name), ``index`` (position
+    of the phase in its site, or of the contract in the scenario), ``block`` (phase name),
     ``system``, ``start``, ``end`` (NaT for owned phases), ``ramp_months``, ``accelerators``,
     ``it_mw``, ``given`` (which of the two the scenario gave), ``racks`` (whole racks of the
     system's accelerators per rack), ``bf16_peak_flops`` and ``fp8_peak_flops`` (whole block,
@@ -41,11 +42,11 @@ def blocks(scenario: Scenario) -> pd.DataFrame:
     rows = []
     for site in scenario.sites:
         for j, phase in enumerate(site.phases):
-            rows.append(_row("site", site.name, phase.name or f"phase-{j + 1}", phase,
+            rows.append(_row("site", site.name, j, phase.name or f"phase-{j + 1}", phase,
                              phase.online, None, phase.ramp_months))
-    for c in scenario.contracts:
-        rows.append(_row("contract", c.name, c.name, c, c.start, c.end, 0.0))
-    columns = ["kind", "owner", "block", "system", "start", "end", "ramp_months", "accelerators",
+    for i, c in enumerate(scenario.contracts):
+        rows.append(_row("contract", c.name, i, c.name, c, c.start, c.end, 0.0))
+    columns = ["kind", "owner", "index", "block", "system", "start", "end", "ramp_months", "accelerators",
                "it_mw", "given", "racks", "bf16_peak_flops", "fp8_peak_flops"]
     out = pd.DataFrame(rows, columns=columns)
     out["start"] = pd.to_datetime(out["start"])
@@ -53,11 +54,11 @@ def blocks(scenario: Scenario) -> pd.DataFrame:
     return out
 
 
-def _row(kind, owner, block, item, start, end, ramp) -> dict:
+def _row(kind, owner, index, block, item, start, end, ramp) -> dict:
     system = catalog.accelerator(item.system)
     accelerators, it_mw, given = block_size(item)
     return {
-        "kind": kind, "owner": owner, "block": block, "system": item.system,
+        "kind": kind, "owner": owner, "index": index, "block": block, "system": item.system,
         "start": start, "end": end, "ramp_months": float(ramp),
         "accelerators": accelerators, "it_mw": it_mw, "given": given,
         "racks": float(math.ceil(accelerators / system.accelerators_per_rack)),

@@ -135,7 +135,8 @@ class Finance(_Model):
     lead_time_months: Months = Field(
         18, ge=0, le=60,
         description="Months of facility construction spending before a phase comes online. "
-                    "Default 18 is an assumption.")
+                    "Default 18 is an assumption (Cushman & Wakefield 2025: switchgear lead "
+                    "times 46-48 weeks, generators and chillers 30+ weeks).")
     refresh: bool = Field(
         False, description="Buy the accelerators again at the end of their life (same price).")
     utilization: Fraction | None = Field(
