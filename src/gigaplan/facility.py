@@ -519,13 +519,13 @@ class FleetPower:
         energy, water, CO2 and household equivalent (``reference_year``)."""
         b, r = self.installed.blocks, self.result
         years = self.yearly()
+        counts = self.inputs.dates.year.value_counts()
         out = []
         for i, site in enumerate(self.scenario.sites):
             sub = b[(b["kind"] == "site") & (b["owner"] == site.name)]
             racks = float(sub["racks"].sum())
             energy, it_energy = r["energy_mwh"][:, i].sum(), r["it_energy_mwh"][:, i].sum()
             y = years[years["name"] == site.name]
-            counts = self.inputs.dates.year.value_counts()
             full = y[y["year"].map(counts) == 12]
             ref = (full if len(full) else y).iloc[-1]
             out.append({

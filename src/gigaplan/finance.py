@@ -45,6 +45,7 @@ finance``).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -352,14 +353,14 @@ class CashFlow:
     base_year: int
 
 
-def _monthly_axis(scenario: Scenario, lead_months: float) -> pd.DatetimeIndex:
-    """Months from the first construction spending (or the horizon start) to the horizon end."""
+def _first_spending(scenario: Scenario, lead_months: float) -> dt.date:
+    """The first construction spending (or the horizon start, if earlier)."""
     start = pd.Timestamp(scenario.horizon.start)
     onlines = [ph.online for s in scenario.sites for ph in s.phases]
     if onlines:
         first = pd.Timestamp(min(onlines)) - pd.DateOffset(months=int(math.ceil(lead_months)))
         start = min(start, first)
-    return fleet.time_axis(start.date(), scenario.horizon.end, "month")
+    return start.date()
 
 
 def cashflow(scenario: Scenario, power: facility.FleetPower | None = None,
@@ -370,16 +371,19 @@ def cashflow(scenario: Scenario, power: facility.FleetPower | None = None,
     utilization = p["utilization"] if fin.utilization is None else fin.utilization
     power = facility.fleet_power(scenario) if power is None else power
     b = power.installed.blocks
-    t = _monthly_axis(scenario, fin.lead_time_months)
+    # installed shares on an axis extended back to the first construction spending: mean over
+    # each month (opex) and the largest reached in it (capex as delivered: phases only grow)
+    mi = fleet.monthly_installed(scenario, b, start=_first_spending(scenario, fin.lead_time_months))
+    t, hours, share_mean, share_end = mi.dates, mi.hours, mi.mean, mi.peak
     n_t = len(t)
     month_start = t.values.astype("datetime64[s]")
     nxt = (t + pd.offsets.MonthBegin(1)).values.astype("datetime64[s]")
-    hours = (nxt - month_start).astype(float) / 3600.0
-    # installed shares on the extended axis: mean over the month (opex) and at its end (capex)
-    args = (b["start"].values, b["end"].values, b["ramp_months"].values)
-    mid = pd.DatetimeIndex(month_start + (nxt - month_start) // 2)
-    share_mean = fleet.installed_fraction(mid, *args)
-    share_end = fleet.installed_fraction(pd.DatetimeIndex(nxt - np.timedelta64(1, "s")), *args)
+
+    def month_of(date) -> np.ndarray:
+        """1.0 in the month containing ``date``, 0 elsewhere."""
+        d = np.datetime64(pd.Timestamp(date), "s")
+        return ((month_start <= d) & (d < nxt)).astype(float)
+
     owned = (b["kind"] == "site").to_numpy()
 
     columns = {c: np.zeros(n_t) for c in (
@@ -418,8 +422,7 @@ def cashflow(scenario: Scenario, power: facility.FleetPower | None = None,
             weights = np.clip(overlap.astype(float), 0.0, None)
             weights = weights / weights.sum() if weights.sum() > 0 else weights
         else:
-            weights = (month_start <= online) & (online < nxt)
-            weights = weights.astype(float)
+            weights = month_of(row.start)
         columns["capex_facility_usd"] += weights * cap["facility_usd"]
         # IT capex as installed; again at each end of life when refreshing
         delivered = np.diff(share_end[:, j], prepend=0.0).clip(min=0.0)
@@ -432,16 +435,8 @@ def cashflow(scenario: Scenario, power: facility.FleetPower | None = None,
         columns["tax_credit_usd"] += fin.tax_credit * (weights * cap["facility_usd"] + it_spend)
         # depreciation: straight line from installation
         columns["depreciation_usd"] += _straight_line(it_spend, lives[0])
-        in_service = ((month_start <= online) & (online < nxt)).astype(float)
-        columns["depreciation_usd"] += _straight_line(in_service * cap["facility_usd"], lives[1])
-        # opex other than energy, as installed (mean share over each month)
-        s_mean = share_mean[:, j]
-        frac_year = hours / HOURS_PER_YEAR
-        yearly_opex = opex_per_year(cap, it_nominal_mw=row.it_mw, facility_mwh_per_year=0.0,
-                                    price_usd_per_mwh=0.0, p=p)
-        for k in OPEX_COLUMNS[1:]:
-            columns[k] += s_mean * frac_year * float(yearly_opex[k])
-        used_hours_owned += s_mean * row.accelerators * hours * utilization
+        columns["depreciation_usd"] += _straight_line(month_of(row.start) * cap["facility_usd"],
+                                                      lives[1])
         # unit economics at full build: the block's share (by IT) of its site's energy in the
         # reference year (the last full calendar year of the horizon)
         site_it = float(b.loc[(b["owner"] == site.name) & owned, "it_mw"].sum())
@@ -450,6 +445,11 @@ def cashflow(scenario: Scenario, power: facility.FleetPower | None = None,
         opex_full = opex_per_year(cap, it_nominal_mw=row.it_mw, facility_mwh_per_year=mwh_full,
                                   price_usd_per_mwh=price_mwh, p=p)
         annual = cap["facility_usd"] * crf_fac + cap["it_usd"] * crf_it + float(opex_full["total_usd"])
+        # opex other than energy (energy comes from the facility model below), as installed
+        s_mean = share_mean[:, j]
+        for k in OPEX_COLUMNS[1:]:
+            columns[k] += s_mean * hours / HOURS_PER_YEAR * float(opex_full[k])
+        used_hours_owned += s_mean * row.accelerators * hours * utilization
         block_rows.append({
             "site": site.name, "block": row.block, "system": row.system,
             "accelerators": row.accelerators, "it_mw": row.it_mw,
@@ -467,10 +467,7 @@ def cashflow(scenario: Scenario, power: facility.FleetPower | None = None,
     for s in scenario.sites:
         price_mwh = s.price_usd_per_mwh or catalog.region(s.region).price_usd_per_mwh
         columns["energy_usd"] += energy[:, site_index[s.name]] * price_mwh
-        first = min(ph.online for ph in s.phases)
-        columns["incentives_usd"] += s.incentives_usd * (
-            (month_start <= np.datetime64(pd.Timestamp(first), "s"))
-            & (np.datetime64(pd.Timestamp(first), "s") < nxt))
+        columns["incentives_usd"] += s.incentives_usd * month_of(min(ph.online for ph in s.phases))
 
     contract_rows = []
     used_hours_contracted = np.zeros(n_t)

@@ -147,15 +147,17 @@ class MonthlyInstalled:
     peak: np.ndarray
 
 
-def monthly_installed(scenario: Scenario, b: pd.DataFrame | None = None) -> MonthlyInstalled:
+def monthly_installed(scenario: Scenario, b: pd.DataFrame | None = None,
+                      start: dt.date | None = None) -> MonthlyInstalled:
     """Mean and peak installed share of each block per calendar month (always monthly, whatever
-    the horizon's step: the facility model works on the climate's months)."""
+    the horizon's step: the facility model works on the climate's months), from ``start``
+    (default: the horizon's start) to the horizon's end."""
     b = blocks(scenario) if b is None else b
-    t = time_axis(scenario.horizon.start, scenario.horizon.end, "month")
+    t = time_axis(scenario.horizon.start if start is None else start, scenario.horizon.end, "month")
     nxt = t + pd.offsets.MonthBegin(1)
     days = ((nxt - t) / pd.Timedelta(days=1)).to_numpy(dtype=float)
     mid = t + pd.to_timedelta(days / 2.0, unit="D")
-    last = nxt - pd.Timedelta(days=1)
+    last = nxt - pd.Timedelta(seconds=1)  # the month's last second
     args = (b["start"].values, b["end"].values, b["ramp_months"].values)
     mean = installed_fraction(pd.DatetimeIndex(mid), *args)
     peak = np.maximum(installed_fraction(t, *args), installed_fraction(pd.DatetimeIndex(last), *args))

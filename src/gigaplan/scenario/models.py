@@ -21,6 +21,7 @@ from ..errors import closest
 from ..units import KINDS, parse_quantity
 
 __all__ = [
+    "Climate",
     "Contract",
     "Finance",
     "Horizon",
