@@ -66,12 +66,15 @@ class Accelerator:
     accelerators_per_rack: int
     rack_kw: float
     scale_up_domain: int
+    mfu_bf16: float
+    mfu_fp8: float
     cooling: str
     price_usd: float
     price_basis: str
     source: str
     source_date: str
     notes: str
+    mfu_source: str
 
     @property
     def announced(self) -> bool:
@@ -81,6 +84,11 @@ class Accelerator:
     def peak_flops(self, precision: Precision) -> float:
         """Dense peak FLOP/s per accelerator at ``precision`` (NaN if it has no such unit)."""
         return {"bf16": self.bf16_dense_flops, "fp8": self.fp8_dense_flops}[precision]
+
+    def default_mfu(self, precision: Precision) -> float:
+        """Model FLOPs utilisation of published large runs at ``precision`` (NaN if none);
+        ``mfu_source`` says which run, or that the figure is transferred from another system."""
+        return {"bf16": self.mfu_bf16, "fp8": self.mfu_fp8}[precision]
 
     def supports(self, precision: Precision) -> bool:
         """Whether the accelerator has dense tensor throughput at ``precision``."""

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import __version__, catalog, facility, finance, pipeline
+from . import __version__, catalog, facility, finance, pipeline, training
 from .datafiles import scenario_names, scenario_text
 from .errors import GigaplanError, UnknownNameError
 from .scenario import Scenario, load_scenario
@@ -191,15 +191,26 @@ def _print_run(result: pipeline.RunResult) -> None:
                   f"{row['bf16_peak_flops'] / 1e18:,.1f}", "-" if fp8 is None else f"{fp8 / 1e18:,.1f}")
     out.print(t)
 
-    if s.workloads:
-        t = Table(title="Workloads (as given; the training planner sizes them)", title_justify="left")
-        for col in ("name", "compute", "precision", "deadline"):
-            t.add_column(col)
-        for w in s.workloads:
-            size = (f"{w.flops:.3g} FLOP" if w.flops is not None else
-                    f"{_count(w.params)} params x {_count(w.tokens)} tokens"
-                    + (f" ({_count(w.active_params)} active)" if w.active_params else ""))
-            t.add_row(w.name, size, w.precision, str(w.deadline))
+    if summary["workloads"]:
+        t = Table(title="Workloads on the fleet (earliest finish; placed in deadline order, each "
+                        "taking the free accelerators of one pool)", title_justify="left",
+                  caption="days = FLOP / (accelerators x peak x MFU x goodput); workloads.csv has "
+                          "every field", caption_justify="left")
+        for col in ("name", "compute", "pool", "accelerators", "start - finish", "days",
+                    "deadline", "MW"):
+            t.add_column(col, justify="right" if col in ("accelerators", "days", "MW") else "left")
+        for w in summary["workloads"]:
+            size = (f"{_count(w['params'])} x {_count(w['tokens'])} tok" if w["params"]
+                    else f"{w['flops']:.3g} FLOP") + f" {w['precision']}"
+            if w["status"] == "no capacity":
+                t.add_row(w["name"], size, f"[red]none[/]: {escape(w['note'])}", "-", "-", "-",
+                          w["deadline"], "-")
+                continue
+            status = (f"{w['deadline']} [green]on time[/]" if w["status"] == "on time" else
+                      f"{w['deadline']} [red]late by {-w['slack_days']:,.0f} d[/]")
+            t.add_row(w["name"], size, f"{w['pool']} ({w['system']})",
+                      f"{w['accelerators']:,.0f}", f"{w['start']} - {w['finish']}",
+                      f"{w['days']:,.1f}", status, _fmt(w["facility_mw"]))
         out.print(t)
     t = Table(title="Owned sites by year (energy-weighted PUE; water = site WUE x IT energy; "
                     "location-based CO2)", title_justify="left",
@@ -410,6 +421,157 @@ def budget(
                 ("IT capex", _money(r["capex_it_usd"])),
                 ("all-in per accelerator", _money(r["usd_per_accelerator_all_in"])),
                 ("BF16 dense peak", f"{r['bf16_peak_flops'] / 1e18:,.0f} EFLOP/s")])
+
+
+# ----------------------------------------------------------------------------- training
+
+
+def _option(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+@app.command()
+@_guarded
+def train(
+    system: Annotated[Optional[str], typer.Option("--system", help="Accelerator system slug.")] = None,
+    flops: Annotated[Optional[str], typer.Option("--flops", help="Training compute [FLOP], e.g. 1e26.")] = None,
+    params: Annotated[Optional[str], typer.Option("--params", help="Parameters N, e.g. 405B.")] = None,
+    tokens: Annotated[Optional[str], typer.Option("--tokens", help="Training tokens D, e.g. 15.6T.")] = None,
+    active_params: Annotated[Optional[str], typer.Option(
+        "--active-params", help="Active parameters per token (mixture-of-experts).")] = None,
+    count: Annotated[Optional[str], typer.Option("--count", help="Accelerators: gives the time.")] = None,
+    days: Annotated[Optional[str], typer.Option(
+        "--days", help="Days: gives the accelerators needed (with --count and no size: the "
+                       "largest run).")] = None,
+    precision: Annotated[str, typer.Option("--precision", help="bf16 | fp8.")] = "bf16",
+    mfu: Annotated[Optional[str], typer.Option(
+        "--mfu", help="Model FLOPs utilisation in (0, 1]; default: the catalog's.")] = None,
+    goodput: Annotated[Optional[str], typer.Option(
+        "--goodput", help="Share of wall-clock time that moves the model forward.")] = None,
+    zero: Annotated[int, typer.Option("--zero", help="ZeRO stage 0-3 for the memory model.")] = 1,
+    seq_len: Annotated[Optional[str], typer.Option("--seq-len", help="Sequence length [tokens].")] = None,
+    region: Annotated[str, _SiteOptions["region"]] = "ercot",
+    cooling: Annotated[Optional[str], _SiteOptions["cooling"]] = None,
+    distribution: Annotated[str, _SiteOptions["distribution"]] = "ac",
+    batch: Annotated[Optional[Path], typer.Option(
+        "--batch", help="CSV of runs, one per row, with the options above as columns "
+                        "(system, params, tokens, count, ...; an optional name is echoed).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (a list with --batch).")] = False,
+) -> None:
+    """Time, size and memory layout of a training run (or of many, with --batch)."""
+    given = {"system": system, "flops": flops, "params": params, "tokens": tokens,
+             "active_params": active_params, "count": count, "days": days, "mfu": mfu,
+             "goodput": goodput, "seq_len": seq_len}
+    if batch is not None:
+        extra = [_option(k) for k, v in given.items() if v is not None]
+        if extra:
+            raise GigaplanError(f"--batch: give the runs in the file or as options, not both "
+                                f"(also given: {', '.join(extra)})")
+        rows = _read_runs(batch)
+        label = _batch_label(rows)
+        table = training.plan(rows, source=str(batch), label=label)
+        records = training.records(table)
+        if as_json:
+            _emit_json(records)
+        else:
+            _print_runs(records)
+        return
+    if system is None:
+        raise GigaplanError("--system: required (an accelerator system, see gigaplan catalog "
+                            "accelerators), or --batch FILE")
+    row = {k: v for k, v in given.items() if v is not None}
+    row.update(precision=precision, zero=zero, region=region, distribution=distribution)
+    if cooling is not None:
+        row["cooling"] = cooling
+    table = training.plan(pd.DataFrame([row], dtype=object),
+                          label=lambda i, field: _option(field))
+    r = training.records(table)[0]
+    if as_json:
+        _emit_json(r)
+        return
+    _print_run_plan(r)
+
+
+def _read_runs(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise GigaplanError(f"{path}: no such file")
+    try:
+        rows = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise GigaplanError(f"{path}: not a readable CSV table ({exc})") from None
+    rows.columns = [str(c).strip().lower().replace("-", "_") for c in rows.columns]
+    if "system" not in rows:
+        raise GigaplanError(f"{path}: no 'system' column; the columns are the options of "
+                            f"gigaplan train: {', '.join(training.INPUT_COLUMNS)}")
+    return rows
+
+
+def _batch_label(rows: pd.DataFrame):
+    names = rows["name"].tolist() if "name" in rows else [""] * len(rows)
+
+    def label(i: int, field: str) -> str:
+        named = f" ({names[i]})" if names[i] else ""
+        return f"line {i + 2}{named}, {field}"  # line 1 is the header
+
+    return label
+
+
+def _print_run_plan(r: dict) -> None:
+    size = (f"{_count(r['params'])} params x {_count(r['tokens'])} tokens"
+            + (f" ({_count(r['active_params'])} active)" if r["active_params"] else "")
+            if r["params"] else f"{r['flops']:.3g} FLOP")
+    out.print(f"[bold]{size}[/] on {r['system']} ({r['precision']})", markup=True)
+    rows = [
+        ("compute", f"{r['flops']:.3g} FLOP", "6 x (active) params x tokens" if r["params"]
+         else ""),
+        ("accelerators", f"{r['accelerators']:,.0f}", "needed for the deadline"
+         if r["mode"] == "size" else ""),
+        ("time", f"{r['days']:,.1f} days", f"{r['accelerator_hours'] / 1e6:,.2f}M "
+                                           "accelerator-hours"),
+        ("MFU", f"{r['mfu']:.3f}", _short_source(r["mfu_source"])),
+        ("goodput", f"{r['goodput']:.2f}", _short_source(r["goodput_source"])),
+        ("effective", f"{r['effective_flops_per_s'] / 1e18:,.2f} EFLOP/s", "n x peak x MFU x goodput"),
+        ("power", f"{r['facility_mw']:,.1f} MW", f"IT {r['it_mw']:,.1f} MW x PUE {r['pue']:.3f} "
+                                                f"({r['region']}, {r['cooling']}, {r['distribution']})"),
+        ("energy", f"{r['energy_mwh']:,.0f} MWh", ""),
+    ]
+    if r["fits_memory"] is None:
+        rows.append(("memory", "not checked", "give --params and --tokens for the memory model"))
+    else:
+        layout = (f"TP {r['tensor_parallel']} x PP {r['pipeline_parallel']} x DP "
+                  f"{r['data_parallel']}" + (f", EP {r['expert_parallel']}"
+                                             if r["expert_parallel"] > 1 else "")
+                  + f", {r['recompute']} recomputation, ZeRO-{r['zero']}; "
+                  + ("inside one scale-up domain" if r["within_scale_up"]
+                     else "pipeline across scale-up domains"))
+        if r["fits_memory"]:
+            rows.append(("memory", f"fits: {r['memory_per_accelerator_gb']:,.1f} GB",
+                         f"of {r['usable_hbm_gb']:,.0f} GB usable; {layout}"))
+        else:
+            rows.append(("memory", f"does NOT fit: short {r['memory_shortfall_gb']:,.0f} GB",
+                         f"needs {r['memory_per_accelerator_gb']:,.0f} GB per accelerator, "
+                         f"{r['usable_hbm_gb']:,.0f} GB usable (least-memory layout: {layout})"))
+    _facts(rows)
+
+
+def _short_source(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _print_runs(records: list[dict]) -> None:
+    t = Table(title="Training runs (gigaplan train --batch; --json for every field)",
+              title_justify="left")
+    for col in ("name", "system", "FLOP", "accelerators", "days", "MFU", "goodput", "MWh",
+                "memory"):
+        t.add_column(col, justify="left" if col in ("name", "system", "memory") else "right")
+    for r in records:
+        memory = ("-" if r["fits_memory"] is None else
+                  f"fits (TP {r['tensor_parallel']} x PP {r['pipeline_parallel']})"
+                  if r["fits_memory"] else f"short {r['memory_shortfall_gb']:,.0f} GB")
+        t.add_row(r["name"] or "", r["system"], f"{r['flops']:.3g}", f"{r['accelerators']:,.0f}",
+                  f"{r['days']:,.1f}", f"{r['mfu']:.3f}", f"{r['goodput']:.2f}",
+                  _fmt(r["energy_mwh"]), memory)
+    out.print(t)
 
 
 # ----------------------------------------------------------------------------- catalog

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, facility, finance, fleet
+from . import __version__, facility, finance, fleet, training
 from .scenario import Scenario, load_scenario
 
 __all__ = ["RunResult", "run", "summarize"]
@@ -35,6 +36,7 @@ class RunResult:
     fleet_table: pd.DataFrame
     facility_by_year: pd.DataFrame
     cashflow: finance.CashFlow
+    workloads: pd.DataFrame
     summary: dict
     files: list[Path] = field(default_factory=list)
 
@@ -49,10 +51,12 @@ def _yearly_totals(tl: pd.DataFrame) -> pd.DataFrame:
 
 def _clean(value):
     """JSON-safe scalars: NaN -> None, numpy -> Python, dates -> ISO strings."""
-    if value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+    if value is pd.NaT or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
     if hasattr(value, "item"):
         return _clean(value.item())
     return value
@@ -64,10 +68,12 @@ def _records(df: pd.DataFrame) -> list[dict]:
 
 def summarize(scenario: Scenario, blocks: pd.DataFrame, timeline: pd.DataFrame,
               power: facility.FleetPower | None = None,
-              cash: finance.CashFlow | None = None) -> dict:
+              cash: finance.CashFlow | None = None,
+              workloads: pd.DataFrame | None = None) -> dict:
     """The machine-readable summary of a run (the keys of ``summary.json``, see the README)."""
     power = facility.fleet_power(scenario) if power is None else power
     cash = finance.cashflow(scenario, power) if cash is None else cash
+    workloads = training.schedule(scenario, power) if workloads is None else workloads
     site_money = {d["name"]: d for d in cash.sites}
     contract_money = {d["name"]: d for d in cash.contracts}
     yearly = _yearly_totals(timeline).reset_index()
@@ -94,12 +100,6 @@ def summarize(scenario: Scenario, blocks: pd.DataFrame, timeline: pd.DataFrame,
          "owned_usd_per_accelerator_hour": contract_money[c.name]["owned_usd_per_accelerator_hour"],
          "saving_of_owning": contract_money[c.name]["saving_of_owning"]}
         for c in scenario.contracts
-    ]
-    workloads = [
-        {"name": w.name, "flops": w.flops, "params": w.params, "active_params": w.active_params,
-         "tokens": w.tokens, "precision": w.precision, "system": w.system,
-         "deadline": w.deadline.isoformat()}
-        for w in scenario.workloads
     ]
     marks = scenario.provenance
     r = power.result
@@ -155,7 +155,7 @@ def summarize(scenario: Scenario, blocks: pd.DataFrame, timeline: pd.DataFrame,
                      "accelerator-hour with capital recovery factors (gigaplan catalog finance)",
         },
         "warnings": power.grid_warnings(),
-        "workloads": workloads,
+        "workloads": _records(workloads),
         "provenance": {
             "assumptions": sorted(p for p, v in marks.items() if v.kind == "assumption"),
             "sourced": sorted(p for p, v in marks.items() if v.kind == "source"),
@@ -170,7 +170,9 @@ def run(scenario: Scenario | str | Path, out_dir: str | Path | None = "gigaplan-
     and contract), ``installed_by_year.csv`` (accelerators and IT MW per site/contract at each
     year end), ``fleet.parquet`` (one row per site and contract per month: capacity, power
     flows, PUE, energy, water, CO2), ``facility_by_year.csv`` (per site and year) and
-    ``cashflow.csv`` (per calendar year: capex, opex, contract payments, revenue, tax, net).
+    ``cashflow.csv`` (per calendar year: capex, opex, contract payments, revenue, tax, net) and
+    ``workloads.csv`` (per workload: where and when it runs, accelerators, days, energy, memory
+    layout; :func:`gigaplan.training.schedule`).
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
@@ -181,8 +183,9 @@ def run(scenario: Scenario | str | Path, out_dir: str | Path | None = "gigaplan-
     table = power.table()
     by_year = power.yearly()
     cash = finance.cashflow(scenario, power)
-    summary = summarize(scenario, b, tl, power, cash)
-    result = RunResult(scenario, b, tl, yearly, power, table, by_year, cash, summary)
+    work = training.schedule(scenario, power)
+    summary = summarize(scenario, b, tl, power, cash, work)
+    result = RunResult(scenario, b, tl, yearly, power, table, by_year, cash, work, summary)
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -194,6 +197,8 @@ def run(scenario: Scenario | str | Path, out_dir: str | Path | None = "gigaplan-
         table.to_parquet(out / "fleet.parquet", index=False)
         by_year.to_csv(out / "facility_by_year.csv", index=False)
         cash.yearly.to_csv(out / "cashflow.csv", index=False)
+        work.to_csv(out / "workloads.csv", index=False)
         result.files = [out / SUMMARY_FILE, out / "blocks.csv", out / "installed_by_year.csv",
-                        out / "fleet.parquet", out / "facility_by_year.csv", out / "cashflow.csv"]
+                        out / "fleet.parquet", out / "facility_by_year.csv", out / "cashflow.csv",
+                        out / "workloads.csv"]
     return result

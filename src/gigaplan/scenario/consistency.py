@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from .. import catalog
-from ..errors import Problem
+from ..errors import Problem, closest
 from ..psychrometrics import check_climate
 from .models import Scenario
 
@@ -135,6 +135,12 @@ def _workloads(s: Scenario) -> Iterator[Problem]:
         if w.earliest_start is not None and w.earliest_start >= w.deadline:
             yield _value(f"{at}.earliest_start", w.earliest_start.isoformat(),
                          f"must be before the deadline ({w.deadline.isoformat()})")
+        owners = [site.name for site in s.sites] + [c.name for c in s.contracts]
+        for k, name in enumerate(w.use or []):
+            if name not in owners:
+                near = ", ".join(closest(name, owners))
+                yield _value(f"{at}.use[{k}]", name,
+                             f"no site or contract has this name; closest: {near}")
         if w.system is not None and not catalog.accelerator(w.system).supports(w.precision):
             yield _value(f"{at}.precision", w.precision,
                          f"{w.system} has no dense {w.precision} throughput in the catalog")

@@ -58,6 +58,7 @@ Tokens = Annotated[float, *_quantity("tokens")]
 Flop = Annotated[float, *_quantity("flop")]
 Months = Annotated[float, *_quantity("months")]
 Years = Annotated[float, *_quantity("years")]
+Days = Annotated[float, *_quantity("days")]
 
 _YEAR_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 
@@ -239,6 +240,20 @@ class Workload(_Model):
     system: SystemName | None = Field(None, description="Restrict the run to one system type.")
     earliest_start: Date | None = None
     deadline: Date = Field(description="Date the run must finish by.")
+    max_days: Days | None = Field(
+        None, gt=0, description="Longest acceptable run [days]: the planner looks for the first "
+                                "start when the fleet can do it this fast.")
+    mfu: Fraction | None = Field(
+        None, gt=0, le=1, description="Model FLOPs utilisation; default: the catalog's for the "
+                                      "system and precision.")
+    multi_site: bool = Field(
+        False, description="Let the run span every site and contract of one system type "
+                           "(default: one site or one contract).")
+    use: list[Name] | None = Field(
+        None, description="Names of the sites and contracts the run may use (default: any).")
+    max_accelerators: Count | None = Field(
+        None, gt=0, description="Most accelerators the run may take (default: every free one "
+                                "of its pool).")
 
 
 class Provenance(_Model):
