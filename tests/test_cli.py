@@ -313,3 +313,109 @@ def test_run_writes_cashflow_and_money_summary(tmp_path):
     azure = summary["contracts"][0]
     assert azure["usd_per_accelerator_hour"] == pytest.approx(1.284, abs=1e-3)
     assert f"{summary['sites'][0]['usd_per_accelerator_hour']:.2f}" in result.stdout
+
+
+# ----------------------------------------------------------------------------- train
+
+
+def test_train_json_has_the_documented_keys():
+    result = invoke("train", "--params", "405B", "--tokens", "15.6T", "--system", "h100-sxm",
+                    "--count", "16384", "--json")
+    assert result.exit_code == 0, result.output
+    r = json.loads(result.stdout)
+    assert {"flops", "accelerators", "days", "mfu", "goodput", "energy_mwh",
+            "fits_memory"} <= set(r)
+    # 3.7908e25 / (16,384 x 989.4e12 x 0.40 x 0.90) / 86,400 = 75.18 days
+    assert r["flops"] == pytest.approx(3.7908e25) and r["days"] == pytest.approx(75.18, abs=0.01)
+    assert r["fits_memory"] is True
+
+
+def test_train_table_reports_a_model_that_does_not_fit():
+    result = invoke("train", "--params", "2T", "--tokens", "1T", "--system", "h100-sxm",
+                    "--count", "8")
+    assert result.exit_code == 0
+    assert "does NOT fit: short" in result.stdout and "GB" in result.stdout
+
+
+def test_train_deadline_and_largest_run():
+    r = json.loads(invoke("train", "--params", "400B", "--tokens", "15T", "--system",
+                          "gb200-nvl72", "--days", "90", "--json").stdout)
+    # 3.6e25 / (90 x 86,400 x 2.5e15 x 0.40 x 0.90) = 5,144.03 -> 5,145 GB200
+    assert r["accelerators"] == 5145
+    r = json.loads(invoke("train", "--system", "gb200-nvl72", "--count", "100k", "--days",
+                          "90", "--json").stdout)
+    assert r["flops"] == pytest.approx(6.9984e26)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--system", "h100-sxm", "--flops", "1e24", "--count", "0"], "--count = 0: expected a number > 0"),
+    (["--system", "h100-sxm", "--flops", "1e24", "--count", "8", "--mfu", "1.5"],
+     "--mfu = 1.5: expected a fraction in (0, 1]"),
+    (["--system", "h100", "--flops", "1e24", "--count", "8"], "--system: unknown system 'h100'"),
+    (["--system", "tpu-v4", "--flops", "1e24", "--count", "8", "--precision", "fp8"],
+     "tpu-v4 has no dense fp8 throughput"),
+    (["--flops", "1e24", "--count", "8"], "--system: required"),
+    (["--system", "h100-sxm", "--params", "lots", "--tokens", "1T", "--count", "8"],
+     "--params = 'lots': expected a number of parameters"),
+])
+def test_train_bad_input_exits_2(args, message):
+    result = invoke("train", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr and "Traceback" not in result.output
+
+
+def test_train_batch_echoes_names_and_equals_single_runs(tmp_path):
+    runs = tmp_path / "runs.csv"
+    runs.write_text("name,system,params,tokens,count,precision\n"
+                    "llama,h100-sxm,405B,15.6T,16384,bf16\n"
+                    "moe,h100-sxm,671B,14.8T,2048,fp8\n"
+                    "big,gb200-nvl72,,,100000,\n", encoding="utf-8")
+    result = invoke("train", "--batch", str(runs), "--json")
+    assert result.exit_code == 2 and "line 4 (big), flops: give flops, or params and tokens, " \
+                                      "or count and days" in result.stderr
+    runs.write_text("name,system,params,tokens,count,precision,flops\n"
+                    "llama,h100-sxm,405B,15.6T,16384,bf16,\n"
+                    "moe,h100-sxm,671B,14.8T,2048,fp8,\n"
+                    "big,gb200-nvl72,,,100000,,1e26\n", encoding="utf-8")
+    result = invoke("train", "--batch", str(runs), "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [r["name"] for r in rows] == ["llama", "moe", "big"]
+    single = json.loads(invoke("train", "--params", "405B", "--tokens", "15.6T", "--system",
+                               "h100-sxm", "--count", "16384", "--json").stdout)
+    assert rows[0] == single | {"name": "llama"}
+    table = invoke("train", "--batch", str(runs))
+    assert table.exit_code == 0 and "llama" in table.stdout
+
+
+def test_train_batch_bad_file_and_mixed_options(tmp_path):
+    result = invoke("train", "--batch", str(tmp_path / "missing.csv"))
+    assert result.exit_code == 2 and "no such file" in result.stderr
+    runs = tmp_path / "runs.csv"
+    runs.write_text("model,flops\nx,1e24\n", encoding="utf-8")
+    result = invoke("train", "--batch", str(runs))
+    assert result.exit_code == 2 and "no 'system' column" in result.stderr
+    runs.write_text("system,flops,count,colour\nh100-sxm,1e24,8,red\n", encoding="utf-8")
+    result = invoke("train", "--batch", str(runs))
+    assert result.exit_code == 2 and "unknown column(s) 'colour'" in result.stderr
+    result = invoke("train", "--batch", str(runs), "--system", "h100-sxm")
+    assert result.exit_code == 2 and "not both (also given: --system)" in result.stderr
+
+
+def test_run_writes_workloads_and_reports_their_completion(tmp_path):
+    result = invoke("run", "fluidstack-2026", "-o", str(tmp_path))
+    assert result.exit_code == 0
+    work = pd.read_csv(tmp_path / "workloads.csv")
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert list(work["name"]) == [w["name"] for w in summary["workloads"]]
+    assert {"start", "finish", "days", "accelerators", "energy_mwh", "status"} <= set(work)
+    for w in summary["workloads"]:
+        assert w["name"] in result.stdout and w["finish"] in result.stdout
+    # single-site-100k: Llama-405B-class on 100,000 H100
+    result = invoke("run", "single-site-100k", "-o", str(tmp_path / "b"), "--json")
+    w = json.loads(result.stdout)["workloads"][0]
+    # the cluster ramps over 4 months from 2025-01-01: the earliest finish starts on 2025-02-10
+    # with the 33,035 H100 installed by then (waiting for all 100,000 would finish later):
+    # 3.7908e25 / (33,035 x 989.4e12 x 0.40 x 0.90) / 86,400 = 37.29 days
+    assert w["accelerators"] == 33_035 and w["start"] == "2025-02-10"
+    assert w["days"] == pytest.approx(37.29, abs=0.01) and w["fits_memory"] is True

@@ -535,9 +535,10 @@ def _check_row_shape(i: int, num: dict, problems: _Problems) -> None:
 
 def _check_site(i, acc, region, cooling, distribution, problems: _Problems) -> None:
     """The site options that give the run's PUE: a known region, cooling and distribution."""
-    if region not in catalog.region_names():
-        problems.missing(i, "region", str(UnknownNameError("region", region,
-                                                           catalog.region_names())))
+    try:
+        catalog.region(region)
+    except UnknownNameError as exc:  # suggests regions by label too ("texas" -> ercot)
+        problems.missing(i, "region", str(exc))
     if distribution not in facility.DISTRIBUTIONS:
         problems.add(i, "distribution", distribution,
                      f"expected one of {', '.join(facility.DISTRIBUTIONS)}")
