@@ -14,7 +14,16 @@ __version__ = "0.1.0"
 
 from . import catalog
 from .errors import GigaplanError, ScenarioError, UnknownNameError
-from .scenario import Scenario, load_scenario
+
+
+def __getattr__(name: str):
+    """``Scenario`` and ``load_scenario`` load the scenario models on first use (PEP 562), so
+    commands that need no scenario start faster."""
+    if name in ("Scenario", "load_scenario"):
+        from . import scenario
+
+        return getattr(scenario, name)
+    raise AttributeError(f"module 'gigaplan' has no attribute {name!r}")
 
 __all__ = [
     "GigaplanError",

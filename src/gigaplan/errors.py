@@ -50,6 +50,7 @@ _LISTINGS = {
     "region": "gigaplan catalog regions",
     "facility parameter": "gigaplan catalog facility",
     "finance parameter": "gigaplan catalog finance",
+    "training parameter": "gigaplan catalog training",
     "catalog entry": "gigaplan catalog accelerators; gigaplan catalog regions",
     "scenario": "gigaplan catalog scenarios",
 }

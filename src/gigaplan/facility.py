@@ -70,7 +70,10 @@ from . import parameters as _parameters
 from .errors import GigaplanError
 from .parameters import Parameter
 from .psychrometrics import check_climate, relative_humidity_pct, wet_bulb_stull_c
-from .scenario import Scenario
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # type hints only: the scenario models load when a scenario is used
+    from .scenario import Scenario
 
 __all__ = [
     "COOLING_TYPES", "DISTRIBUTIONS", "FLOW_COLUMNS", "FLOW_LABELS", "FacilityInputs", "Parameter", "SiteClimate",

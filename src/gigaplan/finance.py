@@ -21,7 +21,8 @@ and insurance (share of capex), network transit (per MW).
     CRF(r, n) = r (1 + r)^n / ((1 + r)^n - 1)        (CRF = 1/n at r = 0)
 
 Cost per 10^24 FLOP delivered divides the same annual cost by accelerators x dense peak x MFU x
-goodput x utilisation x seconds per year. Against a cloud price P per accelerator-hour the
+goodput x utilisation x seconds per year (MFU: the catalog's default for the system and
+precision; goodput: the training planner's parameter). Against a cloud price P per accelerator-hour the
 saving of owning is 1 - cost / P, and the break-even utilisation is the u at which the owned
 cost per used hour equals P (annual costs are treated as fixed: energy at rated power).
 
@@ -54,11 +55,14 @@ import numpy as np
 import numpy_financial as npf
 import pandas as pd
 
-from . import catalog, facility, fleet
+from . import catalog, facility, fleet, training
 from . import parameters as _parameters
 from .errors import GigaplanError
 from .parameters import Parameter
-from .scenario import Scenario
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # type hints only: the scenario models load when a scenario is used
+    from .scenario import Scenario
 
 __all__ = [
     "CAPEX_COLUMNS", "CashFlow", "OPEX_COLUMNS", "annual_cost", "breakeven_utilization", "budget",
@@ -273,9 +277,11 @@ def cost(system: str, count: int, *, region: str = "ercot", cooling: str | None 
         "facility_life_years": facility_life_years,
         "usd_per_accelerator_hour": per_hour,
         "usd_per_1e24_flop": float(usd_per_1e24_flop(
-            annual, count, acc.peak_flops(precision), mfu=p["mfu"], goodput=p["goodput"],
+            annual, count, acc.peak_flops(precision), mfu=acc.default_mfu(precision),
+            goodput=training.params()["goodput"],
             utilization=utilization)),
-        "flop_basis": f"dense {precision} peak x MFU {p['mfu']:g} x goodput {p['goodput']:g} x "
+        "flop_basis": f"dense {precision} peak x MFU {acc.default_mfu(precision):g} (catalog) x "
+                      f"goodput {training.params()['goodput']:g} (training parameter) x "
                       f"utilisation {utilization:g}",
         "years": years, "tco_usd": -float(sum(flows)),
         "npv_cost_usd": -float(npf.npv(discount_rate, flows)),
@@ -369,6 +375,7 @@ def cashflow(scenario: Scenario, power: facility.FleetPower | None = None,
     p = params() if p is None else p
     fin = scenario.finance
     utilization = p["utilization"] if fin.utilization is None else fin.utilization
+    goodput = training.params()["goodput"]
     power = facility.fleet_power(scenario) if power is None else power
     b = power.installed.blocks
     # installed shares on an axis extended back to the first construction spending: mean over
@@ -459,8 +466,8 @@ def cashflow(scenario: Scenario, power: facility.FleetPower | None = None,
             "annual_cost_usd": annual,
             "usd_per_accelerator_hour": annual / (row.accelerators * HOURS_PER_YEAR * utilization),
             "usd_per_1e24_flop": float(usd_per_1e24_flop(
-                annual, row.accelerators, acc.bf16_dense_flops, mfu=p["mfu"],
-                goodput=p["goodput"], utilization=utilization)),
+                annual, row.accelerators, acc.bf16_dense_flops, mfu=acc.mfu_bf16,
+                goodput=goodput, utilization=utilization)),
         })
 
     # energy opex: the facility model's monthly energy x each site's price

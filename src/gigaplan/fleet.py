@@ -16,7 +16,10 @@ import numpy as np
 import pandas as pd
 
 from . import catalog
-from .scenario import Scenario, block_size
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # type hints only: the scenario models load when a scenario is used
+    from .scenario import Scenario
 
 __all__ = ["MonthlyInstalled", "blocks", "installed_by_year", "installed_fraction",
            "monthly_installed", "months_between", "time_axis", "timeline", "year_end_rows"]
@@ -56,6 +59,8 @@ def blocks(scenario: Scenario) -> pd.DataFrame:
 
 def _row(kind, owner, index, block, item, start, end, ramp) -> dict:
     system = catalog.accelerator(item.system)
+    from .scenario import block_size
+
     accelerators, it_mw, given = block_size(item)
     return {
         "kind": kind, "owner": owner, "index": index, "block": block, "system": item.system,
