@@ -15,11 +15,11 @@ import datetime as dt
 import json
 import resource
 import statistics
-import time
 
 import numpy as np
 
 import gigaplan
+from timing import best_of
 from gigaplan import facility
 from gigaplan.scenario import scenario_from_dict
 
@@ -30,15 +30,6 @@ def ten_year_scenario():
     start = dt.date.fromisoformat(data["horizon"]["start"])
     data["horizon"]["end"] = start.replace(year=start.year + 10).isoformat()
     return scenario_from_dict(data, source="fluidstack-2026 (10-year horizon)")
-
-
-def best_of(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def sampled_params(n: int, seed: int = 0) -> dict:

@@ -16,13 +16,13 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from gigaplan import training
+from timing import best_of
 
 SYSTEMS = ["a100-sxm", "h100-sxm", "h200", "b200", "gb200-nvl72", "gb300-nvl72", "tpu-v5p",
            "tpu-v7", "trainium2", "mi300x"]
@@ -47,15 +47,6 @@ def runs(n: int, seed: int = 0) -> pd.DataFrame:
     frame.loc[kind == 2, "tokens"] = ""
     frame.loc[kind == 2, "days"] = "90"
     return frame
-
-
-def best_of(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def command_s(args: list[str], repeat: int = 5) -> float:
