@@ -209,7 +209,7 @@ def propose_layout(params, active_params, accelerators, hbm_gb, scale_up_domain,
     ``usable_gb`` (HBM x usable share), ``fits``, ``shortfall_gb`` (all accelerators), and the
     shape used: ``layers``, ``hidden``, ``heads``.
     """
-    par = params_default() if par is None else par
+    par = _default_params() if par is None else par
     n_par = np.atleast_1d(np.asarray(params, dtype=float))
     shape = np.broadcast_shapes(n_par.shape, np.shape(active_params), np.shape(accelerators),
                                 np.shape(hbm_gb), np.shape(scale_up_domain), np.shape(zero))
@@ -263,8 +263,8 @@ def propose_layout(params, active_params, accelerators, hbm_gb, scale_up_domain,
     return out
 
 
-def params_default() -> dict[str, float]:
-    """The default training parameters (a new dict)."""
+def _default_params() -> dict[str, float]:
+    """The default training parameters (``params`` is shadowed where this is used)."""
     return params()
 
 
