@@ -664,7 +664,7 @@ def schedule(scenario, power: facility.FleetPower | None = None,
     if not scenario.workloads:
         return pd.DataFrame(columns=list(WORKLOAD_COLUMNS))
     power = facility.fleet_power(scenario) if power is None else power
-    b = fleet.blocks(scenario)
+    b = power.installed.blocks
     day0 = pd.Timestamp(scenario.horizon.start)
     last = max([pd.Timestamp(scenario.horizon.end)]
                + [pd.Timestamp(w.deadline) for w in scenario.workloads])
@@ -763,11 +763,14 @@ def _place(w, days, members, member_system, reserved, par, pue_site, load) -> di
             ok[idx[shrink]] &= m[shrink] >= 1
         if w.max_days is not None:
             ok &= dur <= w.max_days
+        lay, row_of = None, None
         if w.params is not None and ok.any():
             idx = np.flatnonzero(ok)
             lay = propose_layout(w.params, np.nan if w.active_params is None else w.active_params,
                                  n[idx], acc.hbm_gb, acc.scale_up_domain, par=par)
             ok[idx] &= lay["fits"]
+            row_of = np.full(len(starts), -1)
+            row_of[idx] = np.arange(len(idx))
         if not ok.any():
             continue
         finish_days = np.where(ok, starts + dur, np.inf)
@@ -781,7 +784,9 @@ def _place(w, days, members, member_system, reserved, par, pue_site, load) -> di
             best = {"finish_days": finish_days[k], "start_idx": int(starts[k]), "n": float(n[k]),
                     "dur": float(dur[k]), "pool": pool, "kind": kind, "system": sysname,
                     "keys": keys, "mfu": mfu, "goodput": goodput, "peak": peak, "acc": acc,
-                    "free": free}
+                    "layout": None if lay is None else
+                    {key: value[row_of[k]] for key, value in lay.items()
+                     if np.ndim(value) == 1 and len(value) == len(idx)}}
     if best is None:
         return {**base, "status": "no capacity",
                 "note": _why_none(w, members, member_system)}
@@ -802,9 +807,7 @@ def _place(w, days, members, member_system, reserved, par, pue_site, load) -> di
         else:
             pue_parts.append(part * par["contract_pue"])
     pue = float(sum(pue_parts))
-    lay = (propose_layout(w.params, np.nan if w.active_params is None else w.active_params, n,
-                          acc.hbm_gb, acc.scale_up_domain, par=par)
-           if w.params is not None else None)
+    lay = best["layout"]
     slack = (deadline - finish) / pd.Timedelta(days=1)
     hours = dur * 24.0
     return {
@@ -818,11 +821,11 @@ def _place(w, days, members, member_system, reserved, par, pue_site, load) -> di
                                                              best["goodput"])),
         "accelerator_hours": n * hours, "it_mw": it_mw, "pue": pue,
         "facility_mw": it_mw * load * pue, "energy_mwh": it_mw * load * pue * hours,
-        "fits_memory": None if lay is None else bool(lay["fits"][0]),
-        "tensor_parallel": None if lay is None else int(lay["tensor_parallel"][0]),
-        "pipeline_parallel": None if lay is None else int(lay["pipeline_parallel"][0]),
-        "data_parallel": None if lay is None else int(lay["data_parallel"][0]),
-        "memory_per_accelerator_gb": None if lay is None else float(lay["memory_gb"][0]),
+        "fits_memory": None if lay is None else bool(lay["fits"]),
+        "tensor_parallel": None if lay is None else int(lay["tensor_parallel"]),
+        "pipeline_parallel": None if lay is None else int(lay["pipeline_parallel"]),
+        "data_parallel": None if lay is None else int(lay["data_parallel"]),
+        "memory_per_accelerator_gb": None if lay is None else float(lay["memory_gb"]),
         "note": "" if lay is not None else "memory not checked: give params and tokens",
     }
 
