@@ -8,15 +8,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from . import __version__, facility, finance, fleet, training
+from .jsonable import clean, records
 from .scenario import Scenario, load_scenario
 
 __all__ = ["RunResult", "run", "summarize"]
@@ -49,23 +48,6 @@ def _yearly_totals(tl: pd.DataFrame) -> pd.DataFrame:
     return last.groupby("year")[cols].sum(min_count=1)
 
 
-def _clean(value):
-    """JSON-safe scalars: NaN -> None, numpy -> Python, dates -> ISO strings."""
-    if value is pd.NaT or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if hasattr(value, "item"):
-        return _clean(value.item())
-    return value
-
-
-def _records(df: pd.DataFrame) -> list[dict]:
-    return [{k: _clean(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
-
-
 def summarize(scenario: Scenario, blocks: pd.DataFrame, timeline: pd.DataFrame,
               power: facility.FleetPower | None = None,
               cash: finance.CashFlow | None = None,
@@ -84,8 +66,8 @@ def summarize(scenario: Scenario, blocks: pd.DataFrame, timeline: pd.DataFrame,
          "grid_cap_mw": s.grid_cap_mw, "phases": len(s.phases),
          "accelerators": float(by_owner.loc[("site", s.name), "accelerators"]),
          "it_mw": float(by_owner.loc[("site", s.name), "it_mw"]),
-         **{k: _clean(v) for k, v in site_power[s.name].items() if k != "name"},
-         **{k: _clean(v) for k, v in site_money[s.name].items() if k != "name"}}
+         **{k: clean(v) for k, v in site_power[s.name].items() if k != "name"},
+         **{k: clean(v) for k, v in site_money[s.name].items() if k != "name"}}
         for s in scenario.sites
     ]
     contracts = [
@@ -136,9 +118,9 @@ def summarize(scenario: Scenario, blocks: pd.DataFrame, timeline: pd.DataFrame,
         },
         "sites": sites,
         "contracts": contracts,
-        "blocks": _records(blocks),
-        "installed_by_year": _records(yearly),
-        "facility_by_year": _records(power.yearly()),
+        "blocks": records(blocks),
+        "installed_by_year": records(yearly),
+        "facility_by_year": records(power.yearly()),
         "finance": {
             "npv_usd": cash.npv_usd, "irr": cash.irr, "payback_year": cash.payback_year,
             "discount_rate": cash.discount_rate, "base_year": cash.base_year,
@@ -149,13 +131,13 @@ def summarize(scenario: Scenario, blocks: pd.DataFrame, timeline: pd.DataFrame,
             "capex_in_horizon_usd": float(cash.yearly["capex_usd"].sum()),
             "contract_payments_usd": float(cash.yearly["contract_payments_usd"].sum()),
             "opex_usd": float(cash.yearly["opex_usd"].sum()),
-            "blocks": _records(cash.blocks),
+            "blocks": records(cash.blocks),
             "basis": "NPV of the yearly net cash flow (cashflow.csv) at the scenario's discount "
                      "rate, t = 0 in the horizon's first year; levelised cost per used "
                      "accelerator-hour with capital recovery factors (gigaplan catalog finance)",
         },
         "warnings": power.grid_warnings(),
-        "workloads": _records(workloads),
+        "workloads": records(workloads),
         "provenance": {
             "assumptions": sorted(p for p, v in marks.items() if v.kind == "assumption"),
             "sourced": sorted(p for p, v in marks.items() if v.kind == "source"),

@@ -40,6 +40,7 @@ import pandas as pd
 from . import catalog, facility, fleet
 from . import parameters as _parameters
 from .errors import GigaplanError, UnknownNameError
+from .jsonable import records
 from .units import UnitError, parse_quantity
 
 __all__ = [
@@ -47,7 +48,7 @@ __all__ = [
     "parameters", "parameter_table", "params",
     "training_flops", "effective_flops_per_s", "time_to_train_s", "accelerators_for",
     "max_flops", "model_shape", "state_bytes", "activation_bytes", "layout_candidates",
-    "propose_layout", "plan", "train", "schedule",
+    "propose_layout", "plan", "records", "train", "schedule",
 ]
 
 FILE = "training.csv"
@@ -250,7 +251,7 @@ def propose_layout(params, active_params, accelerators, hbm_gb, scale_up_domain,
     least = np.argmin(np.where(valid, need, np.inf), axis=1)
     any_fit = fits.any(axis=1)
     k = np.where(any_fit, best_fit, least)
-    rows = np.arange(len(k)) if k.ndim else 0
+    rows = np.arange(len(k))
     mem = need[rows, k]
     out = {
         "tensor_parallel": t[0, k].astype(int), "pipeline_parallel": p[0, k].astype(int),
@@ -586,26 +587,6 @@ def train(system: str, *, flops: float | None = None, params: float | None = Non
     frame = pd.DataFrame([{k: (np.nan if v is None else v) for k, v in row.items()}])
     out = plan(frame, label=label or (lambda i, field: field), p=p)
     return records(out)[0]
-
-
-def records(table: pd.DataFrame) -> list[dict]:
-    """Rows of a :func:`plan` table as JSON-ready dicts (NaN -> None, numpy -> Python)."""
-    out = []
-    for row in table.to_dict(orient="records"):
-        out.append({k: _py(v) for k, v in row.items()})
-    return out
-
-
-def _py(v):
-    if v is None:
-        return None
-    if isinstance(v, (np.bool_, bool)):
-        return bool(v)
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        return None if math.isnan(v) else float(v)
-    return v
 
 
 # --------------------------------------------------------------------------------------------
