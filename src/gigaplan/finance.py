@@ -22,7 +22,8 @@ and insurance (share of capex), network transit (per MW).
 
 Cost per 10^24 FLOP delivered divides the same annual cost by accelerators x dense peak x MFU x
 goodput x utilisation x seconds per year (MFU: the catalog's default for the system and
-precision; goodput: the training planner's parameter). Against a cloud price P per accelerator-hour the
+precision; goodput: the reliability model's for one run spanning all the accelerators, see
+:func:`fleet_goodput`). Against a cloud price P per accelerator-hour the
 saving of owning is 1 - cost / P, and the break-even utilisation is the u at which the owned
 cost per used hour equals P (annual costs are treated as fixed: energy at rated power).
 
@@ -66,7 +67,8 @@ if TYPE_CHECKING:  # type hints only: the scenario models load when a scenario i
 
 __all__ = [
     "CAPEX_COLUMNS", "CashFlow", "OPEX_COLUMNS", "annual_cost", "breakeven_utilization", "budget",
-    "capex", "cashflow", "cost", "crf", "levelised_usd_per_accelerator_hour", "opex_per_year",
+    "capex", "cashflow", "cost", "crf", "fleet_goodput", "levelised_usd_per_accelerator_hour",
+    "opex_per_year",
     "parameter_table", "parameters", "params", "usd_per_1e24_flop",
 ]
 
@@ -189,6 +191,22 @@ def usd_per_1e24_flop(annual_usd, accelerators, peak_flops_per_accelerator, *, m
     return np.asarray(annual_usd, dtype=float) / flop * 1e24
 
 
+def fleet_goodput(accelerators: float, acc: catalog.Accelerator, precision: str = "bf16") -> float:
+    """Goodput of one training run on all ``accelerators`` of ``acc`` (reliability model).
+
+    The run is the compute-optimal model for the accelerators' failure-free compute over the
+    training parameter ``job_days`` (:func:`gigaplan.training.compute_optimal_params`), which
+    sizes its checkpoint; goodput at the optimal checkpoint interval
+    (:func:`gigaplan.training.run_goodput`).
+    """
+    par = training.params()
+    flops = (accelerators * acc.peak_flops(precision) * acc.default_mfu(precision)
+             * par["job_days"] * 86_400.0)
+    g, _ = training.run_goodput(accelerators, acc.name, training.compute_optimal_params(flops,
+                                                                                         par))
+    return float(g)
+
+
 def breakeven_utilization(annual_usd, accelerators, cloud_usd_per_hour) -> np.ndarray:
     """Utilisation at which owning costs the cloud price per used hour (may exceed 1: never)."""
     if np.any(np.asarray(cloud_usd_per_hour) <= 0):
@@ -255,6 +273,7 @@ def cost(system: str, count: int, *, region: str = "ercot", cooling: str | None 
                                accelerator_life_years=accelerator_life_years,
                                facility_life_years=facility_life_years))
     per_hour = float(levelised_usd_per_accelerator_hour(annual, count, utilization))
+    goodput = fleet_goodput(count, acc, precision)
     purchases = math.ceil(years / accelerator_life_years)
     flows = [0.0] * (math.ceil(years) + 1)
     for k in range(purchases):
@@ -278,11 +297,11 @@ def cost(system: str, count: int, *, region: str = "ercot", cooling: str | None 
         "usd_per_accelerator_hour": per_hour,
         "usd_per_1e24_flop": float(usd_per_1e24_flop(
             annual, count, acc.peak_flops(precision), mfu=acc.default_mfu(precision),
-            goodput=training.params()["goodput"],
-            utilization=utilization)),
+            goodput=goodput, utilization=utilization)),
+        "goodput": goodput,
         "flop_basis": f"dense {precision} peak x MFU {acc.default_mfu(precision):g} (catalog) x "
-                      f"goodput {training.params()['goodput']:g} (training parameter) x "
-                      f"utilisation {utilization:g}",
+                      f"goodput {goodput:.3f} (reliability model: one run on all "
+                      f"{int(count):,} accelerators) x utilisation {utilization:g}",
         "years": years, "tco_usd": -float(sum(flows)),
         "npv_cost_usd": -float(npf.npv(discount_rate, flows)),
     }
@@ -375,7 +394,6 @@ def cashflow(scenario: Scenario, power: facility.FleetPower | None = None,
     p = params() if p is None else p
     fin = scenario.finance
     utilization = p["utilization"] if fin.utilization is None else fin.utilization
-    goodput = training.params()["goodput"]
     power = facility.fleet_power(scenario) if power is None else power
     b = power.installed.blocks
     # installed shares on an axis extended back to the first construction spending: mean over
@@ -467,7 +485,7 @@ def cashflow(scenario: Scenario, power: facility.FleetPower | None = None,
             "usd_per_accelerator_hour": annual / (row.accelerators * HOURS_PER_YEAR * utilization),
             "usd_per_1e24_flop": float(usd_per_1e24_flop(
                 annual, row.accelerators, acc.bf16_dense_flops, mfu=acc.mfu_bf16,
-                goodput=goodput, utilization=utilization)),
+                goodput=fleet_goodput(row.accelerators, acc), utilization=utilization)),
         })
 
     # energy opex: the facility model's monthly energy x each site's price

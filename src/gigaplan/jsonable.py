@@ -1,4 +1,4 @@
-"""JSON-ready values from the engines' tables: NaN/NA/NaT -> None, numpy -> Python, dates ->
+"""JSON-ready values from the engines' tables: NaN/NA/NaT and infinities -> None, numpy -> Python, dates ->
 ISO strings. Used by ``summary.json``, ``gigaplan train --json`` and the library's dict outputs."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ __all__ = ["clean", "records"]
 
 def clean(value):
     """One JSON-safe scalar."""
-    if value is pd.NaT or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    if value is pd.NaT or value is pd.NA or (isinstance(value, float)
+                                             and not math.isfinite(value)):
         return None
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()

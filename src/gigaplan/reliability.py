@@ -58,7 +58,7 @@ __all__ = [
     "COMPONENTS", "FIRST_ORDER_RATIO", "HARDWARE", "SPARES", "VALID_RATIO", "Job", "Simulation",
     "analytic",
     "component_rates", "daly_interval_s", "expected_wall_s", "failure_rate_table",
-    "first_order_goodput", "rate_source", "job", "job_rates_per_hour",
+    "first_order_goodput", "long_run_goodput", "rate_source", "job", "job_rates_per_hour",
     "optimal_interval_s", "parameter_table", "parameters", "params", "simulate",
     "spares_for_availability", "steady_goodput", "unit_availability", "young_interval_s",
 ]
@@ -301,6 +301,16 @@ def expected_wall_s(work_s, interval_s, checkpoint_s, downtime_s, mtbf_s):
             + _segment_s(last, downtime_s, mtbf_s))
 
 
+def long_run_goodput(j: Job, interval_s=None) -> tuple[np.ndarray, np.ndarray]:
+    """(goodput, interval [s]) of a long run of ``j``: :func:`steady_goodput` with the async
+    lag as downtime, times the share planned interruptions leave; the interval defaults to
+    :func:`optimal_interval_s`."""
+    tau = optimal_interval_s(j.checkpoint_s, j.mtbf_s) if interval_s is None else \
+        np.asarray(interval_s, dtype=float)
+    g = steady_goodput(tau, j.checkpoint_s, j.downtime_s + j.lag_s, j.mtbf_s)
+    return g * _planned_factor(j), tau
+
+
 def analytic(j: Job, work_s, interval_s=None) -> dict[str, np.ndarray]:
     """Expected wall time, interruptions and goodput of ``work_s`` seconds of compute.
 
@@ -324,7 +334,7 @@ def analytic(j: Job, work_s, interval_s=None) -> dict[str, np.ndarray]:
         "interruptions": wall_u / j.mtbf_s,
         "planned": wall * j.planned_rate_per_s,
         "goodput": np.where(np.isfinite(wall), work_s / wall, 0.0),
-        "steady_goodput": steady_goodput(tau, j.checkpoint_s, down, j.mtbf_s) * keep,
+        "steady_goodput": long_run_goodput(j, tau)[0],
         "first_order_goodput": first_order_goodput(tau, j.checkpoint_s, down, j.mtbf_s) * keep,
         "ratio_to_mtbf": ratio,
         "reliable": (ratio < VALID_RATIO) & (j.weibull_shape == 1.0),

@@ -11,7 +11,9 @@ Formulas (``gigaplan catalog training`` lists every parameter with its source):
   appendix B) and goodput the share of wall-clock time that moves the model forward. The same
   relation gives the accelerators needed for a deadline and the largest run that fits a window.
   MFU defaults come from the catalog per system and precision (published large runs, or marked
-  as transferred from another system); goodput defaults to a documented constant.
+  as transferred from another system); goodput comes from the reliability model
+  (:mod:`gigaplan.reliability`) for the run's size, system and checkpoint (its weights and
+  optimizer state, 2 + 12 bytes per parameter), at the optimal checkpoint interval.
 * **Memory** per accelerator of a layout with tensor (t), pipeline (p), data (d) and expert (e)
   parallel degrees: model states of mixed-precision Adam, 2 + 2 + 12 = 16 bytes per parameter,
   sharded over t x p (and the inactive expert parameters over e), with ZeRO stage 1/2/3
@@ -37,7 +39,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from . import catalog, facility, fleet
+from . import catalog, facility, fleet, reliability
 from . import parameters as _parameters
 from .errors import GigaplanError, UnknownNameError
 from .jsonable import records
@@ -47,7 +49,7 @@ __all__ = [
     "PRECISIONS", "RECOMPUTE", "RUN_COLUMNS", "INPUT_COLUMNS", "FLOP_PER_PARAM_TOKEN",
     "parameters", "parameter_table", "params",
     "training_flops", "effective_flops_per_s", "time_to_train_s", "accelerators_for",
-    "max_flops", "model_shape", "state_bytes", "activation_bytes", "layout_candidates",
+    "max_flops", "checkpoint_bytes", "compute_optimal_params", "run_goodput", "model_shape", "state_bytes", "activation_bytes", "layout_candidates",
     "propose_layout", "plan", "records", "train", "schedule",
 ]
 
@@ -59,6 +61,8 @@ ZERO_STAGES = (0, 1, 2, 3)
 FLOP_PER_PARAM_TOKEN = 6.0
 SECONDS_PER_DAY = 86_400.0
 GB = 1e9
+#: Accelerators beyond which a deadline is treated as out of reach.
+MAX_ACCELERATORS = 1e9
 
 #: Columns a table of runs may have (``gigaplan train --batch``); only ``system`` is required.
 INPUT_COLUMNS = ("name", "system", "precision", "flops", "params", "active_params", "tokens",
@@ -127,6 +131,58 @@ def accelerators_for(flops, seconds, peak_flops, mfu, goodput):
 def max_flops(accelerators, seconds, peak_flops, mfu, goodput):
     """The largest run [FLOP] that ``accelerators`` finish in ``seconds``."""
     return effective_flops_per_s(accelerators, peak_flops, mfu, goodput) * seconds
+
+
+def checkpoint_bytes(params, par: Mapping | None = None):
+    """Bytes of one checkpoint of ``params`` parameters: weights + optimizer state.
+
+    (2 + 12) bytes per parameter for mixed-precision Adam (ZeRO sec. 3.1); gradients are not
+    saved.
+    """
+    par = _default_params() if par is None else par
+    return np.asarray(params, dtype=float) * (par["weight_bytes_per_param"]
+                                              + par["optimizer_bytes_per_param"])
+
+
+def compute_optimal_params(flops, par: Mapping | None = None):
+    """Parameters N of the compute-optimal model for ``flops``: C = 6·N·(k·N), N = √(C / 6k).
+
+    k = ``tokens_per_param`` (about 20; Hoffmann et al. 2022, Chinchilla). Sizes the checkpoint
+    of a run known only by its compute.
+    """
+    par = _default_params() if par is None else par
+    return np.sqrt(np.asarray(flops, dtype=float)
+                   / (FLOP_PER_PARAM_TOKEN * par["tokens_per_param"]))
+
+
+def run_goodput(accelerators, system, params, *, par: Mapping | None = None,
+                **job_options) -> tuple[np.ndarray, np.ndarray]:
+    """(goodput, optimal checkpoint interval [s]) of runs from the reliability model.
+
+    Long-run goodput of a job on ``accelerators`` of ``system`` (one name, or an array of names
+    broadcast with the counts) checkpointing ``params`` parameters at the exact optimal interval,
+    planned maintenance included (:func:`gigaplan.reliability.analytic`). ``job_options`` go
+    to :func:`gigaplan.reliability.job` (``async_checkpoint``, ``spares``).
+    """
+    n = np.asarray(accelerators, dtype=float)
+    systems = np.broadcast_to(np.asarray(system, dtype=object), np.broadcast_shapes(
+        np.shape(n), np.shape(params), np.shape(system)))
+    n = np.broadcast_to(n, systems.shape)
+    b = np.broadcast_to(checkpoint_bytes(params, par), systems.shape)
+    goodput = np.empty(systems.shape)
+    interval = np.empty(systems.shape)
+    for name in np.unique(systems):
+        at = systems == name
+        j = reliability.job(np.maximum(n[at], 1.0), str(name), b[at], **job_options)
+        goodput[at], interval[at] = reliability.long_run_goodput(j)
+    return goodput, interval
+
+
+def _goodput_note(accelerators, system, goodput, interval_s) -> str:
+    j_rate, _ = reliability.job_rates_per_hour(accelerators, system)
+    return (f"reliability model: {accelerators:,.0f} x {system} fail every "
+            f"{1.0 / j_rate:,.2f} h, checkpoint every {interval_s / 60:,.1f} min "
+            f"-> goodput {goodput:.3f} (rates: {reliability.rate_source(system)})")
 
 
 # --------------------------------------------------------------------------------------------
@@ -292,7 +348,7 @@ RUN_COLUMNS = (
     "facility_mw", "energy_mwh", "fits_memory", "memory_per_accelerator_gb", "usable_hbm_gb",
     "memory_shortfall_gb", "tensor_parallel", "pipeline_parallel", "data_parallel",
     "expert_parallel", "recompute", "within_scale_up", "layers", "hidden", "zero", "seq_len",
-    "region", "cooling", "distribution",
+    "region", "cooling", "distribution", "note",
 )
 
 _KINDS = {"flops": "flop", "params": "parameters", "active_params": "parameters",
@@ -374,8 +430,9 @@ def plan(runs: pd.DataFrame | Sequence[Mapping] | Mapping, *, source: str = "",
     Each row has a ``system`` and any of :data:`INPUT_COLUMNS`. Its size is ``flops``, or
     ``params`` and ``tokens`` (+ ``active_params`` for mixture-of-experts), or neither; with
     ``count`` the planner gives the time, with ``days`` the accelerators needed, with both (and
-    no size) the largest run that fits (and, with ``params``, its tokens). ``mfu`` and
-    ``goodput`` default to the catalog / parameter table; ``zero`` (ZeRO stage, default 1),
+    no size) the largest run that fits (and, with ``params``, its tokens). ``mfu`` defaults to
+    the catalog's, ``goodput`` to the reliability model's for the run's size and checkpoint
+    (:func:`run_goodput`); ``zero`` (ZeRO stage, default 1),
     ``seq_len``, ``layers`` and ``hidden`` shape the memory model; ``region``, ``cooling`` and
     ``distribution`` the facility model that gives the run's PUE and energy.
 
@@ -443,9 +500,7 @@ def plan(runs: pd.DataFrame | Sequence[Mapping] | Mapping, *, source: str = "",
         [f"catalog {a.name} {pr}: {a.mfu_source}" for a, pr in zip(acc_rows, precision,
                                                                       strict=True)], dtype=object),
         "given")
-    goodput = np.where(np.isnan(num["goodput"]), par["goodput"], num["goodput"])
-    goodput_source = np.where(np.isnan(num["goodput"]), "training parameter goodput: "
-                              + parameters()["goodput"].source, "given")
+    given_goodput = ~np.isnan(num["goodput"])
     active = np.where(np.isnan(num["active_params"]), num["params"], num["active_params"])
     flops = np.where(np.isnan(num["flops"]), FLOP_PER_PARAM_TOKEN * active * num["tokens"],
                      num["flops"])
@@ -454,11 +509,41 @@ def plan(runs: pd.DataFrame | Sequence[Mapping] | Mapping, *, source: str = "",
     mode = np.where(sized & ~np.isnan(count), "time",
                     np.where(sized, "size", "largest"))
     seconds = days * SECONDS_PER_DAY
-    need = accelerators_for(flops, seconds, peak, mfu, goodput)
-    count = np.where(mode == "size", need, count)
-    t_run = time_to_train_s(flops, count, peak, mfu, goodput)
-    seconds = np.where(mode == "largest", seconds, t_run)
-    flops = np.where(mode == "largest", max_flops(count, seconds, peak, mfu, goodput), flops)
+    # checkpointed parameters: the model's, else the compute-optimal model for its compute
+    # (for the largest run: the failure-free compute of its accelerators over its days)
+    ckpt_params = np.where(~np.isnan(num["params"]), num["params"], compute_optimal_params(
+        np.where(sized, flops, count * peak * mfu * seconds), par))
+
+    def goodput_at(n):
+        g, tau = run_goodput(n, system, ckpt_params, par=par)
+        return np.where(given_goodput, num["goodput"], g), tau
+
+    # a deadline's size and the goodput of that size depend on each other: iterate to the
+    # fixed point (goodput falls slowly with size; 8 rounds settle it to the accelerator)
+    goodput = np.where(given_goodput, num["goodput"], 1.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        need = accelerators_for(flops, seconds, peak, mfu, goodput)
+        for _ in range(8):
+            goodput, _tau = goodput_at(np.where(mode == "size", need, count))
+            need = accelerators_for(flops, seconds, peak, mfu, goodput)
+        # past the reliability wall goodput falls faster than the job grows: no size will do
+        wall = (mode == "size") & ~(need < MAX_ACCELERATORS)
+        count = np.where(mode == "size", np.where(wall, np.nan, need), count)
+        goodput, interval = goodput_at(np.where(np.isnan(count), 1.0, count))
+        goodput = np.where(np.isnan(count), np.nan, goodput)
+    note = np.where(wall, "no number of accelerators meets the deadline: past the reliability "
+                          "wall goodput falls faster than the job grows",
+                    np.where(goodput < 1e-3, "the job barely progresses: it fails faster than "
+                                             "it restarts (reliability wall)", ""))
+    goodput_source = np.array([
+        "given" if given_goodput[i] else "" if wall[i] else
+        _goodput_note(count[i], system[i], goodput[i], interval[i]) for i in range(n_rows)],
+        dtype=object)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_run = time_to_train_s(flops, count, peak, mfu, goodput)
+        seconds = np.where(mode == "largest", seconds, t_run)
+        flops = np.where(mode == "largest", max_flops(count, seconds, peak, mfu, goodput),
+                         flops)
     tokens = np.where((mode == "largest") & ~np.isnan(active),
                       flops / (FLOP_PER_PARAM_TOKEN * np.where(np.isnan(active), 1.0, active)),
                       num["tokens"])
@@ -467,9 +552,10 @@ def plan(runs: pd.DataFrame | Sequence[Mapping] | Mapping, *, source: str = "",
     domain = np.array([a.scale_up_domain for a in acc_rows], dtype=float)
     zero = np.where(np.isnan(num["zero"]), 1.0, num["zero"])
     seq = np.where(np.isnan(num["seq_len"]), par["seq_len"], num["seq_len"])
-    has_size = ~np.isnan(num["params"])
+    has_size = ~np.isnan(num["params"]) & ~wall
     lay = propose_layout(np.where(has_size, num["params"], 1e9),
-                         np.where(has_size, active, 1e9), count, hbm, domain, zero=zero,
+                         np.where(has_size, active, 1e9), np.where(wall, 1.0, count), hbm,
+                         domain, zero=zero,
                          seq_len=seq, layers=num["layers"], hidden=num["hidden"], par=par)
 
     it_mw = count * np.array([a.system_w_per_accelerator for a in acc_rows]) / 1e6
@@ -503,7 +589,7 @@ def plan(runs: pd.DataFrame | Sequence[Mapping] | Mapping, *, source: str = "",
         "zero": zero.astype(int), "seq_len": seq,
         "region": region, "cooling": [c or accs[s].cooling for c, s in zip(cooling, system,
                                                                           strict=True)],
-        "distribution": distribution,
+        "distribution": distribution, "note": note,
     }, columns=list(RUN_COLUMNS))
     return out
 
@@ -720,7 +806,7 @@ def _place(w, days, members, member_system, reserved, par, pue_site, load) -> di
         acc = catalog.accelerator(sysname)
         peak = acc.peak_flops(w.precision)
         mfu = w.mfu if w.mfu is not None else acc.default_mfu(w.precision)
-        goodput = par["goodput"]
+        ckpt = w.params if w.params is not None else compute_optimal_params(flops, par)
         free = sum(np.maximum(members[k] - reserved[k], 0.0) for k in keys)
         query = _range_min(free)
         n = np.floor(free[starts] + 1e-9)
@@ -729,6 +815,8 @@ def _place(w, days, members, member_system, reserved, par, pue_site, load) -> di
         ok = n >= 1
         dur = np.full(len(starts), np.inf)
         for _ in range(60):
+            goodput = (np.full(len(n), w.goodput) if w.goodput is not None else
+                       run_goodput(np.maximum(n, 1), sysname, ckpt, par=par)[0])
             dur = np.where(ok, time_to_train_s(flops, np.maximum(n, 1), peak, mfu, goodput)
                            / SECONDS_PER_DAY, np.inf)
             end = starts + np.ceil(dur - 1e-9)
@@ -764,7 +852,8 @@ def _place(w, days, members, member_system, reserved, par, pue_site, load) -> di
         if best is None or finish_days[k] < best["finish_days"]:
             best = {"finish_days": finish_days[k], "start_idx": int(starts[k]), "n": float(n[k]),
                     "dur": float(dur[k]), "pool": pool, "kind": kind, "system": sysname,
-                    "keys": keys, "mfu": mfu, "goodput": goodput, "peak": peak, "acc": acc,
+                    "keys": keys, "mfu": mfu, "goodput": float(goodput[k]), "peak": peak,
+                    "acc": acc,
                     "layout": None if lay is None else
                     {key: value[row_of[k]] for key, value in lay.items()
                      if np.ndim(value) == 1 and len(value) == len(idx)}}

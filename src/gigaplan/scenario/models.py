@@ -246,6 +246,9 @@ class Workload(_Model):
     mfu: Fraction | None = Field(
         None, gt=0, le=1, description="Model FLOPs utilisation; default: the catalog's for the "
                                       "system and precision.")
+    goodput: Fraction | None = Field(
+        None, gt=0, le=1, description="Share of wall-clock time that moves the model forward; "
+                                      "default: the reliability model's for the run's size.")
     multi_site: bool = Field(
         False, description="Let the run span every site and contract of one system type "
                            "(default: one site or one contract).")
