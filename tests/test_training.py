@@ -446,3 +446,16 @@ def test_default_scenario_workloads_are_planned():
 def test_scenario_without_workloads_gives_an_empty_table(minimal):
     out = training.schedule(load_scenario(minimal))
     assert list(out.columns) == list(training.WORKLOAD_COLUMNS) and out.empty
+
+
+def test_schedule_takes_goodput_from_the_reliability_model():
+    # without a fixed goodput the run on 60,000 GB200 gets the reliability model's for that
+    # size and the checkpoint of the compute-optimal model for 1e26 FLOP (sqrt(1e26 / 120) =
+    # 913B parameters, 12.8 TB)
+    d = _scenario().model_dump(mode="json")
+    d["workloads"][0].pop("goodput")
+    w = training.schedule(Scenario.model_validate(d)).iloc[0]
+    g, _ = training.run_goodput(60_000, "gb200-nvl72", training.compute_optimal_params(1e26))
+    assert training.compute_optimal_params(1e26) == pytest.approx(9.129e11, rel=1e-3)
+    assert w["goodput"] == pytest.approx(float(g)) and 0.5 < w["goodput"] < 0.9
+    assert w["days"] == pytest.approx(1e26 / (60_000 * 2.5e15 * 0.40 * float(g)) / 86400)

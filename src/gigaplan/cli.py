@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import __version__, catalog, facility, finance, training
+from . import __version__, catalog, facility, finance, reliability, training
 from .datafiles import scenario_names, scenario_text
 from .errors import GigaplanError, UnknownNameError
 
@@ -502,6 +502,124 @@ def train(
         _emit_json(r)
         return
     _print_run_plan(r)
+
+
+def _quantity(option: str, value: str | None, kind: str, *, whole: bool = False,
+              fraction: bool = False) -> float | None:
+    """An option's value read with its unit, checked > 0 (and <= 1 for a fraction)."""
+    from .units import UnitError, parse_quantity
+
+    if value is None:
+        return None
+    try:
+        x = parse_quantity(value, kind)
+    except UnitError as exc:
+        raise GigaplanError(f"{option} = {value!r}: {exc}") from None
+    if not x > 0 or (fraction and x > 1):
+        raise GigaplanError(f"{option} = {value!r}: expected "
+                            + ("a fraction in (0, 1]" if fraction else "a number > 0"))
+    if whole and x != math.floor(x):
+        raise GigaplanError(f"{option} = {value!r}: expected a whole number")
+    return x
+
+
+@app.command("reliability")
+@_guarded
+def reliability_command(
+    accelerators: Annotated[str, typer.Option(
+        "--accelerators", help="Accelerators in the job, e.g. 100k.")],
+    days: Annotated[str, typer.Option(
+        "--days", help="Failure-free length of the run [days]: the work to get done.")],
+    system: Annotated[str, typer.Option("--system", help="Accelerator system slug.")] = "h100-sxm",
+    params: Annotated[Optional[str], typer.Option(
+        "--params", help="Model parameters, which size the checkpoint (default: the "
+                         "compute-optimal model for the run).")] = None,
+    checkpoint_minutes: Annotated[str, typer.Option(
+        "--checkpoint-minutes", help="Compute time between checkpoints [min], or auto (the "
+                                     "optimum).")] = "auto",
+    async_checkpoint: Annotated[bool, typer.Option(
+        "--async", help="Asynchronous checkpoints: training blocks only for the copy to host "
+                        "memory.")] = False,
+    spares: Annotated[str, typer.Option(
+        "--spares", help="hot (a spare takes over), none (wait for a replacement) or shrink "
+                         "(continue without the failed unit).")] = "hot",
+    weibull_shape: Annotated[Optional[float], typer.Option(
+        "--weibull-shape", help="Shape k of Weibull times between failures (default 1: "
+                                "exponential).")] = None,
+    replications: Annotated[int, typer.Option(
+        "--replications", help="Simulated runs.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Interruptions, goodput and the best checkpoint interval of one training job."""
+    n = _quantity("--accelerators", accelerators, "count", whole=True)
+    work_days = _quantity("--days", days, "days")
+    if replications < 1:
+        raise GigaplanError(f"--replications = {replications}: expected >= 1")
+    if spares not in reliability.SPARES:
+        raise GigaplanError(f"--spares = {spares!r}: expected one of "
+                            f"{', '.join(reliability.SPARES)}")
+    if weibull_shape is not None and not 0.2 <= weibull_shape <= 5:
+        raise GigaplanError(f"--weibull-shape = {weibull_shape}: expected a shape in [0.2, 5]")
+    interval_s = None
+    if checkpoint_minutes.strip().lower() != "auto":
+        try:
+            interval_s = float(checkpoint_minutes) * 60.0
+        except ValueError:
+            interval_s = float("nan")
+        if not interval_s > 0 or not math.isfinite(interval_s):
+            raise GigaplanError(f"--checkpoint-minutes = {checkpoint_minutes!r}: expected "
+                                "minutes > 0 or auto")
+    acc = catalog.accelerator(system)
+    model = _quantity("--params", params, "parameters")
+    if model is None:  # the compute-optimal model for the run's failure-free compute
+        model = float(training.compute_optimal_params(
+            n * acc.bf16_dense_flops * acc.default_mfu("bf16") * work_days * 86_400.0))
+    r = {"params": model, **reliability.report(
+        n, work_days, system, checkpoint_bytes=float(training.checkpoint_bytes(model)),
+        interval_s=interval_s, async_checkpoint=async_checkpoint, spares=spares,
+        weibull_shape=weibull_shape, replications=replications, seed=seed)}
+    if as_json:
+        _emit_json(r)
+        return
+    _print_reliability(r)
+
+
+def _print_reliability(r: dict) -> None:
+    out.print(f"[bold]{r['accelerators']:,.0f} x {r['system']}[/], {r['work_days']:,.1f} days "
+              f"of work, checkpoint of {r['checkpoint_tb']:,.2f} TB "
+              f"({_count(r['params'])} params)", markup=True)
+    t = Table(show_header=True, header_style="bold")
+    for col in ("", "value", "basis"):
+        t.add_column(col, overflow="fold")
+    flag = "" if r["analytic_reliable"] else " (UNRELIABLE: interval + downtime ~ MTBF)"
+    rows = [
+        ("job MTBF", f"{r['mtbf_hours']:,.2f} h", "unexpected interruptions; planned: "
+                                                   f"{r['planned_per_day']:,.2f} a day"),
+        ("checkpoint", f"every {r['checkpoint_minutes']:,.1f} min, blocks "
+                       f"{r['checkpoint_write_s']:,.1f} s",
+         f"optimal {r['optimal_checkpoint_minutes']:,.1f} min (Young "
+         f"{r['young_checkpoint_minutes']:,.1f}, Daly {r['daly_checkpoint_minutes']:,.1f})"),
+        ("downtime", f"{r['downtime_minutes']:,.1f} min", "per interruption: detect, restart, "
+                                                           "reload (+ capacity wait)"),
+        ("interruptions", f"{r['interruptions_mean']:,.1f}",
+         f"p10-p90 {r['interruptions_p10']:,.0f}-{r['interruptions_p90']:,.0f}; analytic "
+         f"{r['analytic_interruptions']:,.1f}"),
+        ("goodput", f"{r['goodput_mean']:.4f}", f"p10-p90 {r['goodput_p10']:.4f}-"
+                                                 f"{r['goodput_p90']:.4f}; analytic "
+                                                 f"{r['analytic_goodput']:.4f}{flag}"),
+        ("completion", f"{r['completion_days_mean']:,.1f} days", f"p10-p90 "
+                                                                 f"{r['completion_days_p10']:,.1f}-"
+                                                                 f"{r['completion_days_p90']:,.1f}"),
+    ]
+    if r["finished_share"] < 1:
+        rows.append(("unfinished", f"{1 - r['finished_share']:.0%}",
+                     f"of runs still going after {r['max_wall_factor']:g}x their work"))
+    for row in rows:
+        t.add_row(*row)
+    out.print(t)
+    out.print(f"{r['replications']:,} simulated runs, seed {r['seed']}; rates: "
+              f"{_short_source(r['rate_source'])}")
 
 
 def _read_runs(path: Path) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, facility, finance, fleet, training
+from . import __version__, facility, finance, fleet, reliability, training
 from .jsonable import clean, records
 from .scenario import Scenario, load_scenario
 
@@ -36,6 +36,7 @@ class RunResult:
     facility_by_year: pd.DataFrame
     cashflow: finance.CashFlow
     workloads: pd.DataFrame
+    reliability: pd.DataFrame
     summary: dict
     files: list[Path] = field(default_factory=list)
 
@@ -51,11 +52,13 @@ def _yearly_totals(tl: pd.DataFrame) -> pd.DataFrame:
 def summarize(scenario: Scenario, blocks: pd.DataFrame, timeline: pd.DataFrame,
               power: facility.FleetPower | None = None,
               cash: finance.CashFlow | None = None,
-              workloads: pd.DataFrame | None = None) -> dict:
+              workloads: pd.DataFrame | None = None,
+              failures: pd.DataFrame | None = None) -> dict:
     """The machine-readable summary of a run (the keys of ``summary.json``, see the README)."""
     power = facility.fleet_power(scenario) if power is None else power
     cash = finance.cashflow(scenario, power) if cash is None else cash
     workloads = training.schedule(scenario, power) if workloads is None else workloads
+    failures = reliability.fleet_view(blocks) if failures is None else failures
     site_money = {d["name"]: d for d in cash.sites}
     contract_money = {d["name"]: d for d in cash.contracts}
     yearly = _yearly_totals(timeline).reset_index()
@@ -138,6 +141,15 @@ def summarize(scenario: Scenario, blocks: pd.DataFrame, timeline: pd.DataFrame,
         },
         "warnings": power.grid_warnings(),
         "workloads": records(workloads),
+        "reliability": {
+            "failures_per_day": float(failures["failures_per_day"].sum()),
+            "planned_per_day": float(failures["planned_per_day"].sum()),
+            "spare_units": float(failures["spare_units"].sum()),
+            "by_owner": records(failures),
+            "basis": "interruptions per accelerator-year by component (gigaplan catalog "
+                     "failures) x accelerators at full build-out; spares: binomial, repair "
+                     "units healthy with the target probability (gigaplan catalog reliability)",
+        },
         "provenance": {
             "assumptions": sorted(p for p, v in marks.items() if v.kind == "assumption"),
             "sourced": sorted(p for p, v in marks.items() if v.kind == "source"),
@@ -154,7 +166,8 @@ def run(scenario: Scenario | str | Path, out_dir: str | Path | None = "gigaplan-
     flows, PUE, energy, water, CO2), ``facility_by_year.csv`` (per site and year) and
     ``cashflow.csv`` (per calendar year: capex, opex, contract payments, revenue, tax, net) and
     ``workloads.csv`` (per workload: where and when it runs, accelerators, days, energy, memory
-    layout; :func:`gigaplan.training.schedule`).
+    layout; :func:`gigaplan.training.schedule`) and ``reliability.csv`` (per site/contract and
+    system: failures per day, job MTBF, spares; :func:`gigaplan.reliability.fleet_view`).
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
@@ -166,8 +179,10 @@ def run(scenario: Scenario | str | Path, out_dir: str | Path | None = "gigaplan-
     by_year = power.yearly()
     cash = finance.cashflow(scenario, power)
     work = training.schedule(scenario, power)
-    summary = summarize(scenario, b, tl, power, cash, work)
-    result = RunResult(scenario, b, tl, yearly, power, table, by_year, cash, work, summary)
+    failures = reliability.fleet_view(b)
+    summary = summarize(scenario, b, tl, power, cash, work, failures)
+    result = RunResult(scenario, b, tl, yearly, power, table, by_year, cash, work, failures,
+                       summary)
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -180,7 +195,8 @@ def run(scenario: Scenario | str | Path, out_dir: str | Path | None = "gigaplan-
         by_year.to_csv(out / "facility_by_year.csv", index=False)
         cash.yearly.to_csv(out / "cashflow.csv", index=False)
         work.to_csv(out / "workloads.csv", index=False)
+        failures.to_csv(out / "reliability.csv", index=False)
         result.files = [out / SUMMARY_FILE, out / "blocks.csv", out / "installed_by_year.csv",
                         out / "fleet.parquet", out / "facility_by_year.csv", out / "cashflow.csv",
-                        out / "workloads.csv"]
+                        out / "workloads.csv", out / "reliability.csv"]
     return result

@@ -55,11 +55,12 @@ from .errors import GigaplanError
 from .parameters import Parameter
 
 __all__ = [
-    "COMPONENTS", "FIRST_ORDER_RATIO", "HARDWARE", "SPARES", "VALID_RATIO", "Job", "Simulation",
-    "analytic",
+    "COMPONENTS", "FIRST_ORDER_RATIO", "FLEET_COLUMNS", "HARDWARE", "SPARES", "VALID_RATIO", "Job",
+    "Simulation", "analytic", "fleet_view",
     "component_rates", "daly_interval_s", "expected_wall_s", "failure_rate_table",
     "first_order_goodput", "long_run_goodput", "rate_source", "job", "job_rates_per_hour",
-    "optimal_interval_s", "parameter_table", "parameters", "params", "simulate",
+    "repair_unit",
+    "optimal_interval_s", "parameter_table", "parameters", "params", "report", "simulate",
     "spares_for_availability", "steady_goodput", "unit_availability", "young_interval_s",
 ]
 
@@ -179,7 +180,7 @@ def job(accelerators, system: str, checkpoint_bytes, *, async_checkpoint: bool =
     ``checkpoint_bytes``: one copy of the weights and optimizer state (the training planner's
     :func:`gigaplan.training.checkpoint_bytes`). ``spares``: ``hot`` (a spare server takes
     over at restart), ``none`` (the job waits ``replace_s`` for a replacement) or ``shrink``
-    (the job restarts without the failed scale-up domain and runs that much slower for
+    (the job restarts without the failed :func:`repair_unit` and runs that much slower for
     ``replace_s``: its cost is counted as ``replace_s x domain / n`` of downtime).
     """
     p = params() if p is None else p
@@ -202,7 +203,7 @@ def job(accelerators, system: str, checkpoint_bytes, *, async_checkpoint: bool =
         checkpoint_s, lag_s = write_s, np.zeros_like(write_s)
     hardware = sum(component_rates(system)[c] for c in HARDWARE) / sum(
         component_rates(system).values())
-    domain = catalog.accelerator(system).scale_up_domain
+    domain = repair_unit(system)
     capacity_s = {"hot": 0.0, "none": hardware * p["replace_s"],
                   "shrink": hardware * p["replace_s"] * np.minimum(domain / n, 1.0)}[spares]
     downtime_s = p["detect_s"] + capacity_s + p["restart_s"] + reload_s
@@ -492,6 +493,13 @@ def simulate(j: Job, work_s: float, interval_s: float | None = None, *,
 
 # ----------------------------------------------------------------------------- fleet view
 
+def repair_unit(system: str) -> int:
+    """Accelerators taken out together by a hardware failure: the smaller of the system's
+    scale-up domain and its rack (an 8-GPU server, an NVL72 rack, a 64-chip TPU cube)."""
+    acc = catalog.accelerator(system)
+    return int(min(acc.scale_up_domain, acc.accelerators_per_rack))
+
+
 def unit_availability(system: str, accelerators_per_unit, repair_hours=None,
                       p: Mapping | None = None):
     """Steady-state share of time a unit (server, rack, cube) is healthy.
@@ -530,3 +538,92 @@ def spares_for_availability(units, availability, target=None, p: Mapping | None 
     ok = binom.sf(u[:, None] - 1.0, u[:, None] + s, a[:, None]) >= target
     out = np.where(ok.any(axis=1), np.argmax(ok, axis=1), s_max).astype(float)
     return out.reshape(np.shape(units)) if np.ndim(units) else float(out[0])
+
+
+#: Columns of :func:`fleet_view`.
+FLEET_COLUMNS = ("kind", "owner", "system", "accelerators", "failures_per_day",
+                 "planned_per_day", "job_mtbf_hours", "unit_accelerators", "units",
+                 "unit_availability", "spare_units", "spare_share")
+
+
+def fleet_view(blocks: pd.DataFrame, p: Mapping | None = None) -> pd.DataFrame:
+    """Failures per day and spares of each site and contract at full build-out.
+
+    ``blocks``: :func:`gigaplan.fleet.blocks` (one row per site phase or contract). Per owner and
+    system: unexpected and planned interruptions per day of all its accelerators, the MTBF of
+    one job spanning them, and the spare units (:func:`repair_unit`: a server, an NVL72 rack,
+    a TPU cube) that keep all its units' worth healthy with probability
+    ``availability_target`` (:func:`spares_for_availability`, :func:`unit_availability`).
+    """
+    p = params() if p is None else p
+    if blocks.empty:
+        return pd.DataFrame(columns=list(FLEET_COLUMNS))
+    grouped = blocks.groupby(["kind", "owner", "system"], sort=False)["accelerators"].sum()
+    rows = []
+    for (kind, owner, system), n in grouped.items():
+        unexpected, planned = job_rates_per_hour(n, system)
+        unit = float(repair_unit(system))
+        units = max(math.ceil(n / unit), 1)
+        avail = float(unit_availability(system, unit, p=p))
+        spare = spares_for_availability(units, avail, p=p)
+        rows.append({
+            "kind": kind, "owner": owner, "system": system, "accelerators": float(n),
+            "failures_per_day": float(unexpected) * 24.0,
+            "planned_per_day": float(planned) * 24.0,
+            "job_mtbf_hours": 1.0 / float(unexpected), "unit_accelerators": unit,
+            "units": float(units), "unit_availability": avail, "spare_units": spare,
+            "spare_share": spare / (units + spare),
+        })
+    return pd.DataFrame(rows, columns=list(FLEET_COLUMNS))
+
+
+def report(accelerators: float, work_days: float, system: str, *, checkpoint_bytes: float,
+           interval_s: float | None = None, async_checkpoint: bool = False,
+           spares: str = "hot", weibull_shape: float | None = None, replications: int = 1000,
+           seed: int = 0, threads: int | None = None, p: Mapping | None = None) -> dict:
+    """Both solvers on one job: the figures of ``gigaplan reliability`` (JSON-ready dict).
+
+    ``work_days`` of failure-free compute on ``accelerators`` of ``system``; the checkpoint
+    interval is ``interval_s`` or the optimum. Keys include ``mtbf_hours`` (job-level,
+    unexpected), ``interruptions_mean``, ``goodput_mean``/``_p10``/``_p90`` (simulation),
+    ``optimal_checkpoint_minutes``, ``analytic_goodput`` and ``analytic_reliable``.
+    """
+    p = params() if p is None else p
+    j = job(accelerators, system, checkpoint_bytes, async_checkpoint=async_checkpoint,
+            spares=spares, weibull_shape=weibull_shape, p=p)
+    work_s = work_days * 86_400.0
+    opt = float(optimal_interval_s(j.checkpoint_s, j.mtbf_s))
+    tau = opt if interval_s is None else float(interval_s)
+    a = analytic(j, work_s, tau)
+    sim = simulate(j, work_s, tau, replications=replications, seed=seed, threads=threads,
+                   max_wall_factor=p["max_wall_factor"])
+    out = {
+        "system": system, "accelerators": float(accelerators), "work_days": float(work_days),
+        "checkpoint_tb": float(checkpoint_bytes) / 1e12,
+        "async_checkpoint": async_checkpoint, "spares": spares,
+        "weibull_shape": j.weibull_shape,
+        "mtbf_hours": float(j.mtbf_s) / SECONDS_PER_HOUR,
+        "failures_per_day": 86_400.0 / float(j.mtbf_s),
+        "planned_per_day": float(j.planned_rate_per_s) * 86_400.0,
+        "checkpoint_write_s": float(j.checkpoint_s),
+        "downtime_minutes": float(j.downtime_s) / 60.0,
+        "checkpoint_minutes": tau / 60.0,
+        "optimal_checkpoint_minutes": opt / 60.0,
+        "young_checkpoint_minutes": float(young_interval_s(j.checkpoint_s, j.mtbf_s)) / 60.0,
+        "daly_checkpoint_minutes": float(daly_interval_s(j.checkpoint_s, j.mtbf_s)) / 60.0,
+        "analytic_goodput": float(a["goodput"]),
+        "analytic_interruptions": float(a["interruptions"]),
+        "analytic_completion_days": float(a["wall_s"]) / 86_400.0,
+        "first_order_goodput": float(a["first_order_goodput"]),
+        "analytic_reliable": bool(a["reliable"]),
+        "first_order_reliable": bool(a["first_order_reliable"]),
+        "ratio_to_mtbf": float(a["ratio_to_mtbf"]),
+        **sim.summary(),
+        "events": sim.events,
+        "interruptions_by_component": {
+            c: r / sum(component_rates(system).values()) * sim.summary()["interruptions_mean"]
+            for c, r in component_rates(system).items()},
+        "seed": seed, "max_wall_factor": float(p["max_wall_factor"]),
+        "rate_source": rate_source(system),
+    }
+    return out
