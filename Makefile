@@ -31,7 +31,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed-dev
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:
