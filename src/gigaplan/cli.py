@@ -209,20 +209,36 @@ def _print_run(result) -> None:
                   caption="days = FLOP / (accelerators x peak x MFU x goodput); workloads.csv has "
                           "every field", caption_justify="left")
         for col in ("name", "compute", "pool", "accelerators", "start - finish", "days",
-                    "deadline", "MW"):
-            t.add_column(col, justify="right" if col in ("accelerators", "days", "MW") else "left")
+                    "goodput", "deadline", "MW"):
+            t.add_column(col, justify="right" if col in ("accelerators", "days", "goodput", "MW")
+                         else "left")
         for w in summary["workloads"]:
             size = (f"{_count(w['params'])} x {_count(w['tokens'])} tok" if w["params"]
                     else f"{w['flops']:.3g} FLOP") + f" {w['precision']}"
             if w["status"] == "no capacity":
                 t.add_row(w["name"], size, f"[red]none[/]: {escape(w['note'])}", "-", "-", "-",
-                          w["deadline"], "-")
+                          "-", w["deadline"], "-")
                 continue
             status = (f"{w['deadline']} [green]on time[/]" if w["status"] == "on time" else
                       f"{w['deadline']} [red]late by {-w['slack_days']:,.0f} d[/]")
             t.add_row(w["name"], size, f"{w['pool']} ({w['system']})",
                       f"{w['accelerators']:,.0f}", f"{w['start']} - {w['finish']}",
-                      f"{w['days']:,.1f}", status, _fmt(w["facility_mw"]))
+                      f"{w['days']:,.1f}", f"{w['goodput']:.2f}", status, _fmt(w["facility_mw"]))
+        out.print(t)
+    rel = summary["reliability"]
+    if rel["by_owner"]:
+        t = Table(title="Failures at full build-out (interruptions per day; spares keep every "
+                        "repair unit's worth healthy with 95% probability)", title_justify="left",
+                  caption="rates: Llama 3 405B root causes (gigaplan catalog failures); "
+                          "reliability.csv has every field", caption_justify="left")
+        for col in ("owner", "system", "accelerators", "failures/day", "planned/day",
+                    "MTBF of one job", "spare units"):
+            t.add_column(col, justify="left" if col in ("owner", "system") else "right")
+        for r in rel["by_owner"]:
+            t.add_row(r["owner"], r["system"], f"{r['accelerators']:,.0f}",
+                      f"{r['failures_per_day']:,.1f}", f"{r['planned_per_day']:,.1f}",
+                      f"{r['job_mtbf_hours'] * 60:,.0f} min",
+                      f"{r['spare_units']:,.0f} x {r['unit_accelerators']:,.0f}")
         out.print(t)
     t = Table(title="Owned sites by year (energy-weighted PUE; water = site WUE x IT energy; "
                     "location-based CO2)", title_justify="left",
@@ -792,8 +808,35 @@ def _parameter_listing(what: str, table: dict, as_json: bool) -> None:
 def catalog_training(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
 ) -> None:
-    """List the training-planner parameters (goodput, memory model, shape) with sources."""
+    """List the training-planner parameters (memory model, shape, run defaults) with sources."""
     _parameter_listing("Training", training.parameters(), as_json)
+
+
+@catalog_app.command("reliability")
+def catalog_reliability(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """List the recovery-model parameters (detection, restart, storage, spares) with sources."""
+    _parameter_listing("Reliability", reliability.parameters(), as_json)
+
+
+@catalog_app.command("failures")
+def catalog_failures(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """List the interruption rates per accelerator-year by system and component."""
+    table = reliability.failure_rate_table()
+    if as_json:
+        _emit_json(table.to_dict(orient="records"))
+        return
+    t = Table(title="Interruptions per accelerator-year (system * = every system without rows "
+                    "of its own)", title_justify="left")
+    for col in ("system", "component", "kind", "per year", "basis", "source"):
+        t.add_column(col, overflow="fold", justify="right" if col == "per year" else "left")
+    for r in table.itertuples():
+        t.add_row(r.system, r.component, r.kind, f"{r.per_accelerator_year:.4f}", r.notes,
+                  r.source)
+    out.print(t)
 
 
 @catalog_app.command("scenarios")

@@ -51,6 +51,7 @@ _LISTINGS = {
     "facility parameter": "gigaplan catalog facility",
     "finance parameter": "gigaplan catalog finance",
     "training parameter": "gigaplan catalog training",
+    "reliability parameter": "gigaplan catalog reliability",
     "catalog entry": "gigaplan catalog accelerators; gigaplan catalog regions",
     "scenario": "gigaplan catalog scenarios",
 }
