@@ -6,6 +6,7 @@ import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -320,3 +321,16 @@ def test_cli_bad_input_exits_2(args, message):
     result = invoke("reliability", *args)
     assert result.exit_code == 2
     assert message in result.stderr and "Traceback" not in result.output
+
+
+def test_run_writes_the_fleet_view(tmp_path):
+    from gigaplan import pipeline
+
+    r = pipeline.run("single-site-100k", tmp_path)
+    table = pd.read_csv(tmp_path / "reliability.csv")
+    rel = r.summary["reliability"]
+    assert list(table.columns) == list(reliability.FLEET_COLUMNS)
+    # 100,000 H100: 100,000 x 419 / 2,422.3 GPU-years / 365.25 = 47.36 interruptions a day
+    assert rel["failures_per_day"] == pytest.approx(100_000 * 419 / GPU_YEARS / 365.25)
+    assert rel["failures_per_day"] == pytest.approx(table["failures_per_day"].sum())
+    assert rel["by_owner"][0]["spare_units"] == table["spare_units"].iloc[0]
