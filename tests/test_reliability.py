@@ -298,6 +298,12 @@ def test_cli_json_has_the_documented_keys():
                               "--checkpoint-minutes", "30", "--replications", "50",
                               "--json").stdout)
     assert fixed["checkpoint_minutes"] == 30 and fixed["analytic_goodput"] < r["analytic_goodput"]
+    # a 1-minute restart instead of 10: downtime 2 + 1 min + reload 2.84 s = 3.05 min
+    quick = json.loads(invoke("reliability", "--accelerators", "16384", "--days", "20",
+                              "--params", "405B", "--restart-minutes", "1", "--replications",
+                              "50", "--json").stdout)
+    assert quick["downtime_minutes"] == pytest.approx(3 + 2.8366 / 60, abs=1e-3)
+    assert quick["analytic_goodput"] > r["analytic_goodput"]
 
 
 def test_cli_table_names_the_figures():
@@ -316,6 +322,8 @@ def test_cli_table_names_the_figures():
     (["--accelerators", "1000", "--days", "3", "--system", "h100"], "unknown system 'h100'"),
     (["--accelerators", "1000", "--days", "3", "--spares", "many"], "--spares = 'many'"),
     (["--accelerators", "1000", "--days", "3", "--replications", "0"], "--replications = 0"),
+    (["--accelerators", "1000", "--days", "3", "--restart-minutes", "-1"],
+     "--restart-minutes = -1.0: expected minutes >= 0"),
 ])
 def test_cli_bad_input_exits_2(args, message):
     result = invoke("reliability", *args)

@@ -459,3 +459,16 @@ def test_schedule_takes_goodput_from_the_reliability_model():
     assert training.compute_optimal_params(1e26) == pytest.approx(9.129e11, rel=1e-3)
     assert w["goodput"] == pytest.approx(float(g)) and 0.5 < w["goodput"] < 0.9
     assert w["days"] == pytest.approx(1e26 / (60_000 * 2.5e15 * 0.40 * float(g)) / 86400)
+
+
+def test_a_deadline_past_the_reliability_wall_is_reported():
+    # 1e27 FP8 FLOP in 120 days on GB300 needs ~96,000 accelerators at goodput 1 (1e27 /
+    # (120 x 86,400 x 5e15 x 0.197)); at that size a job fails every ~30 min and keeps 0.6 of
+    # its time, so it must grow, and fails more often: n x goodput(n) never reaches the need
+    r = training.train("gb300-nvl72", flops=1e27, days=120, precision="fp8")
+    assert r["accelerators"] is None and "reliability wall" in r["note"]
+    # with goodput fixed the same deadline has a size, and a feasible one keeps an empty note
+    fixed = training.train("gb300-nvl72", flops=1e27, days=120, precision="fp8", goodput=0.9)
+    assert fixed["accelerators"] > 96_000 and fixed["note"] == ""
+    ok = training.train("gb300-nvl72", flops=1e26, days=100, precision="fp8")
+    assert ok["days"] == pytest.approx(100, rel=1e-3) and ok["note"] == ""

@@ -559,6 +559,12 @@ def reliability_command(
     spares: Annotated[str, typer.Option(
         "--spares", help="hot (a spare takes over), none (wait for a replacement) or shrink "
                          "(continue without the failed unit).")] = "hot",
+    detect_minutes: Annotated[Optional[float], typer.Option(
+        "--detect-minutes", help="Time to detect a failure [min] (default: gigaplan catalog "
+                                 "reliability).")] = None,
+    restart_minutes: Annotated[Optional[float], typer.Option(
+        "--restart-minutes", help="Time to restart the job after a failure [min] (default: "
+                                  "gigaplan catalog reliability).")] = None,
     weibull_shape: Annotated[Optional[float], typer.Option(
         "--weibull-shape", help="Shape k of Weibull times between failures (default 1: "
                                 "exponential).")] = None,
@@ -591,10 +597,18 @@ def reliability_command(
     if model is None:  # the compute-optimal model for the run's failure-free compute
         model = float(training.compute_optimal_params(
             n * acc.bf16_dense_flops * acc.default_mfu("bf16") * work_days * 86_400.0))
+    overrides = {}
+    for option, name, minutes in (("--detect-minutes", "detect_s", detect_minutes),
+                                  ("--restart-minutes", "restart_s", restart_minutes)):
+        if minutes is not None:
+            if not (minutes >= 0 and math.isfinite(minutes)):
+                raise GigaplanError(f"{option} = {minutes}: expected minutes >= 0")
+            overrides[name] = minutes * 60.0
     r = {"params": model, **reliability.report(
         n, work_days, system, checkpoint_bytes=float(training.checkpoint_bytes(model)),
         interval_s=interval_s, async_checkpoint=async_checkpoint, spares=spares,
-        weibull_shape=weibull_shape, replications=replications, seed=seed)}
+        weibull_shape=weibull_shape, replications=replications, seed=seed,
+        p=reliability.params(**overrides))}
     if as_json:
         _emit_json(r)
         return

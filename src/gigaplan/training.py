@@ -49,7 +49,8 @@ __all__ = [
     "PRECISIONS", "RECOMPUTE", "RUN_COLUMNS", "INPUT_COLUMNS", "FLOP_PER_PARAM_TOKEN",
     "parameters", "parameter_table", "params",
     "training_flops", "effective_flops_per_s", "time_to_train_s", "accelerators_for",
-    "max_flops", "checkpoint_bytes", "compute_optimal_params", "run_goodput", "model_shape", "state_bytes", "activation_bytes", "layout_candidates",
+    "max_flops", "checkpoint_bytes", "compute_optimal_params", "run_goodput", "model_shape",
+    "state_bytes", "activation_bytes", "layout_candidates",
     "propose_layout", "plan", "records", "train", "schedule",
 ]
 
@@ -63,6 +64,8 @@ SECONDS_PER_DAY = 86_400.0
 GB = 1e9
 #: Accelerators beyond which a deadline is treated as out of reach.
 MAX_ACCELERATORS = 1e9
+#: Rounds of the size-goodput fixed point before a deadline is declared out of reach.
+FIXED_POINT_ROUNDS = 100
 
 #: Columns a table of runs may have (``gigaplan train --batch``); only ``system`` is required.
 INPUT_COLUMNS = ("name", "system", "precision", "flops", "params", "active_params", "tokens",
@@ -518,21 +521,26 @@ def plan(runs: pd.DataFrame | Sequence[Mapping] | Mapping, *, source: str = "",
         g, tau = run_goodput(n, system, ckpt_params, par=par)
         return np.where(given_goodput, num["goodput"], g), tau
 
-    # a deadline's size and the goodput of that size depend on each other: iterate to the
-    # fixed point (goodput falls slowly with size; 8 rounds settle it to the accelerator)
+    # a deadline's size and the goodput of that size depend on each other: from goodput 1 the
+    # sizes only grow, to the smallest size whose own goodput meets the deadline
     goodput = np.where(given_goodput, num["goodput"], 1.0)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         need = accelerators_for(flops, seconds, peak, mfu, goodput)
-        for _ in range(8):
+        settled = mode != "size"
+        for _ in range(FIXED_POINT_ROUNDS):
             goodput, _tau = goodput_at(np.where(mode == "size", need, count))
-            need = accelerators_for(flops, seconds, peak, mfu, goodput)
+            before, need = need, accelerators_for(flops, seconds, peak, mfu, goodput)
+            settled = settled | (need == before) | ~(need < MAX_ACCELERATORS)
+            if settled.all():
+                break
         # past the reliability wall goodput falls faster than the job grows: no size will do
-        wall = (mode == "size") & ~(need < MAX_ACCELERATORS)
+        wall = (mode == "size") & (~(need < MAX_ACCELERATORS) | ~settled)
         count = np.where(mode == "size", np.where(wall, np.nan, need), count)
         goodput, interval = goodput_at(np.where(np.isnan(count), 1.0, count))
         goodput = np.where(np.isnan(count), np.nan, goodput)
     note = np.where(wall, "no number of accelerators meets the deadline: past the reliability "
-                          "wall goodput falls faster than the job grows",
+                          "wall goodput falls faster than the job grows (faster restarts move "
+                          "the wall: gigaplan catalog reliability)",
                     np.where(goodput < 1e-3, "the job barely progresses: it fails faster than "
                                              "it restarts (reliability wall)", ""))
     goodput_source = np.array([
