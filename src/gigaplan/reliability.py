@@ -302,12 +302,18 @@ def expected_wall_s(work_s, interval_s, checkpoint_s, downtime_s, mtbf_s):
             + _segment_s(last, downtime_s, mtbf_s))
 
 
+def _interval(j: Job, interval_s) -> np.ndarray:
+    """``interval_s``, or the job's :func:`optimal_interval_s`."""
+    if interval_s is None:
+        return optimal_interval_s(j.checkpoint_s, j.mtbf_s)
+    return np.asarray(interval_s, dtype=float)
+
+
 def long_run_goodput(j: Job, interval_s=None) -> tuple[np.ndarray, np.ndarray]:
     """(goodput, interval [s]) of a long run of ``j``: :func:`steady_goodput` with the async
     lag as downtime, times the share planned interruptions leave; the interval defaults to
     :func:`optimal_interval_s`."""
-    tau = optimal_interval_s(j.checkpoint_s, j.mtbf_s) if interval_s is None else \
-        np.asarray(interval_s, dtype=float)
+    tau = _interval(j, interval_s)
     g = steady_goodput(tau, j.checkpoint_s, j.downtime_s + j.lag_s, j.mtbf_s)
     return g * _planned_factor(j), tau
 
@@ -322,8 +328,7 @@ def analytic(j: Job, work_s, interval_s=None) -> dict[str, np.ndarray]:
     failures are not exponential; ``first_order_reliable`` likewise for Young's first-order
     goodput (:data:`FIRST_ORDER_RATIO`).
     """
-    tau = optimal_interval_s(j.checkpoint_s, j.mtbf_s) if interval_s is None else \
-        np.asarray(interval_s, dtype=float)
+    tau = _interval(j, interval_s)
     down = j.downtime_s + j.lag_s
     wall_u = expected_wall_s(work_s, tau, j.checkpoint_s, down, j.mtbf_s)
     keep = _planned_factor(j)
@@ -597,7 +602,9 @@ def report(accelerators: float, work_days: float, system: str, *, checkpoint_byt
     a = analytic(j, work_s, tau)
     sim = simulate(j, work_s, tau, replications=replications, seed=seed, threads=threads,
                    max_wall_factor=p["max_wall_factor"])
-    out = {
+    summary = sim.summary()
+    rates = component_rates(system)
+    return {
         "system": system, "accelerators": float(accelerators), "work_days": float(work_days),
         "checkpoint_tb": float(checkpoint_bytes) / 1e12,
         "async_checkpoint": async_checkpoint, "spares": spares,
@@ -618,12 +625,11 @@ def report(accelerators: float, work_days: float, system: str, *, checkpoint_byt
         "analytic_reliable": bool(a["reliable"]),
         "first_order_reliable": bool(a["first_order_reliable"]),
         "ratio_to_mtbf": float(a["ratio_to_mtbf"]),
-        **sim.summary(),
+        **summary,
         "events": sim.events,
+        # expected split of the mean count: each class's share of the rate
         "interruptions_by_component": {
-            c: r / sum(component_rates(system).values()) * sim.summary()["interruptions_mean"]
-            for c, r in component_rates(system).items()},
+            c: r / sum(rates.values()) * summary["interruptions_mean"] for c, r in rates.items()},
         "seed": seed, "max_wall_factor": float(p["max_wall_factor"]),
         "rate_source": rate_source(system),
     }
-    return out
