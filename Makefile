@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 OUT    ?= gigaplan-out
 SCENARIO ?= fluidstack-2026
 
-.PHONY: run test bench venv dev clean
+.PHONY: run test bench screenshot venv dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,5 +34,11 @@ test: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
+# The README's picture of the report's summary section, from the default scenario's report
+# (needs Debian's chromium, as the browser test does).
+screenshot: $(VENV)/.installed-dev
+	$(BIN)/gigaplan run $(SCENARIO) -o $(OUT) > /dev/null
+	$(BIN)/python tools/screenshot.py $(OUT)/report.html docs/report-summary.png
+
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis test-artifacts

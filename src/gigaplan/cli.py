@@ -165,10 +165,23 @@ def run(
     output: Annotated[Path, typer.Option("-o", "--output", help="Output folder.")] = Path("gigaplan-out"),
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout instead of tables.")] = False,
 ) -> None:
-    """Run a scenario: write the outputs to a folder and print a summary."""
-    from . import pipeline
+    """Run a scenario: write the outputs and report.html to a folder and print a summary."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    result = pipeline.run(scenario, output)
+    from . import pipeline
+    from .report.figures import FIGURES
+
+    steps = ["fleet", "facility", "finance", "training", "reliability"] + [f[1] for f in FIGURES]
+    with Progress(TextColumn("{task.description:<24}"), BarColumn(), TimeElapsedColumn(),
+                  console=err, transient=True, disable=as_json or not err.is_terminal) as bar:
+        task = bar.add_task("loading scenario", total=len(steps))
+
+        def step(name: str) -> None:
+            bar.update(task, description=name, completed=steps.index(name)
+                       if name in steps else 0)
+
+        result = pipeline.run(scenario, output, progress=step)
+        bar.update(task, completed=len(steps))
     if as_json:
         _emit_json(result.summary)
         return
@@ -295,6 +308,41 @@ def _print_run(result) -> None:
     out.print(f"{n_assume} scenario values are marked as assumptions "
               f"(see summary.json: provenance.assumptions)")
     out.print("wrote " + ", ".join(str(p) for p in result.files))
+    _print_headline(summary["headline"])
+    report = next((p for p in result.files if p.name == "report.html"), None)
+    if report is not None:
+        out.print(f"[bold]report:[/] {report.resolve()}", markup=True)
+
+
+def _print_headline(h: dict) -> None:
+    """The figures of the report's summary section (summary.json ``headline``)."""
+    t = Table(title="Headline (as in report.html and summary.json: headline)",
+              title_justify="left", show_header=False)
+    t.add_column("", style="bold")
+    t.add_column("")
+    by_type = ", ".join(f"{n:,.0f} {k}" for k, n in h["accelerators_by_system"].items())
+    price = ", ".join(f"{k} ${v:,.2f}" for k, v in h["usd_per_accelerator_hour"].items()
+                      if v is not None)
+    for row in (
+        ("IT power", f"{h['owned_it_gw']:,.2f} GW owned (facility peak "
+                     f"{h['owned_facility_peak_gw']:,.2f} GW), {h['contracted_it_gw']:,.2f} GW "
+                     "contracted"),
+        ("accelerators", f"{h['owned_accelerators']:,.0f} owned, "
+                         f"{h['contracted_accelerators']:,.0f} contracted: {by_type}"),
+        ("compute", f"{h['peak_bf16_eflops']:,.0f} EFLOP/s BF16 peak ({h['peak_fp8_eflops']:,.0f} "
+                    f"FP8), {h['effective_bf16_eflops']:,.0f} effective"),
+        ("money", f"owned capex ${h['owned_capex_usd_b']:,.1f}B, contract payments "
+                  f"${h['contract_payments_usd_b']:,.1f}B, NPV "
+                  f"{'-' if h['npv_usd_b'] < 0 else ''}${abs(h['npv_usd_b']):,.1f}B"),
+        ("per accelerator-hour", price or "-"),
+        ("failures", f"{h['failures_per_day']:,.0f} a day at full build"),
+    ):
+        t.add_row(*row)
+    for w in h["runs"]:
+        t.add_row(f"run {w['name']}", f"{w['flops']:.1e} FLOP: {w['status']}" + (
+            f", {w['accelerators']:,.0f} on {w['pool']}, {w['start']} to {w['finish']}"
+            if w["status"] != "no capacity" else ""))
+    out.print(t)
 
 
 # ----------------------------------------------------------------------------- power

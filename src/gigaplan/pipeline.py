@@ -9,12 +9,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, facility, finance, fleet, reliability, training
+from . import __version__, catalog, facility, finance, fleet, reliability, training
 from .jsonable import clean, records
 from .scenario import Scenario, load_scenario
 
@@ -88,6 +89,20 @@ def summarize(scenario: Scenario, blocks: pd.DataFrame, timeline: pd.DataFrame,
     ]
     marks = scenario.provenance
     r = power.result
+    totals = {
+        "owned_it_mw": float(blocks.loc[blocks["kind"] == "site", "it_mw"].sum()),
+        "contracted_it_mw": float(blocks.loc[blocks["kind"] == "contract", "it_mw"].sum()),
+        "owned_accelerators": float(blocks.loc[blocks["kind"] == "site", "accelerators"].sum()),
+        "contracted_accelerators": float(
+            blocks.loc[blocks["kind"] == "contract", "accelerators"].sum()),
+        # coincident peak of all owned sites (design hour, largest installed IT per month)
+        "owned_facility_peak_mw": float(r["facility_peak_mw"].sum(axis=1).max(initial=0.0)),
+        "owned_energy_mwh": float(r["energy_mwh"].sum()),
+        "owned_it_energy_mwh": float(r["it_energy_mwh"].sum()),
+        "owned_water_m3": float(r["water_m3"].sum()),
+        "owned_co2_t": float(r["co2_t"].sum()),
+    }
+    owned_capex = float(cash.blocks["total_usd"].sum()) if len(cash.blocks) else 0.0
     table = facility.parameters()
     base, persons = table["enterprise_rack_kw"], table["persons_per_household"]
     return {
@@ -97,19 +112,9 @@ def summarize(scenario: Scenario, blocks: pd.DataFrame, timeline: pd.DataFrame,
         "source": scenario.source,
         "horizon": {"start": scenario.horizon.start.isoformat(),
                     "end": scenario.horizon.end.isoformat(), "step": scenario.horizon.step},
-        "totals": {
-            "owned_it_mw": float(blocks.loc[blocks["kind"] == "site", "it_mw"].sum()),
-            "contracted_it_mw": float(blocks.loc[blocks["kind"] == "contract", "it_mw"].sum()),
-            "owned_accelerators": float(blocks.loc[blocks["kind"] == "site", "accelerators"].sum()),
-            "contracted_accelerators": float(
-                blocks.loc[blocks["kind"] == "contract", "accelerators"].sum()),
-            # coincident peak of all owned sites (design hour, largest installed IT per month)
-            "owned_facility_peak_mw": float(r["facility_peak_mw"].sum(axis=1).max(initial=0.0)),
-            "owned_energy_mwh": float(r["energy_mwh"].sum()),
-            "owned_it_energy_mwh": float(r["it_energy_mwh"].sum()),
-            "owned_water_m3": float(r["water_m3"].sum()),
-            "owned_co2_t": float(r["co2_t"].sum()),
-        },
+        "totals": totals,
+        "headline": _headline(totals, blocks, failures, owned_capex, cash, sites, contracts,
+                              workloads),
         "facility_basis": {
             "density": f"rack kW / {base.value:g} kW enterprise rack "
                        f"(range {base.low:g}-{base.high:g} kW): {base.source}",
@@ -127,7 +132,7 @@ def summarize(scenario: Scenario, blocks: pd.DataFrame, timeline: pd.DataFrame,
         "finance": {
             "npv_usd": cash.npv_usd, "irr": cash.irr, "payback_year": cash.payback_year,
             "discount_rate": cash.discount_rate, "base_year": cash.base_year,
-            "owned_capex_usd": float(cash.blocks["total_usd"].sum()) if len(cash.blocks) else 0.0,
+            "owned_capex_usd": owned_capex,
             "owned_capex_facility_usd":
                 float(cash.blocks["facility_usd"].sum()) if len(cash.blocks) else 0.0,
             "owned_capex_it_usd": float(cash.blocks["it_usd"].sum()) if len(cash.blocks) else 0.0,
@@ -157,7 +162,47 @@ def summarize(scenario: Scenario, blocks: pd.DataFrame, timeline: pd.DataFrame,
     }
 
 
-def run(scenario: Scenario | str | Path, out_dir: str | Path | None = "gigaplan-out") -> RunResult:
+def _headline(totals: dict, blocks: pd.DataFrame, failures: pd.DataFrame, owned_capex: float,
+              cash: finance.CashFlow, sites: list[dict], contracts: list[dict],
+              workloads: pd.DataFrame) -> dict:
+    """What the scenario buys, in the units a reader expects (the report's summary section).
+
+    Every figure is a value computed elsewhere in the summary or the engines' tables, rescaled:
+    GW, EFLOP/s, $B. ``effective_bf16_eflops``: model FLOP/s while training, the accelerators
+    of each system x dense BF16 peak x the catalog's MFU (goodput depends on how the capacity is
+    split into jobs: see each run's).
+    """
+    by_system = blocks.groupby("system", sort=False)["accelerators"].sum()
+    effective = sum(n * catalog.accelerator(k).bf16_dense_flops
+                    * catalog.accelerator(k).default_mfu("bf16") for k, n in by_system.items())
+    runs = [{"name": w["name"], "flops": w["flops"], "status": w["status"],
+             "pool": w.get("pool"), "accelerators": w.get("accelerators"),
+             "start": w.get("start"), "finish": w.get("finish"), "days": w.get("days"),
+             "goodput": w.get("goodput"), "deadline": w["deadline"]}
+            for w in records(workloads)]
+    return {
+        "owned_it_gw": totals["owned_it_mw"] / 1000.0,
+        "contracted_it_gw": totals["contracted_it_mw"] / 1000.0,
+        "owned_facility_peak_gw": totals["owned_facility_peak_mw"] / 1000.0,
+        "owned_accelerators": totals["owned_accelerators"],
+        "contracted_accelerators": totals["contracted_accelerators"],
+        "accelerators_by_system": {k: float(v) for k, v in by_system.items()},
+        "peak_bf16_eflops": float(blocks["bf16_peak_flops"].sum()) / 1e18,
+        "peak_fp8_eflops": float(blocks["fp8_peak_flops"].fillna(0.0).sum()) / 1e18,
+        "effective_bf16_eflops": effective / 1e18,
+        "owned_capex_usd_b": owned_capex / 1e9,
+        "contract_payments_usd_b": float(cash.yearly["contract_payments_usd"].sum()) / 1e9,
+        "npv_usd_b": cash.npv_usd / 1e9,
+        "usd_per_accelerator_hour": {
+            **{s["name"]: s.get("usd_per_accelerator_hour") for s in sites},
+            **{c["name"]: c["usd_per_accelerator_hour"] for c in contracts}},
+        "failures_per_day": float(failures["failures_per_day"].sum()),
+        "runs": runs,
+    }
+
+
+def run(scenario: Scenario | str | Path, out_dir: str | Path | None = "gigaplan-out", *,
+        report: bool = True, progress: Callable[[str], None] | None = None) -> RunResult:
     """Run every engine on ``scenario`` and, if ``out_dir`` is given, write the outputs there.
 
     Files written: ``summary.json`` (headline figures), ``blocks.csv`` (one row per site phase
@@ -166,19 +211,27 @@ def run(scenario: Scenario | str | Path, out_dir: str | Path | None = "gigaplan-
     flows, PUE, energy, water, CO2), ``facility_by_year.csv`` (per site and year) and
     ``cashflow.csv`` (per calendar year: capex, opex, contract payments, revenue, tax, net) and
     ``workloads.csv`` (per workload: where and when it runs, accelerators, days, energy, memory
-    layout; :func:`gigaplan.training.schedule`) and ``reliability.csv`` (per site/contract and
-    system: failures per day, job MTBF, spares; :func:`gigaplan.reliability.fleet_view`).
+    layout; :func:`gigaplan.training.schedule`), ``reliability.csv`` (per site/contract and
+    system: failures per day, job MTBF, spares; :func:`gigaplan.reliability.fleet_view`) and,
+    with ``report``, ``report.html`` (:mod:`gigaplan.report`). ``progress(step)`` is called as
+    each step starts.
     """
+    step = progress or (lambda name: None)
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    step("fleet")
     b = fleet.blocks(scenario)
     tl = fleet.timeline(scenario)
     yearly = fleet.installed_by_year(scenario, tl)
+    step("facility")
     power = facility.fleet_power(scenario)
     table = power.table()
     by_year = power.yearly()
+    step("finance")
     cash = finance.cashflow(scenario, power)
+    step("training")
     work = training.schedule(scenario, power)
+    step("reliability")
     failures = reliability.fleet_view(b)
     summary = summarize(scenario, b, tl, power, cash, work, failures)
     result = RunResult(scenario, b, tl, yearly, power, table, by_year, cash, work, failures,
@@ -199,4 +252,8 @@ def run(scenario: Scenario | str | Path, out_dir: str | Path | None = "gigaplan-
         result.files = [out / SUMMARY_FILE, out / "blocks.csv", out / "installed_by_year.csv",
                         out / "fleet.parquet", out / "facility_by_year.csv", out / "cashflow.csv",
                         out / "workloads.csv", out / "reliability.csv"]
+        if report:
+            from . import report as _report  # plotly loads only when a report is written
+
+            result.files.insert(0, _report.write(result, out, progress=step))
     return result

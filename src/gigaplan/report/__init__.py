@@ -1,0 +1,393 @@
+"""The report: one self-contained HTML page of a run (``report.html``).
+
+:func:`build` turns a :class:`gigaplan.pipeline.RunResult` into HTML; :func:`write` saves it.
+Plots are plotly figures with plotly.js inlined once, so the page opens offline from disk;
+styles are inlined and print-friendly. Sections (:data:`SECTIONS`): Summary, Capacity, Power,
+Energy/water/carbon, Money, Training, Reliability, Claims checked, Assumptions.
+
+The summary section shows only figures of ``summary.json`` (its ``headline`` block and the
+sections it rescales), each marked ``data-key`` / ``data-value`` so a test can hold every shown
+number against the file. No engine imports this package.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+import pandas as pd
+
+from .. import __version__, catalog, facility, finance, reliability, training
+from .claims import check_claims
+from .figures import FIGURES
+
+if TYPE_CHECKING:
+    from ..pipeline import RunResult
+
+__all__ = ["SECTIONS", "build", "write", "REPORT_FILE"]
+
+REPORT_FILE = "report.html"
+
+#: (id, title) of every section, in order.
+SECTIONS = (
+    ("summary", "Summary"), ("capacity", "Capacity"), ("power", "Power"),
+    ("energy", "Energy, water, carbon"), ("money", "Money"), ("training", "Training"),
+    ("reliability", "Reliability"), ("claims", "Claims checked"), ("assumptions", "Assumptions"),
+)
+
+_CSS = """
+:root { --ink:#1d2433; --muted:#5b6577; --line:#dde2ea; --accent:#264653; --ok:#2a9d8f;
+        --bad:#c0392b; --warn:#b7791f; }
+* { box-sizing: border-box; }
+body { margin:0; font:14px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif; color:var(--ink);
+       background:#f6f7f9; }
+header { background:var(--accent); color:#fff; padding:18px 28px; }
+header h1 { margin:0; font-size:22px; } header p { margin:4px 0 0; opacity:.85; }
+nav { position:sticky; top:0; z-index:5; background:#fff; border-bottom:1px solid var(--line);
+      padding:6px 28px; display:flex; flex-wrap:wrap; gap:14px; }
+nav a { color:var(--accent); text-decoration:none; font-weight:600; font-size:13px; }
+main { max-width:1180px; margin:0 auto; padding:8px 28px 40px; }
+section { background:#fff; border:1px solid var(--line); border-radius:8px; margin:18px 0;
+          padding:6px 22px 18px; }
+h2 { font-size:18px; border-bottom:2px solid var(--accent); padding-bottom:4px; }
+.cards { display:grid; grid-template-columns:repeat(auto-fill,minmax(200px,1fr)); gap:12px; }
+.card { border:1px solid var(--line); border-radius:6px; padding:10px 12px; }
+.card .label { color:var(--muted); font-size:12px; text-transform:uppercase; letter-spacing:.03em; }
+.card .value { font-size:22px; font-weight:700; }
+.card .sub { color:var(--muted); font-size:12px; }
+table { border-collapse:collapse; width:100%; margin:8px 0; font-size:13px; }
+th, td { border-bottom:1px solid var(--line); padding:4px 8px; text-align:left; vertical-align:top; }
+th { background:#f0f2f5; } td.n { text-align:right; white-space:nowrap; }
+.plot { min-height:380px; margin:6px 0; }
+.note { color:var(--muted); font-size:12.5px; }
+.empty { color:var(--muted); font-style:italic; }
+.v-consistent { color:var(--ok); font-weight:700; }
+.v-inconsistent { color:var(--bad); font-weight:700; }
+.v-depends { color:var(--warn); font-weight:700; }
+.tag { font-size:11px; padding:1px 6px; border-radius:8px; background:#fdecc8; }
+details summary { cursor:pointer; color:var(--accent); font-weight:600; margin:6px 0; }
+@media print {
+  nav { display:none; } body { background:#fff; } section { break-inside:avoid-page;
+  border:none; } .plot { break-inside:avoid; } details { display:block; }
+}
+"""
+
+
+def _e(x) -> str:
+    return html.escape(str(x))
+
+
+def _num(key: str, value, text: str) -> str:
+    """A shown number tied to its summary.json key."""
+    v = "" if value is None else repr(float(value)) if isinstance(value, (int, float)) else value
+    return f'<span class="num" data-key="{_e(key)}" data-value="{_e(v)}">{_e(text)}</span>'
+
+
+def _usd_b(x: float) -> str:
+    return f"{'-' if x < 0 else ''}${abs(x):,.1f}B"
+
+
+def _card(label: str, value_html: str, sub: str = "") -> str:
+    return (f'<div class="card"><div class="label">{_e(label)}</div>'
+            f'<div class="value">{value_html}</div><div class="sub">{sub}</div></div>')
+
+
+def _fmt(v: float) -> str:
+    if math.isnan(v):
+        return ""
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
+
+
+def _table(frame: pd.DataFrame, formats: dict[str, Callable] | None = None,
+           cls: str = "") -> str:
+    formats = formats or {}
+    head = "".join(f"<th>{_e(c)}</th>" for c in frame.columns)
+    rows = []
+    for _, row in frame.iterrows():
+        cells = []
+        for c in frame.columns:
+            v = row[c]
+            if c in formats:
+                cells.append(f'<td class="n">{formats[c](v)}</td>')
+            elif isinstance(v, float):
+                cells.append(f'<td class="n">{_fmt(v)}</td>')
+            else:
+                cells.append(f"<td>{_e('' if v is None else v)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f'<table class="{cls}"><tr>{head}</tr>{"".join(rows)}</table>'
+
+
+# ------------------------------------------------------------------------------- sections
+
+def _summary(r: RunResult) -> str:
+    s = r.summary
+    h = s["headline"]
+    k = "headline."
+    cards = [
+        _card("owned IT power", _num(k + "owned_it_gw", h["owned_it_gw"],
+                                     f"{h['owned_it_gw']:,.2f} GW"),
+              "facility peak " + _num(k + "owned_facility_peak_gw", h["owned_facility_peak_gw"],
+                                      f"{h['owned_facility_peak_gw']:,.2f} GW")),
+        _card("contracted IT power", _num(k + "contracted_it_gw", h["contracted_it_gw"],
+                                          f"{h['contracted_it_gw']:,.2f} GW"), "cloud contracts"),
+        _card("accelerators", _num(k + "owned_accelerators", h["owned_accelerators"],
+                                   f"{h['owned_accelerators']:,.0f}"),
+              "owned; contracted " + _num(k + "contracted_accelerators",
+                                          h["contracted_accelerators"],
+                                          f"{h['contracted_accelerators']:,.0f}")),
+        _card("peak compute (BF16)", _num(k + "peak_bf16_eflops", h["peak_bf16_eflops"],
+                                          f"{h['peak_bf16_eflops']:,.0f} EFLOP/s"),
+              "FP8 " + _num(k + "peak_fp8_eflops", h["peak_fp8_eflops"],
+                            f"{h['peak_fp8_eflops']:,.0f} EFLOP/s") + "; dense, full build"),
+        _card("effective compute (BF16)", _num(k + "effective_bf16_eflops",
+                                               h["effective_bf16_eflops"],
+                                               f"{h['effective_bf16_eflops']:,.0f} EFLOP/s"),
+              "peak x catalog MFU, while training"),
+        _card("owned capex", _num(k + "owned_capex_usd_b", h["owned_capex_usd_b"],
+                                  f"${h['owned_capex_usd_b']:,.1f}B"),
+              "contract payments " + _num(k + "contract_payments_usd_b",
+                                          h["contract_payments_usd_b"],
+                                          f"${h['contract_payments_usd_b']:,.1f}B")),
+        _card("NPV", _num(k + "npv_usd_b", h["npv_usd_b"], _usd_b(h["npv_usd_b"])),
+              f"at {s['finance']['discount_rate']:.0%}, t = 0 in {s['finance']['base_year']}"),
+        _card("failures a day", _num(k + "failures_per_day", h["failures_per_day"],
+                                     f"{h['failures_per_day']:,.0f}"),
+              "unexpected interruptions, whole fleet at full build"),
+    ]
+    systems = "".join(
+        f"<tr><td>{_e(name)}</td><td class='n'>"
+        + _num(f"{k}accelerators_by_system.{name}", n, f"{n:,.0f}") + "</td></tr>"
+        for name, n in h["accelerators_by_system"].items())
+    prices = "".join(
+        f"<tr><td>{_e(name)}</td><td class='n'>"
+        + (_num(f"{k}usd_per_accelerator_hour.{name}", v, f"${v:,.2f}") if v is not None
+           else "not priced") + "</td></tr>"
+        for name, v in h["usd_per_accelerator_hour"].items())
+    runs = ""
+    if h["runs"]:
+        rows = []
+        for i, w in enumerate(h["runs"]):
+            key = f"{k}runs.{i}."
+            if w["status"] == "no capacity":
+                rows.append(f"<tr><td>{_e(w['name'])}</td><td class='n'>"
+                            + _num(key + "flops", w["flops"], f"{w['flops']:.1e}")
+                            + "</td><td colspan='4'>no capacity</td><td>"
+                            + _e(w["deadline"]) + "</td></tr>")
+                continue
+            rows.append(
+                f"<tr><td>{_e(w['name'])}</td><td class='n'>"
+                + _num(key + "flops", w["flops"], f"{w['flops']:.1e}") + "</td><td>"
+                + _e(w["pool"]) + "</td><td class='n'>"
+                + _num(key + "accelerators", w["accelerators"], f"{w['accelerators']:,.0f}")
+                + "</td><td class='n'>" + _num(key + "days", w["days"], f"{w['days']:,.1f}")
+                + "</td><td>" + _num(key + "finish", w["finish"], w["finish"]) + "</td><td>"
+                + _e(w["deadline"]) + f" <span class='v-{'consistent' if w['status'] == 'on time' else 'inconsistent'}'>"
+                + _e(w["status"]) + "</span></td></tr>")
+        runs = ("<h3>Headline training runs</h3><table><tr><th>run</th><th>FLOP</th>"
+                "<th>pool</th><th>accelerators</th><th>days</th><th>finish</th>"
+                "<th>deadline</th></tr>" + "".join(rows) + "</table>")
+    return (f'<div class="cards">{"".join(cards)}</div>'
+            '<div style="display:grid;grid-template-columns:1fr 1fr;gap:18px">'
+            f"<div><h3>Accelerators by type (full build)</h3><table>{systems}</table></div>"
+            f"<div><h3>Cost per accelerator-hour</h3><table>{prices}</table>"
+            "<p class='note'>Owned: levelised over capital recovery, per used hour; "
+            "contracts: given or implied by their value.</p></div></div>" + runs)
+
+
+def _energy_table(r: RunResult) -> str:
+    y = r.facility_by_year
+    if y.empty:
+        return ""
+    basis = r.summary["facility_basis"]
+    frame = y[["name", "year", "energy_mwh", "pue", "water_m3", "wue_l_per_kwh", "co2_t",
+               "households", "people"]].copy()
+    frame.columns = ["site", "year", "facility MWh", "PUE", "water m³", "WUE L/kWh", "CO2 t",
+                     "households", "people"]
+    return (_table(frame, {"year": str})
+            + f"<p class='note'>Households and people: {_e(basis.get('households', ''))}. "
+              "CO2 is location-based (the region's grid average, EPA eGRID); water is the "
+              "site's cooling water.</p>")
+
+
+def _money_text(r: RunResult) -> str:
+    f = r.summary["finance"]
+    irr = "-" if f["irr"] is None else f"{f['irr']:.1%}"
+    return (f"<p>NPV of the yearly net cash flow at {f['discount_rate']:.0%}: "
+            f"<b>${f['npv_usd'] / 1e9:,.1f}B</b> (IRR {irr}, payback "
+            f"{f['payback_year'] or '-'}). {_e(f['basis'])}.</p>")
+
+
+def _workload_table(r: RunResult) -> str:
+    w = r.workloads
+    if w.empty:
+        return ""
+    cols = [c for c in ("name", "status", "pool", "system", "accelerators", "start", "finish",
+                        "days", "goodput", "mfu", "facility_mw", "energy_mwh", "note")
+            if c in w.columns]
+    return _table(w[cols])
+
+
+def _reliability_table(r: RunResult) -> str:
+    v = r.reliability
+    if v.empty:
+        return ""
+    frame = v[["owner", "system", "accelerators", "failures_per_day", "planned_per_day",
+               "job_mtbf_hours", "unit_accelerators", "spare_units", "spare_share"]].copy()
+    frame["spare_share"] = frame["spare_share"] * 100
+    frame.columns = ["owner", "system", "accelerators", "failures/day", "planned/day",
+                     "MTBF of one job (h)", "repair unit", "spare units", "spares %"]
+    p = reliability.parameters()
+    return (_table(frame) + "<p class='note'>Rates per component: "
+            f"{_e(reliability.rate_source('h100-sxm'))}. Downtime per interruption: detection "
+            f"{p['detect_s'].value / 60:g} min + restart {p['restart_s'].value / 60:g} min + "
+            "reload (marked assumptions; they decide goodput at 10^5 accelerators).</p>")
+
+
+def _claims(r: RunResult) -> str:
+    checks = check_claims(r.summary)
+    if not checks:
+        return "<p class='empty'>Nothing in this scenario to check the 2025 claims against.</p>"
+    rows = []
+    for c in checks:
+        cls = ("v-consistent" if c.verdict == "consistent" else
+               "v-inconsistent" if c.verdict.startswith("inconsistent") else "v-depends")
+        rows.append(f"<tr id='claim-{_e(c.id)}'><td><b>{_e(c.claim)}</b><br><span class='note'>"
+                    f"{_e(c.source)} ({_e(c.source_date)})</span></td><td>{_e(c.computed)}</td>"
+                    f"<td class='{cls}'>{_e(c.verdict)}</td><td>{_e(c.hinge)}</td></tr>")
+    return ("<table><tr><th>claim</th><th>this scenario</th><th>verdict</th>"
+            "<th>hinges on</th></tr>" + "".join(rows) + "</table>")
+
+
+def _path_value(data, path: str):
+    cur = data
+    for part in path.replace("]", "").replace("[", ".").split("."):
+        if isinstance(cur, list):
+            cur = cur[int(part)] if part.isdigit() and int(part) < len(cur) else None
+        elif isinstance(cur, dict):
+            cur = cur.get(part)
+        if cur is None:
+            return None
+    return cur
+
+
+def _is_assumption(source: str) -> bool:
+    return str(source).strip().lower().startswith("assumption")
+
+
+def _assumptions(r: RunResult) -> str:
+    sc = r.scenario
+    data = sc.model_dump(mode="json")
+    marks = pd.DataFrame([{"input": p, "value": _path_value(data, p), "kind": v.kind,
+                           "reason or source": v.text} for p, v in sc.provenance.items()])
+    n_assumed = int((marks["kind"] == "assumption").sum()) if len(marks) else 0
+    out = [f"<h3>Scenario inputs ({len(marks)} marked: {n_assumed} assumptions)</h3>",
+           _table(marks) if len(marks) else "<p class='empty'>No marked inputs.</p>"]
+    systems = list(dict.fromkeys(r.blocks["system"]))
+    if systems:
+        acc = pd.DataFrame([{"system": a.name, "status": a.status, "source": a.source,
+                             "source date": a.source_date, "notes": a.notes,
+                             "MFU source": a.mfu_source}
+                            for a in map(catalog.accelerator, systems)])
+        out += ["<h3>Accelerator systems used</h3>", _table(acc)]
+    regions = list(dict.fromkeys(s.region for s in sc.sites))
+    if regions:
+        reg = pd.DataFrame([{"region": g.name, "label": g.label, "source": g.source,
+                             "source date": g.source_date, "notes": g.notes}
+                            for g in map(catalog.region, regions)])
+        out += ["<h3>Grid regions used</h3>", _table(reg)]
+    rates = reliability.failure_rate_table()
+    used = rates[rates["system"].isin(systems + ["*"])]
+    out += ["<h3>Failure rates</h3>", _table(used[["system", "component", "kind",
+                                                   "per_accelerator_year", "source",
+                                                   "source_date", "notes"]])]
+    for title, table in (("Facility-model parameters", facility.parameters()),
+                         ("Finance parameters", finance.parameters()),
+                         ("Training-planner parameters", training.parameters()),
+                         ("Reliability parameters", reliability.parameters())):
+        frame = pd.DataFrame([{"name": p.name, "value": p.value, "unit": p.unit,
+                               "range": f"{p.low:g}-{p.high:g}",
+                               "assumption": "yes" if _is_assumption(p.source) else "",
+                               "source": p.source, "source date": p.source_date}
+                              for p in table.values()])
+        n = int((frame["assumption"] == "yes").sum())
+        out += [f"<details><summary>{_e(title)}: {len(frame)} ({n} assumptions)</summary>",
+                _table(frame), "</details>"]
+    return "".join(out)
+
+
+_TEXT = {
+    "summary": _summary,
+    "energy": _energy_table,
+    "money": _money_text,
+    "training": _workload_table,
+    "reliability": _reliability_table,
+    "claims": _claims,
+    "assumptions": _assumptions,
+}
+
+_INTRO = {
+    "capacity": "Accelerators and dense peak compute as they are installed (sites ramp over "
+                "their phases; contracts count in full over their term).",
+    "power": "Monthly mean and design-hour facility power of the owned sites, the losses "
+             "between IT and facility load for AC and 800 V DC distribution, PUE by month and "
+             "the headroom under each site's grid cap.",
+    "energy": "Annual energy, water and location-based CO2 per owned site, with the household "
+              "comparison and its basis.",
+    "money": "Capex by component, yearly cash flow and the cost of an accelerator-hour owned "
+             "against each contract.",
+    "training": "The scenario's workloads placed on the fleet, and how their time to train "
+                "changes with the accelerators given (goodput falls as jobs grow).",
+    "reliability": "How often a job is interrupted and how much time it keeps, by size and by "
+                   "checkpoint interval; failures a day and spares per site.",
+}
+
+
+def build(r: RunResult, progress: Callable[[str], None] | None = None) -> str:
+    """The report of ``r`` as one self-contained HTML string."""
+    from plotly.offline import get_plotlyjs
+
+    parts: dict[str, list[str]] = {sid: [] for sid, _ in SECTIONS}
+    for sid, text in _INTRO.items():
+        parts[sid].append(f"<p class='note'>{_e(text)}</p>")
+    for sid, fn in _TEXT.items():
+        if sid not in ("energy", "money", "training", "reliability"):
+            parts[sid].append(fn(r))
+    config = {"displaylogo": False, "responsive": True}
+    for sid, fid, builder, empty in FIGURES:
+        if progress:
+            progress(fid)
+        fig = builder(r)
+        if fig is None:
+            parts[sid].append(f"<p class='empty' data-figure='{_e(fid)}'>{_e(empty)}.</p>")
+        else:
+            parts[sid].append(f'<div class="plot" id="{_e(fid)}">' + fig.to_html(
+                full_html=False, include_plotlyjs=False, div_id=f"{fid}-plot", config=config)
+                + "</div>")
+    for sid in ("energy", "money", "training", "reliability"):
+        parts[sid].append(_TEXT[sid](r))
+    s = r.summary
+    nav = "".join(f'<a href="#{sid}">{_e(t)}</a>' for sid, t in SECTIONS)
+    body = "".join(f'<section id="{sid}"><h2>{_e(t)}</h2>{"".join(parts[sid])}</section>'
+                   for sid, t in SECTIONS)
+    warnings = "".join(f"<li>{_e(w)}</li>" for w in s.get("warnings", []))
+    warn = f"<section><h2>Warnings</h2><ul>{warnings}</ul></section>" if warnings else ""
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>gigaplan: {_e(s['scenario'])}</title><style>{_CSS}</style>"
+        f"<script>{get_plotlyjs()}</script></head><body>"
+        f"<header><h1>gigaplan report: {_e(s['scenario'])}</h1>"
+        f"<p>{_e(s['description'])}</p><p>horizon {_e(s['horizon']['start'])} to "
+        f"{_e(s['horizon']['end'])} · gigaplan {_e(__version__)} · figures as in "
+        "summary.json</p></header>"
+        f"<nav>{nav}</nav><main>{warn}{body}</main></body></html>")
+
+
+def write(r: RunResult, out_dir: str | Path,
+          progress: Callable[[str], None] | None = None) -> Path:
+    """Write ``report.html`` for ``r`` into ``out_dir``; returns its path."""
+    path = Path(out_dir) / REPORT_FILE
+    path.write_text(build(r, progress), encoding="utf-8")
+    return path

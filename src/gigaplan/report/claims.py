@@ -1,0 +1,164 @@
+"""Public claims about the 2025 build and its peers, each set beside what a scenario computes.
+
+The claims and their sources are ``data/claims.csv``; every check reads only the run's
+``summary.json`` figures (no figure is computed a second way here), and returns the scenario's
+value, a verdict — ``consistent``, ``inconsistent`` or ``depends on ...`` — and the assumption
+the verdict hinges on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..datafiles import read_table
+
+__all__ = ["Check", "check_claims"]
+
+CONSISTENT = "consistent"
+#: Densest air-cooled hall taken as "traditional" [kW per rack] (air cooling's practical ceiling
+#: is 30-40 kW per rack: public-figures.csv, liquid-cooled AI deployments row).
+AIR_COOLED_HALL_KW = 40.0
+INCONSISTENT = "inconsistent"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One claim checked against a scenario."""
+
+    id: str
+    claim: str
+    source: str
+    source_date: str
+    computed: str
+    verdict: str
+    hinge: str
+
+
+def _range(values: list[float], fmt: str) -> str:
+    lo, hi = min(values), max(values)
+    return fmt.format(lo) if abs(hi - lo) < 1e-9 * max(abs(hi), 1) else \
+        f"{fmt.format(lo)}-{fmt.format(hi)}"
+
+
+def _density(c, s):
+    sites = [x for x in s["sites"] if x.get("density_ratio")]
+    if not sites:
+        return None
+    ratios = [x["density_ratio"] for x in sites]
+    lo = min(x["density_ratio_range"][0] for x in sites)
+    hi = max(x["density_ratio_range"][1] for x in sites)
+    kw = _range([x["rack_kw"] for x in sites], "{:,.0f}")
+    computed = (f"{kw} kW racks = {_range(ratios, '{:.1f}')}x an enterprise rack "
+                f"({lo:.0f}-{hi:.0f}x over its 8-15 kW range)")
+    # the traditional rack the claim implies: the sites' kW per rack over the claimed ratios
+    base = max(x["rack_kw"] for x in sites) / c["high"], min(x["rack_kw"] for x in sites) / c["low"]
+    if c["low"] <= min(ratios) and max(ratios) <= c["high"]:
+        verdict = CONSISTENT
+    elif base[0] <= base[1] and base[1] <= AIR_COOLED_HALL_KW:
+        verdict = "depends on the traditional rack's power"
+    else:
+        verdict = INCONSISTENT
+    hinge = (f"{c['low']:g}-{c['high']:g}x holds against a {base[0]:,.0f}-{base[1]:,.0f} kW "
+             "traditional rack (an air-cooled cloud hall of the 2020s), not against the 8-15 kW "
+             "enterprise rack")
+    return computed, verdict, hinge
+
+
+def _owned_cheaper(c, s):
+    rows = [x for x in s["contracts"] if x.get("saving_of_owning") is not None]
+    if not rows:
+        return None
+    parts = [f"{x['name']}: owned ${x['owned_usd_per_accelerator_hour']:.2f} vs "
+             f"${x['usd_per_accelerator_hour']:.2f} per {x['system']}-hour "
+             f"({x['saving_of_owning']:+.0%})" for x in rows]
+    savings = [x["saving_of_owning"] for x in rows]
+    if all(c["low"] <= v <= c["high"] for v in savings):
+        verdict = CONSISTENT
+    elif all(v < c["low"] for v in savings):
+        verdict = INCONSISTENT
+    else:
+        verdict = "depends on the contract"
+    hinge = ("the contract's price per hour (given, or its total value over its accelerators "
+             "and term, where the accelerators follow from the announced MW) and the owned "
+             "cost's utilisation, capital cost and accelerator price")
+    return "; ".join(parts), verdict, hinge
+
+
+def _frontier_run(c, s):
+    runs = [w for w in s["workloads"] if w.get("flops") and w["flops"] >= c["low"]]
+    if not s["workloads"]:
+        return None
+    if not runs:
+        return ("no workload of 10^25 FLOP or more in the scenario",
+                "depends on the workloads given", "the scenario's workloads")
+    done = [w for w in runs if w["status"] == "on time"]
+    computed = "; ".join(
+        f"{w['name']} {w['flops']:.0e} FLOP: {w['status']}"
+        + (f", {w['days']:,.0f} days on {w['accelerators']:,.0f} {w['system']} to {w['finish']}"
+           if w["status"] != "no capacity" else "") for w in runs)
+    verdict = CONSISTENT if done else INCONSISTENT
+    hinge = ("MFU (catalog) and goodput (reliability model: restart time and failure rates "
+             "decide it at 10^5 accelerators)")
+    return computed, verdict, hinge
+
+
+def _city(c, s):
+    sites = [x for x in s["sites"] if x.get("people")]
+    if not sites:
+        return None
+    computed = "; ".join(f"{x['name']}: {x['annual_mwh'] / 1e6:,.1f} TWh in {x['reference_year']}"
+                         f" = {x['households']:,.0f} households, {x['people']:,.0f} people"
+                         for x in sites)
+    people = [x["people"] for x in sites]
+    if all(c["low"] <= p <= c["high"] for p in people):
+        verdict = CONSISTENT
+    elif all(p > c["high"] for p in people):
+        verdict = "inconsistent: more than a mid-size city"
+    elif all(p < c["low"] for p in people):
+        verdict = "inconsistent: less than a mid-size city"
+    else:
+        verdict = "depends on the site"
+    hinge = ("residential use only (homes, not a city's commerce and industry) at the state's "
+             "average household consumption (EIA) and household size (Census)")
+    return computed, verdict, hinge
+
+
+def _investment(c, s):
+    if not s["sites"]:
+        return None
+    capex = s["finance"]["owned_capex_usd"]
+    it = s["finance"]["owned_capex_it_usd"]
+    computed = (f"owned capex ${capex / 1e9:,.1f}B (facility ${(capex - it) / 1e9:,.1f}B, IT "
+                f"${it / 1e9:,.1f}B)")
+    share = capex / c["low"] - 1
+    verdict = CONSISTENT if abs(share) <= 0.25 else "depends on the accelerators' price"
+    hinge = (f"{share:+.0%} against $50B; the IT share ({it / capex:.0%}) rests on the catalog's "
+             "price per accelerator, which has no list price for the newest racks")
+    return computed, verdict, hinge
+
+
+def _jobs(c, s):
+    if not s["sites"]:
+        return None
+    mw = s["totals"]["owned_it_mw"]
+    computed = (f"{c['low']:,.0f} permanent jobs over {mw:,.0f} MW of IT = "
+                f"{c['low'] / mw:.2f} jobs per MW; construction jobs not modelled")
+    hinge = ("gigaplan's staffing ratio (finance parameter jobs_per_mw) comes from this very "
+             "announcement; Microsoft's Fairwater (~550 staff) is the only independent figure")
+    return computed, "depends on the staffing ratio (not independent)", hinge
+
+
+_CHECKS = {"density": _density, "owned_cheaper": _owned_cheaper,
+           "frontier_run": _frontier_run, "city": _city, "investment": _investment,
+           "jobs": _jobs}
+
+
+def check_claims(summary: dict) -> list[Check]:
+    """Every claim of ``data/claims.csv`` that the scenario has the parts to check."""
+    out = []
+    for c in read_table("claims.csv").to_dict(orient="records"):
+        result = _CHECKS[c["id"]](c, summary)
+        if result is None:
+            continue
+        out.append(Check(c["id"], c["claim"], c["source"], c["source_date"], *result))
+    return out

@@ -1,0 +1,337 @@
+"""The report's plots (plotly), each from the engines' tables of one run.
+
+Every function takes the run (:class:`gigaplan.pipeline.RunResult`) and returns a
+:class:`plotly.graph_objects.Figure`, or ``None`` when the scenario has nothing to show (no
+owned site, no contract, no workload): the report then says so instead of drawing an empty
+plot. Figures that need a new model evaluation (the AC/HVDC waterfall, time to train against
+size, goodput against checkpoint interval) call the engines' public functions.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .. import catalog, facility, reliability, training
+
+if TYPE_CHECKING:
+    from ..pipeline import RunResult
+
+__all__ = ["FIGURES"]
+
+_LAYOUT = dict(template="plotly_white", height=400, margin=dict(l=60, r=20, t=40, b=40),
+               legend=dict(orientation="h", yanchor="top", y=-0.14, x=0),
+               font=dict(family="system-ui, -apple-system, Segoe UI, sans-serif", size=12))
+
+
+def _fig(title: str, ytitle: str, **extra) -> go.Figure:
+    f = go.Figure()
+    f.update_layout(**_LAYOUT, **extra)
+    f.update_layout(title=dict(text=title, x=0, font=dict(size=14)), yaxis_title=ytitle)
+    return f
+
+
+def _by_owner(r: RunResult, column: str, scale: float = 1.0) -> pd.DataFrame:
+    t = r.fleet_table
+    return t.pivot_table(index="date", columns="name", values=column, aggfunc="sum",
+                         sort=False) * scale
+
+
+# ------------------------------------------------------------------------------ capacity
+
+def capacity_accelerators(r: RunResult):
+    wide = _by_owner(r, "accelerators")
+    if wide.empty:
+        return None
+    f = _fig("Installed accelerators, by site and contract", "accelerators")
+    for name in wide.columns:
+        f.add_scatter(x=wide.index, y=wide[name], name=name, stackgroup="one", mode="lines")
+    return f
+
+
+def capacity_flops(r: RunResult):
+    wide = _by_owner(r, "bf16_peak_flops", 1e-18)
+    if wide.empty:
+        return None
+    f = _fig("Dense BF16 peak compute, by site and contract", "EFLOP/s")
+    for name in wide.columns:
+        f.add_scatter(x=wide.index, y=wide[name], name=name, stackgroup="one", mode="lines")
+    return f
+
+
+# --------------------------------------------------------------------------------- power
+
+def _sites(r: RunResult) -> pd.DataFrame:
+    """The owned sites' monthly rows (empty, without the power columns, when there are none)."""
+    t = r.fleet_table
+    if "it_mw" not in t:
+        return t.iloc[:0]
+    return t[t["kind"] == "site"]
+
+
+def power_over_time(r: RunResult):
+    t = _sites(r)
+    if t.empty:
+        return None
+    total = t.groupby("date")[["it_mw", "facility_mw", "facility_peak_mw"]].sum()
+    f = _fig("Owned sites: IT and facility power (monthly mean and design-hour peak)", "MW")
+    f.add_scatter(x=total.index, y=total["it_mw"], name="IT", mode="lines")
+    f.add_scatter(x=total.index, y=total["facility_mw"], name="facility (mean)", mode="lines")
+    f.add_scatter(x=total.index, y=total["facility_peak_mw"], name="facility (design peak)",
+                  mode="lines", line=dict(dash="dot"))
+    return f
+
+
+_LOSSES = (("conversion", ("rack_conversion_mw",)), ("MV transformer", ("loss_mv",)),
+           ("UPS", ("loss_ups",)), ("distribution", ("loss_distribution",)),
+           ("misc.", ("misc",)), ("cooling", ("cooling_fans", "cooling_pumps",
+                                              "cooling_chillers")))
+
+
+def power_waterfall(r: RunResult):
+    """IT load to facility load at full build of the largest owned site, AC vs HVDC."""
+    sites = r.scenario.sites
+    if not sites:
+        return None
+    b = r.blocks[r.blocks["kind"] == "site"]
+    totals = b.groupby("owner")["accelerators"].sum()
+    name = totals.idxmax()
+    site = next(s for s in sites if s.name == name)
+    sub = b[b["owner"] == name]
+    system = sub.groupby("system")["accelerators"].sum().idxmax()
+    count = int(totals[name])
+    lo, hi = float("inf"), 0.0
+    f = _fig(f"Losses from IT to facility power: {name} at full build "
+             f"({count:,} x {system}), AC vs HVDC", "MW", waterfallmode="group")
+    for dist in ("ac", "hvdc"):
+        one = facility.single_site(system, count, cooling=site.cooling, distribution=dist,
+                                   region=site.region)
+        loss = {**one["loss_mw"], "rack_conversion_mw": one["rack_conversion_mw"]}
+        labels = ["IT"] + [k for k, _ in _LOSSES] + ["facility"]
+        values = [one["it_mw"]] + [sum(loss[x] for x in keys) for _, keys in _LOSSES]
+        color = {"ac": "#e76f51", "hvdc": "#2a9d8f"}[dist]
+        f.add_waterfall(x=labels, y=values + [0],
+                        measure=["absolute"] + ["relative"] * len(_LOSSES) + ["total"],
+                        name=f"{dist.upper()}: facility {one['facility_mw']:,.0f} MW, "
+                             f"PUE {one['pue_annual']:.3f}", offsetgroup=dist,
+                        increasing=dict(marker=dict(color=color)),
+                        totals=dict(marker=dict(color=color)),
+                        text=[f"{v:,.1f}" for v in values] + [f"{one['facility_mw']:,.0f}"],
+                        textposition="outside")
+        lo = min(lo, one["it_mw"])
+        hi = max(hi, one["facility_mw"])
+    f.update_yaxes(range=[0.9 * lo, hi + 0.35 * (hi - 0.9 * lo)])
+    return f
+
+
+def power_pue(r: RunResult):
+    t = _sites(r)
+    t = t[t["it_mw"] > 0] if not t.empty else t
+    if t.empty:
+        return None
+    f = _fig("Monthly PUE by site", "PUE")
+    for name, g in t.groupby("name", sort=False):
+        f.add_scatter(x=g["date"], y=g["pue"], name=name, mode="lines+markers")
+    return f
+
+
+def power_headroom(r: RunResult):
+    t = _sites(r)
+    if t.empty:
+        return None
+    f = _fig("Grid-cap headroom by site (cap minus design-hour peak)", "MW")
+    for name, g in t.groupby("name", sort=False):
+        f.add_scatter(x=g["date"], y=g["headroom_mw"], name=name, mode="lines")
+    f.add_hline(y=0, line=dict(color="red", dash="dash"))
+    return f
+
+
+# -------------------------------------------------------------------- energy, water, CO2
+
+def energy_by_year(r: RunResult):
+    y = r.facility_by_year
+    if y.empty:
+        return None
+    f = _fig("Annual facility energy by site", "TWh", barmode="group")
+    for name, g in y.groupby("name", sort=False):
+        f.add_bar(x=g["year"], y=g["energy_mwh"] / 1e6, name=name,
+                  customdata=np.c_[g["households"], g["water_m3"] / 1e6, g["co2_t"] / 1e6],
+                  hovertemplate="%{y:.2f} TWh<br>%{customdata[0]:,.0f} households<br>"
+                                "water %{customdata[1]:.2f} Mm³<br>CO2 %{customdata[2]:.2f} Mt")
+    return f
+
+
+# --------------------------------------------------------------------------------- money
+
+def money_capex(r: RunResult):
+    b = r.cashflow.blocks
+    if b.empty:
+        return None
+    cols = ["shell_core_usd", "electrical_usd", "mechanical_usd", "land_usd", "soft_usd",
+            "systems_usd", "network_usd", "storage_usd"]
+    by_site = b.groupby("site", sort=False)[cols].sum() / 1e9
+    f = _fig("Capex by site and component", "$B", barmode="stack")
+    for c in cols:
+        f.add_bar(x=by_site.index, y=by_site[c], name=c.removesuffix("_usd").replace("_", " "))
+    return f
+
+
+def money_cashflow(r: RunResult):
+    y = r.cashflow.yearly
+    if y.empty:
+        return None
+    f = _fig("Yearly cash flow (outflows negative)", "$B", barmode="relative")
+    for col, label in (("capex_usd", "capex"), ("opex_usd", "opex"),
+                       ("contract_payments_usd", "contract payments"),
+                       ("revenue_usd", "revenue")):
+        if y[col].abs().sum() == 0:
+            continue
+        sign = 1 if col == "revenue_usd" else -1
+        f.add_bar(x=y["year"], y=sign * y[col].abs() / 1e9, name=label)
+    f.add_scatter(x=y["year"], y=y["cumulative_usd"] / 1e9, name="cumulative net",
+                  mode="lines+markers", line=dict(color="black"))
+    return f
+
+
+def money_hourly(r: RunResult):
+    s = r.summary
+    rows = [(x["name"], "owned", x.get("usd_per_accelerator_hour"), "")
+            for x in s["sites"]]
+    rows += [(x["name"], "contract", x["usd_per_accelerator_hour"], x["system"])
+             for x in s["contracts"]]
+    rows = [x for x in rows if x[2] is not None]
+    if not rows:
+        return None
+    f = _fig("Cost per accelerator-hour: owned (levelised, per used hour) vs contracts", "$/h")
+    for kind in ("owned", "contract"):
+        part = [x for x in rows if x[1] == kind]
+        if part:
+            f.add_bar(x=[x[0] for x in part], y=[x[2] for x in part], name=kind,
+                      text=[f"${x[2]:.2f}" for x in part], textposition="outside")
+    return f
+
+
+# ------------------------------------------------------------------------------ training
+
+def training_gantt(r: RunResult):
+    w = r.workloads
+    if w.empty:
+        return None
+    w = w[w["status"] != "no capacity"]
+    if w.empty:
+        return None
+    f = _fig("Workloads on the fleet (start to finish; marker: deadline)", "")
+    start = pd.to_datetime(w["start"])
+    finish = pd.to_datetime(w["finish"])
+    colors = {"on time": "#2a9d8f", "late": "#e76f51"}
+    labels = [f"{row['name']}<br>{row['pool']} · {row['accelerators']:,.0f}"
+              for _, row in w.iterrows()]
+    for (_, row), label, s0, s1 in zip(w.iterrows(), labels, start, finish, strict=True):
+        f.add_bar(y=[label], x=[(s1 - s0).total_seconds() * 1000], base=[s0],
+                  orientation="h", name=row["status"], showlegend=False,
+                  marker_color=colors.get(row["status"], "#888"),
+                  hovertext=f"{row['pool']}: {row['accelerators']:,.0f} x {row['system']}, "
+                            f"{row['start']} to {row['finish']}, {row['days']:,.1f} days, "
+                            f"goodput {row['goodput']:.2f}", hoverinfo="text")
+    f.add_scatter(y=labels, x=pd.to_datetime(w["deadline"]), mode="markers",
+                  marker=dict(symbol="line-ns-open", size=18, color="black"), name="deadline")
+    f.update_xaxes(type="date")
+    f.update_yaxes(autorange="reversed")
+    return f
+
+
+def training_scaling(r: RunResult):
+    w = r.workloads
+    w = w[w["status"] != "no capacity"] if not w.empty else w
+    if w.empty:
+        return None
+    counts = np.unique(np.round(np.logspace(3, 6, 31)))
+    rows = []
+    for _, row in w.iterrows():
+        for n in counts:
+            rows.append({"name": row["name"], "system": row["system"], "flops": row["flops"],
+                         "count": n, "precision": row["precision"]})
+    plan = training.plan(pd.DataFrame(rows))
+    f = _fig("Time to train against accelerator count (goodput from the reliability model)",
+             "days", xaxis_type="log", yaxis_type="log")
+    for (_, row) in w.iterrows():
+        p = plan[plan["name"] == row["name"]]
+        days = p["days"].where(np.isfinite(p["days"]))
+        f.add_scatter(x=p["accelerators"], y=days, name=f"{row['name']} ({row['system']})",
+                      mode="lines")
+        f.add_scatter(x=[row["accelerators"]], y=[row["days"]], mode="markers",
+                      marker=dict(size=10, symbol="diamond"), showlegend=False,
+                      hovertext=f"{row['name']} as scheduled")
+    f.update_xaxes(title="accelerators")
+    return f
+
+
+# --------------------------------------------------------------------------- reliability
+
+def _main_system(r: RunResult) -> str:
+    w = r.workloads
+    if not w.empty and (w["status"] != "no capacity").any():
+        return str(w.loc[w["status"] != "no capacity", "system"].iloc[-1])
+    return str(r.blocks.groupby("system")["accelerators"].sum().idxmax())
+
+
+def reliability_interval(r: RunResult):
+    if r.blocks.empty:
+        return None
+    system = _main_system(r)
+    acc = catalog.accelerator(system)
+    sizes = [16_384, 100_000]
+    w = r.workloads
+    if not w.empty and (w["status"] != "no capacity").any():
+        sizes.append(int(w.loc[w["status"] != "no capacity", "accelerators"].max()))
+    minutes = np.logspace(-1, 2.5, 80)
+    f = _fig(f"Goodput against checkpoint interval ({system}; checkpoint of the compute-optimal "
+             "model for 90 days; diamond: optimum)", "goodput", xaxis_type="log")
+    for n in sorted(set(sizes)):
+        params = training.compute_optimal_params(n * acc.bf16_dense_flops
+                                                 * acc.default_mfu("bf16") * 90 * 86_400)
+        j = reliability.job(n, system, training.checkpoint_bytes(params))
+        g, _ = reliability.long_run_goodput(j, minutes * 60.0)
+        g_opt, tau = reliability.long_run_goodput(j)
+        f.add_scatter(x=minutes, y=g, name=f"{n:,} accelerators", mode="lines")
+        f.add_scatter(x=[float(tau) / 60], y=[float(g_opt)], mode="markers", showlegend=False,
+                      marker=dict(size=9, symbol="diamond"))
+    f.update_xaxes(title="minutes of compute between checkpoints")
+    return f
+
+
+def reliability_by_size(r: RunResult):
+    systems = list(dict.fromkeys(r.blocks["system"]))
+    if not systems:
+        return None
+    sizes = np.logspace(3, 6, 31)
+    f = _fig("Interruptions per day of one job, by size", "interruptions per day",
+             xaxis_type="log", yaxis_type="log")
+    for system in systems:
+        unexpected, planned = reliability.job_rates_per_hour(sizes, system)
+        f.add_scatter(x=sizes, y=(unexpected + planned) * 24, name=system, mode="lines")
+    f.update_xaxes(title="accelerators in the job")
+    return f
+
+
+#: (section, figure id, builder, what to say when the builder returns None)
+FIGURES = (
+    ("capacity", "capacity-accelerators", capacity_accelerators, "no capacity in this scenario"),
+    ("capacity", "capacity-flops", capacity_flops, "no capacity in this scenario"),
+    ("power", "power-timeseries", power_over_time, "no owned site: power is not modelled for "
+                                                   "contracted capacity"),
+    ("power", "power-waterfall", power_waterfall, "no owned site"),
+    ("power", "power-pue", power_pue, "no owned site"),
+    ("power", "power-headroom", power_headroom, "no owned site"),
+    ("energy", "energy-annual", energy_by_year, "no owned site"),
+    ("money", "money-capex", money_capex, "no owned site: no capex"),
+    ("money", "money-cashflow", money_cashflow, "no cash flow"),
+    ("money", "money-hourly", money_hourly, "no priced capacity"),
+    ("training", "training-gantt", training_gantt, "no workloads in this scenario"),
+    ("training", "training-scaling", training_scaling, "no workloads in this scenario"),
+    ("reliability", "reliability-interval", reliability_interval, "no capacity"),
+    ("reliability", "reliability-size", reliability_by_size, "no capacity"),
+)

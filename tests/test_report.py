@@ -1,0 +1,201 @@
+"""The HTML report: sections, figures, numbers tied to summary.json, claims, degraded cases,
+and (with a browser) rendering offline."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from gigaplan import pipeline, report
+from gigaplan.report.claims import check_claims
+from gigaplan.report.figures import FIGURES
+from gigaplan.scenario import Scenario
+
+from .conftest import MINIMAL
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = Path(os.environ.get("GIGAPLAN_TEST_ARTIFACTS", ROOT / "test-artifacts"))
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("default")
+    return pipeline.run("fluidstack-2026", out), out
+
+
+def _section(html: str, sid: str) -> str:
+    m = re.search(rf'<section id="{sid}">(.*?)</section>', html, re.S)
+    assert m, sid
+    return m.group(1)
+
+
+def _lookup(summary: dict, key: str):
+    cur = summary
+    for part in key.split("."):
+        cur = cur[int(part)] if isinstance(cur, list) else cur[part]
+    return cur
+
+
+def test_every_section_and_figure_is_in_the_page(default_run):
+    result, out = default_run
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for sid, title in report.SECTIONS:
+        assert f'<section id="{sid}"><h2>{title}</h2>' in html.replace("&amp;", "&")
+    for _, fid, _, _ in FIGURES:
+        assert f'<div class="plot" id="{fid}">' in html, fid
+    assert result.files[0] == out / "report.html"
+
+
+def test_the_page_is_self_contained(default_run):
+    _, out = default_run
+    html = (out / "report.html").read_text(encoding="utf-8")
+    # one inlined plotly.js, no external script, style sheet or image
+    assert not re.search(r"<script[^>]+src=", html)
+    assert not re.search(r"<link[^>]+href=", html)
+    assert not re.search(r"<img[^>]+src=[\"']https?:", html)
+    assert html.count("<script>") >= 1 + len(FIGURES)
+    assert "Plotly.newPlot" in html
+
+
+def test_summary_numbers_are_the_summary_json_numbers(default_run):
+    result, out = default_run
+    summary = json.loads((out / "summary.json").read_text())
+    section = _section((out / "report.html").read_text(encoding="utf-8"), "summary")
+    shown = re.findall(r'data-key="([^"]+)" data-value="([^"]*)"', section)
+    assert len(shown) >= 20
+    for key, value in shown:
+        expected = _lookup(summary, key)
+        if isinstance(expected, (int, float)):
+            assert float(value) == expected, key
+        else:
+            assert value == expected, key
+    # every figure cell of the section is one of these (none typed in another way)
+    cells = (re.findall(r'<div class="value">(.*?)</div>', section)
+             + re.findall(r"<td class='n'>(.*?)</td>", section))
+    assert len(cells) >= 15
+    for cell in cells:
+        assert cell.startswith('<span class="num"') or cell == "not priced", cell
+    # ... and the same numbers the engines produced
+    h = summary["headline"]
+    b = result.blocks
+    assert h["owned_it_gw"] * 1000 == pytest.approx(b.loc[b["kind"] == "site", "it_mw"].sum())
+    assert h["owned_capex_usd_b"] * 1e9 == pytest.approx(result.cashflow.blocks["total_usd"].sum())
+    assert h["failures_per_day"] == pytest.approx(result.reliability["failures_per_day"].sum())
+    work = pd.read_csv(out / "workloads.csv")
+    assert [r["finish"] for r in h["runs"]] == list(work["finish"])
+    assert [r["accelerators"] for r in h["runs"]] == list(work["accelerators"])
+
+
+def test_claims_of_the_default_scenario(default_run):
+    result, _ = default_run
+    checks = {c.id: c for c in check_claims(result.summary)}
+    assert set(checks) == {"density", "owned_cheaper", "frontier_run", "city", "investment",
+                           "jobs"}
+    # owned capex $59.5B against the announced $50B: +19%, within 25%
+    assert checks["investment"].verdict == "consistent" and "+19%" in checks["investment"].hinge
+    # Azure's $30B over 533k GB300 for 5 years = $1.28/h against $2.79 owned: owning dearer
+    assert checks["owned_cheaper"].verdict == "inconsistent"
+    # 155-169 kW racks: 15.5-16.9x a 10 kW rack; 5-8x implies a 21-31 kW "traditional" rack
+    assert checks["density"].verdict.startswith("depends on")
+    assert "21-31 kW" in checks["density"].hinge
+    assert checks["frontier_run"].verdict == "consistent"
+    # 9.4 TWh a year = 1.67M people in Texas: more than a mid-size city
+    assert checks["city"].verdict.startswith("inconsistent: more than")
+    assert checks["jobs"].verdict.startswith("depends on")
+    for c in checks.values():
+        assert c.source and re.match(r"^\d{4}-\d{2}$", c.source_date)
+
+
+@pytest.mark.parametrize("name", ["single-site-100k", "fluidstack-2026"])
+def test_built_in_scenarios_build(name, tmp_path):
+    result = pipeline.run(name, tmp_path)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Claims checked" in html and result.summary["scenario"] == name
+
+
+def _minimal(**changes) -> Scenario:
+    d = copy.deepcopy(MINIMAL)
+    d.update(changes)
+    return Scenario.model_validate(d)
+
+
+def test_no_contracts_and_no_workloads_degrade_gracefully(tmp_path):
+    s = _minimal(contracts=[], workloads=[])
+    pipeline.run(s, tmp_path)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    training = _section(html, "training")
+    assert "data-figure='training-gantt'" in training
+    assert "no workloads in this scenario" in training
+    assert '<div class="plot" id="power-waterfall">' in html  # the site is still drawn
+
+
+def test_contracts_only_degrade_gracefully(tmp_path):
+    d = copy.deepcopy(MINIMAL)
+    d["sites"] = []
+    d["contracts"] = [{"name": "c", "provider": "p", "system": "h100-sxm", "accelerators": 1000,
+                       "start": "2026-01-01", "end": "2027-01-01",
+                       "price_usd_per_accelerator_hour": 2.0}]
+    d["workloads"] = []
+    pipeline.run(Scenario.model_validate(d), tmp_path)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "data-figure='power-waterfall'" in html and "no owned site" in html
+    assert '<div class="plot" id="capacity-accelerators">' in html
+
+
+# --------------------------------------------------------------------------- in a browser
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def test_report_renders_offline_in_chromium(default_run):
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="playwright is not installed (pip install -e .[dev])")
+    browser_path = _chromium()
+    if browser_path is None:
+        pytest.skip("no chromium on this machine: .ci/run installs Debian's chromium package; "
+                    "locally: apt-get install chromium")
+    _, out = default_run
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    requests: list[str] = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=browser_path, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run", "--disable-sync"])
+        context = browser.new_context(viewport={"width": 1366, "height": 900}, offline=True)
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto((out / "report.html").resolve().as_uri())
+        page.wait_for_function(
+            f"document.querySelectorAll('.plot svg.main-svg').length >= {len(FIGURES)}",
+            timeout=30_000)
+        for sid, _ in report.SECTIONS:
+            assert page.locator(f"section#{sid}").count() == 1, sid
+        sizes = page.evaluate("""Array.from(document.querySelectorAll('.plot')).map(d => {
+            const svg = d.querySelector('svg.main-svg');
+            const r = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+            return [d.id, r.width, r.height, d.querySelectorAll('.trace, .bars, .point').length];
+        })""")
+        assert len(sizes) == len(FIGURES)
+        for fid, width, height, marks in sizes:
+            assert width > 200 and height > 200 and marks > 0, fid
+        page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+        page.locator("section#summary").screenshot(path=str(ARTIFACTS / "report-summary.png"))
+        browser.close()
+    assert errors == []
+    assert all(u.startswith(("file:", "data:", "about:")) for u in requests), requests
+    assert (ARTIFACTS / "report.png").stat().st_size > 50_000
