@@ -214,9 +214,11 @@ def _energy_table(r: RunResult) -> str:
 def _money_text(r: RunResult) -> str:
     f = r.summary["finance"]
     irr = "-" if f["irr"] is None else f"{f['irr']:.1%}"
-    return (f"<p>NPV of the yearly net cash flow at {f['discount_rate']:.0%}: "
-            f"<b>${f['npv_usd'] / 1e9:,.1f}B</b> (IRR {irr}, payback "
-            f"{f['payback_year'] or '-'}). {_e(f['basis'])}.</p>")
+    return (f"<p>NPV of the yearly net cash flow (cashflow.csv) at {f['discount_rate']:.0%}, "
+            f"t = 0 in {f['base_year']}: <b>{_usd_b(f['npv_usd'] / 1e9)}</b>; IRR {irr}, "
+            f"payback {f['payback_year'] or '-'} (IRR and payback need revenue in the "
+            "scenario). Owned cost per accelerator-hour is levelised with capital recovery "
+            "factors over the facility's and the accelerators' lives, per used hour.</p>")
 
 
 def _workload_table(r: RunResult) -> str:
