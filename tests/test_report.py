@@ -199,3 +199,20 @@ def test_report_renders_offline_in_chromium(default_run):
     assert errors == []
     assert all(u.startswith(("file:", "data:", "about:")) for u in requests), requests
     assert (ARTIFACTS / "report.png").stat().st_size > 50_000
+
+
+def test_assumptions_list_every_marked_input_and_parameter(default_run):
+    result, out = default_run
+    section = _section((out / "report.html").read_text(encoding="utf-8"), "assumptions")
+    marks = result.scenario.provenance
+    for path, mark in marks.items():
+        assert f"<td>{path}</td>" in section, path
+    n_assumed = sum(1 for v in marks.values() if v.kind == "assumption")
+    assert f"{n_assumed} marked as assumptions" in section
+    # every catalog system used, and every parameter table, with sources
+    for system in set(result.blocks["system"]):
+        assert f"<td>{system}</td>" in section
+    for title in ("Facility-model parameters", "Finance parameters",
+                  "Training-planner parameters", "Reliability parameters"):
+        assert title in section
+    assert "restart_s" in section and "Dubey et al. 2024" in section

@@ -262,16 +262,20 @@ def _claims(r: RunResult) -> str:
             "<th>hinges on</th></tr>" + "".join(rows) + "</table>")
 
 
-def _path_value(data, path: str):
-    cur = data
-    for part in path.replace("]", "").replace("[", ".").split("."):
-        if isinstance(cur, list):
-            cur = cur[int(part)] if part.isdigit() and int(part) < len(cur) else None
-        elif isinstance(cur, dict):
-            cur = cur.get(part)
-        if cur is None:
-            return None
-    return cur
+def _leaves(data, prefix: str = ""):
+    """(path, value) of every given scalar of a scenario dump, paths as the loader marks them
+    (``sites[0].phases[1].accelerators``)."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from _leaves(v, f"{prefix}.{k}" if prefix else k)
+    elif isinstance(data, list):
+        if data and all(not isinstance(v, (dict, list)) for v in data):
+            yield prefix, ", ".join(map(str, data))
+        for i, v in enumerate(data):
+            if isinstance(v, (dict, list)):
+                yield from _leaves(v, f"{prefix}[{i}]")
+    elif data is not None:
+        yield prefix, data
 
 
 def _is_assumption(source: str) -> bool:
@@ -280,12 +284,18 @@ def _is_assumption(source: str) -> bool:
 
 def _assumptions(r: RunResult) -> str:
     sc = r.scenario
-    data = sc.model_dump(mode="json")
-    marks = pd.DataFrame([{"input": p, "value": _path_value(data, p), "kind": v.kind,
-                           "reason or source": v.text} for p, v in sc.provenance.items()])
-    n_assumed = int((marks["kind"] == "assumption").sum()) if len(marks) else 0
-    out = [f"<h3>Scenario inputs ({len(marks)} marked: {n_assumed} assumptions)</h3>",
-           _table(marks) if len(marks) else "<p class='empty'>No marked inputs.</p>"]
+    marks = sc.provenance
+    rows = [{"input": path, "value": value,
+             "mark": marks[path].kind if path in marks else "",
+             "reason or source": marks[path].text if path in marks else ""}
+            for path, value in _leaves(sc.model_dump(mode="json", exclude_none=True))
+            if path not in ("name", "description", "source")]
+    inputs = pd.DataFrame(rows)
+    n_assumed = sum(1 for v in marks.values() if v.kind == "assumption")
+    n_sourced = sum(1 for v in marks.values() if v.kind == "source")
+    out = [f"<h3>Scenario inputs: {len(inputs)} values, {n_sourced} with a source, {n_assumed} "
+           "marked as assumptions (unmarked values are defaults or names)</h3>",
+           _table(inputs) if len(inputs) else "<p class='empty'>No inputs.</p>"]
     systems = list(dict.fromkeys(r.blocks["system"]))
     if systems:
         acc = pd.DataFrame([{"system": a.name, "status": a.status, "source": a.source,
