@@ -360,12 +360,10 @@ def build(r: RunResult, progress: Callable[[str], None] | None = None) -> str:
     """The report of ``r`` as one self-contained HTML string."""
     from plotly.offline import get_plotlyjs
 
+    # each section: its introduction, its figures, then its text and tables
     parts: dict[str, list[str]] = {sid: [] for sid, _ in SECTIONS}
     for sid, text in _INTRO.items():
         parts[sid].append(f"<p class='note'>{_e(text)}</p>")
-    for sid, fn in _TEXT.items():
-        if sid not in ("energy", "money", "training", "reliability"):
-            parts[sid].append(fn(r))
     config = {"displaylogo": False, "responsive": True}
     for sid, fid, builder, empty in FIGURES:
         if progress:
@@ -377,8 +375,8 @@ def build(r: RunResult, progress: Callable[[str], None] | None = None) -> str:
             parts[sid].append(f'<div class="plot" id="{_e(fid)}">' + fig.to_html(
                 full_html=False, include_plotlyjs=False, div_id=f"{fid}-plot", config=config)
                 + "</div>")
-    for sid in ("energy", "money", "training", "reliability"):
-        parts[sid].append(_TEXT[sid](r))
+    for sid, fn in _TEXT.items():
+        parts[sid].append(fn(r))
     s = r.summary
     nav = "".join(f'<a href="#{sid}">{_e(t)}</a>' for sid, t in SECTIONS)
     body = "".join(f'<section id="{sid}"><h2>{_e(t)}</h2>{"".join(parts[sid])}</section>'

@@ -42,24 +42,25 @@ def _by_owner(r: RunResult, column: str, scale: float = 1.0) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------ capacity
 
-def capacity_accelerators(r: RunResult):
-    wide = _by_owner(r, "accelerators")
+def _stacked(r: RunResult, column: str, scale: float, title: str, ytitle: str):
+    """One of the fleet table's columns over time, stacked by site and contract."""
+    wide = _by_owner(r, column, scale)
     if wide.empty:
         return None
-    f = _fig("Installed accelerators, by site and contract", "accelerators")
+    f = _fig(title, ytitle)
     for name in wide.columns:
         f.add_scatter(x=wide.index, y=wide[name], name=name, stackgroup="one", mode="lines")
     return f
+
+
+def capacity_accelerators(r: RunResult):
+    return _stacked(r, "accelerators", 1.0, "Installed accelerators, by site and contract",
+                    "accelerators")
 
 
 def capacity_flops(r: RunResult):
-    wide = _by_owner(r, "bf16_peak_flops", 1e-18)
-    if wide.empty:
-        return None
-    f = _fig("Dense BF16 peak compute, by site and contract", "EFLOP/s")
-    for name in wide.columns:
-        f.add_scatter(x=wide.index, y=wide[name], name=name, stackgroup="one", mode="lines")
-    return f
+    return _stacked(r, "bf16_peak_flops", 1e-18,
+                    "Dense BF16 peak compute, by site and contract", "EFLOP/s")
 
 
 # --------------------------------------------------------------------------------- power
