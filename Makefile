@@ -1,6 +1,7 @@
 # gigaplan: two commands on a fresh machine with Python >= 3.11 and make.
 #   make run   create .venv, install gigaplan, run the default scenario into ./gigaplan-out/
 #   make test  create .venv with the dev extras and run the whole test suite
+#   make bench / make screenshot  benchmarks (bench/README.md) / the README picture of the report
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
