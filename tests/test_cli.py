@@ -22,6 +22,12 @@ def invoke(*args: str):
     return runner.invoke(app, list(args))
 
 
+def assert_bad_input(result, message: str) -> None:
+    """Exit code 2, the message on stderr, no traceback."""
+    assert result.exit_code == 2
+    assert message in result.stderr and "Traceback" not in result.output
+
+
 def test_version():
     result = invoke("--version")
     assert result.exit_code == 0 and result.stdout.strip() == f"gigaplan {__version__}"
@@ -361,9 +367,7 @@ def test_train_deadline_and_largest_run():
      "--params = 'lots': expected a number of parameters"),
 ])
 def test_train_bad_input_exits_2(args, message):
-    result = invoke("train", *args)
-    assert result.exit_code == 2
-    assert message in result.stderr and "Traceback" not in result.output
+    assert_bad_input(invoke("train", *args), message)
 
 
 def test_train_batch_echoes_names_and_equals_single_runs(tmp_path):

@@ -289,11 +289,12 @@ def reliability_interval(r: RunResult):
     if not w.empty and (w["status"] != "no capacity").any():
         sizes.append(int(w.loc[w["status"] != "no capacity", "accelerators"].max()))
     minutes = np.logspace(-1, 2.5, 80)
+    days = training.params()["job_days"]  # the run length finance's goodput assumes too
     f = _fig(f"Goodput against checkpoint interval ({system}; checkpoint of the compute-optimal "
-             "model for 90 days; diamond: optimum)", "goodput", xaxis_type="log")
+             f"model for {days:g} days; diamond: optimum)", "goodput", xaxis_type="log")
     for n in sorted(set(sizes)):
         params = training.compute_optimal_params(n * acc.bf16_dense_flops
-                                                 * acc.default_mfu("bf16") * 90 * 86_400)
+                                                 * acc.default_mfu("bf16") * days * 86_400)
         j = reliability.job(n, system, training.checkpoint_bytes(params))
         g, _ = reliability.long_run_goodput(j, minutes * 60.0)
         g_opt, tau = reliability.long_run_goodput(j)
