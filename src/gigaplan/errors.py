@@ -54,6 +54,7 @@ _LISTINGS = {
     "reliability parameter": "gigaplan catalog reliability",
     "catalog entry": "gigaplan catalog accelerators; gigaplan catalog regions",
     "scenario": "gigaplan catalog scenarios",
+    "parameter": "gigaplan catalog parameters",
 }
 
 

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # type hints only: the scenario models load when a scenario is used
     from .scenario import Scenario
 
-__all__ = ["MonthlyInstalled", "blocks", "installed_by_year", "installed_fraction",
-           "monthly_installed", "months_between", "time_axis", "timeline", "year_end_rows"]
+__all__ = ["FleetResult", "MonthlyInstalled", "PoolCapacity", "blocks", "build", "first_spending",
+           "installed_by_year", "installed_fraction", "monthly_installed", "months_between",
+           "pool_capacity", "time_axis", "timeline", "year_end_rows", "yearly_totals"]
 
 
 def time_axis(start: dt.date, end: dt.date, step: str = "month") -> pd.DatetimeIndex:
@@ -113,13 +114,14 @@ def installed_fraction(t: pd.DatetimeIndex, start: np.ndarray, end: np.ndarray,
     return np.where(ended | (elapsed < 0), 0.0, frac)
 
 
-def timeline(scenario: Scenario) -> pd.DataFrame:
+def timeline(scenario: Scenario, b: pd.DataFrame | None = None) -> pd.DataFrame:
     """Installed capacity of every block at every time step (long format).
 
     Columns: ``date``, ``kind``, ``owner``, ``block``, ``system``, ``installed_fraction``,
-    ``accelerators``, ``racks``, ``it_mw``, ``bf16_peak_flops``, ``fp8_peak_flops``.
+    ``accelerators``, ``racks``, ``it_mw``, ``bf16_peak_flops``, ``fp8_peak_flops``. Pass
+    ``b`` (this scenario's :func:`blocks`) to avoid building it again.
     """
-    b = blocks(scenario)
+    b = blocks(scenario) if b is None else b
     t = time_axis(scenario.horizon.start, scenario.horizon.end, scenario.horizon.step)
     frac = installed_fraction(t, b["start"].values, b["end"].values, b["ramp_months"].values)
     n_t, n_b = frac.shape
@@ -188,3 +190,95 @@ def installed_by_year(scenario: Scenario, tl: pd.DataFrame | None = None) -> pd.
     for measure in ("accelerators", "it_mw"):
         table[(measure, "total")] = table[measure].sum(axis=1)
     return table.sort_index(axis=1, level=0, sort_remaining=False)
+
+
+def yearly_totals(tl: pd.DataFrame) -> pd.DataFrame:
+    """Fleet totals (accelerators, IT MW, dense peak FLOP/s) at the last time step of each
+    year; a block without an FP8 unit keeps FP8 NaN rather than 0 when every block lacks it."""
+    last = year_end_rows(tl)
+    cols = ["accelerators", "it_mw", "bf16_peak_flops", "fp8_peak_flops"]
+    return last.groupby("year")[cols].sum(min_count=1)
+
+
+def first_spending(scenario: Scenario) -> dt.date:
+    """The first month of construction spending: the earliest phase's online date less the
+    scenario's lead time (``finance.lead_time_months``), or the horizon start if earlier."""
+    start = pd.Timestamp(scenario.horizon.start)
+    onlines = [ph.online for s in scenario.sites for ph in s.phases]
+    if onlines:
+        lead = int(math.ceil(scenario.finance.lead_time_months))
+        start = min(start, pd.Timestamp(min(onlines)) - pd.DateOffset(months=lead))
+    return start.date()
+
+
+@dataclass(frozen=True)
+class FleetResult:
+    """The fleet stage: what a scenario installs, when (no model parameter enters).
+
+    ``blocks`` (:func:`blocks`); ``timeline`` (:func:`timeline`, on the horizon's step) and
+    ``installed_by_year``; ``monthly`` (:class:`MonthlyInstalled` on calendar months from the
+    first construction spending, :func:`first_spending`, to the horizon's end) of which the
+    horizon's months start at ``horizon_offset``.
+    """
+
+    blocks: pd.DataFrame
+    timeline: pd.DataFrame
+    installed_by_year: pd.DataFrame
+    monthly: MonthlyInstalled
+    horizon_offset: int
+
+    def horizon_months(self) -> MonthlyInstalled:
+        """The monthly installed shares from the horizon's first month."""
+        m, k = self.monthly, self.horizon_offset
+        return MonthlyInstalled(dates=m.dates[k:], hours=m.hours[k:], blocks=m.blocks,
+                                mean=m.mean[k:], peak=m.peak[k:])
+
+    def yearly_totals(self) -> pd.DataFrame:
+        """:func:`yearly_totals` of the timeline."""
+        return yearly_totals(self.timeline)
+
+
+def build(scenario: Scenario) -> FleetResult:
+    """The fleet stage of ``scenario``: blocks, timeline, yearly and monthly installed shares."""
+    b = blocks(scenario)
+    tl = timeline(scenario, b)
+    first = first_spending(scenario)
+    mi = monthly_installed(scenario, b, start=first)
+    offset = int(np.searchsorted(mi.dates.values, np.datetime64(
+        time_axis(scenario.horizon.start, scenario.horizon.end, "month")[0])))
+    return FleetResult(blocks=b, timeline=tl, installed_by_year=installed_by_year(scenario, tl),
+                       monthly=mi, horizon_offset=offset)
+
+
+@dataclass(frozen=True)
+class PoolCapacity:
+    """Installed accelerators per day of every pool: one (kind, owner, system) group of blocks.
+
+    ``keys`` in the order their first block appears; ``accelerators`` has shape (days, pools).
+    """
+
+    days: pd.DatetimeIndex
+    keys: list[tuple[str, str, str]]
+    accelerators: np.ndarray
+
+
+def pool_capacity(b: pd.DataFrame, days: pd.DatetimeIndex, chunk: int = 256) -> PoolCapacity:
+    """Installed accelerators of each (kind, owner, system) pool on each of ``days``.
+
+    Blocks are evaluated ``chunk`` at a time and summed into their pools, so memory stays
+    O(days x (pools + chunk)) however many blocks the scenario has.
+    """
+    keys = list(zip(b["kind"], b["owner"], b["system"], strict=True))
+    codes, uniques = pd.factorize(pd.Series(keys, dtype=object))
+    out = np.zeros((len(days), len(uniques)))
+    order = np.argsort(codes, kind="stable")
+    start, end = b["start"].values[order], b["end"].values[order]
+    ramp, acc = b["ramp_months"].values[order], b["accelerators"].to_numpy(dtype=float)[order]
+    sorted_codes = codes[order]
+    for lo in range(0, len(order), chunk):
+        sl = slice(lo, lo + chunk)
+        frac = installed_fraction(days, start[sl], end[sl], ramp[sl]) * acc[sl][None, :]
+        c = sorted_codes[sl]
+        first = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+        out[:, c[first]] += np.add.reduceat(frac, first, axis=1)
+    return PoolCapacity(days=days, keys=list(uniques), accelerators=out)

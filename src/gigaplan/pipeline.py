@@ -1,259 +1,225 @@
-"""The main job: scenario -> engines -> tables and a summary in an output folder.
+"""The main job: scenario -> stages -> tables, a summary and a report in an output folder.
 
-:func:`run` is what ``gigaplan run`` and ``make run`` call; it is usable from a notebook too::
+The only module that connects the engines, in one direction::
 
-    >>> result = gigaplan.pipeline.run("fluidstack-2026", "gigaplan-out")
-    >>> result.installed_by_year
+    fleet -> facility -> training -> reliability -> finance -> headline, summary (-> report)
+
+Each stage takes its part of the scenario, the upstream results and one
+:class:`~gigaplan.assumptions.Assumptions` (a value, or an array over samples, for every
+parameter) and returns a typed result with a leading sample axis. :func:`run` is what
+``gigaplan run`` and ``make run`` call; it is usable from a notebook too::
+
+    >>> result = gigaplan.pipeline.run("fluidstack-2026", None)
+    >>> result.headline.owned_it_gw
+    1.4
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import errno
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
-from . import __version__, catalog, facility, finance, fleet, reliability, training
-from .jsonable import clean, records
+from . import facility, finance, fleet, reliability, training
+from .assumptions import Assumptions
+from .errors import GigaplanError
+from .results import RunResult
 from .scenario import Scenario, load_scenario
+from .summary import headline, results
 
-__all__ = ["RunResult", "run", "summarize"]
+__all__ = ["OUTPUT_FILES", "OutputError", "STAGES", "Sweeps", "assumptions_for", "run",
+           "write"]
 
 SUMMARY_FILE = "summary.json"
+#: Every file a run writes, in the order :func:`write` writes them.
+OUTPUT_FILES = ("summary.json", "blocks.csv", "installed_by_year.csv", "fleet.parquet",
+                "facility_by_year.csv", "cashflow.csv", "workloads.csv", "reliability.csv",
+                "report.html")
+#: The stages, in order (names passed to ``progress``).
+STAGES = ("fleet", "facility", "training", "reliability", "finance")
 
 
-@dataclass
-class RunResult:
-    """Everything one run produced: the scenario, its tables, its summary and the files written."""
+class OutputError(GigaplanError):
+    """An output folder that cannot be written (exit 2 for a bad path or permission, 1 when
+    the machine fails: a full disk, an I/O error)."""
 
-    scenario: Scenario
-    blocks: pd.DataFrame
-    timeline: pd.DataFrame
-    installed_by_year: pd.DataFrame
-    power: facility.FleetPower
-    fleet_table: pd.DataFrame
-    facility_by_year: pd.DataFrame
-    cashflow: finance.CashFlow
-    workloads: pd.DataFrame
-    reliability: pd.DataFrame
-    summary: dict
-    files: list[Path] = field(default_factory=list)
+    def __init__(self, message: str, exit_code: int = 2):
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
-def _yearly_totals(tl: pd.DataFrame) -> pd.DataFrame:
-    """Fleet totals at the last time step of each year."""
-    last = fleet.year_end_rows(tl)
-    cols = ["accelerators", "it_mw", "bf16_peak_flops", "fp8_peak_flops"]
-    # min_count=1 keeps NaN (no FP8 unit) from turning into 0 when every block lacks it.
-    return last.groupby("year")[cols].sum(min_count=1)
+@dataclass(frozen=True)
+class Sweeps:
+    """What the report plots beyond the stage results, each computed once by an engine:
+    AC vs HVDC losses of the largest site, time to train against accelerators, and the
+    reliability curves."""
+
+    distribution: facility.DistributionComparison | None
+    scaling: object
+    reliability: reliability.Sweeps | None
 
 
-def summarize(scenario: Scenario, blocks: pd.DataFrame, timeline: pd.DataFrame,
-              power: facility.FleetPower | None = None,
-              cash: finance.CashFlow | None = None,
-              workloads: pd.DataFrame | None = None,
-              failures: pd.DataFrame | None = None) -> dict:
-    """The machine-readable summary of a run (the keys of ``summary.json``, see the README)."""
-    power = facility.fleet_power(scenario) if power is None else power
-    cash = finance.cashflow(scenario, power) if cash is None else cash
-    workloads = training.schedule(scenario, power) if workloads is None else workloads
-    failures = reliability.fleet_view(blocks) if failures is None else failures
-    site_money = {d["name"]: d for d in cash.sites}
-    contract_money = {d["name"]: d for d in cash.contracts}
-    yearly = _yearly_totals(timeline).reset_index()
-    site_power = {d["name"]: d for d in power.sites_summary()}
-    by_owner = blocks.groupby(["kind", "owner"], sort=False)[["accelerators", "it_mw"]].sum()
-    sites = [
-        {"name": s.name, "region": s.region, "cooling": s.cooling, "distribution": s.distribution,
-         "grid_cap_mw": s.grid_cap_mw, "phases": len(s.phases),
-         "accelerators": float(by_owner.loc[("site", s.name), "accelerators"]),
-         "it_mw": float(by_owner.loc[("site", s.name), "it_mw"]),
-         **{k: clean(v) for k, v in site_power[s.name].items() if k != "name"},
-         **{k: clean(v) for k, v in site_money[s.name].items() if k != "name"}}
-        for s in scenario.sites
-    ]
-    contracts = [
-        {"name": c.name, "provider": c.provider, "system": c.system,
-         "start": c.start.isoformat(), "end": c.end.isoformat(),
-         "accelerators": float(by_owner.loc[("contract", c.name), "accelerators"]),
-         "it_mw": float(by_owner.loc[("contract", c.name), "it_mw"]),
-         "price_usd_per_accelerator_hour": c.price_usd_per_accelerator_hour,
-         "total_value_usd": c.total_value_usd,
-         "usd_per_accelerator_hour": contract_money[c.name]["usd_per_accelerator_hour"],
-         "usd_per_accelerator_hour_basis": contract_money[c.name]["price_basis"],
-         "owned_usd_per_accelerator_hour": contract_money[c.name]["owned_usd_per_accelerator_hour"],
-         "saving_of_owning": contract_money[c.name]["saving_of_owning"]}
-        for c in scenario.contracts
-    ]
-    marks = scenario.provenance
-    r = power.result
-    totals = {
-        "owned_it_mw": float(blocks.loc[blocks["kind"] == "site", "it_mw"].sum()),
-        "contracted_it_mw": float(blocks.loc[blocks["kind"] == "contract", "it_mw"].sum()),
-        "owned_accelerators": float(blocks.loc[blocks["kind"] == "site", "accelerators"].sum()),
-        "contracted_accelerators": float(
-            blocks.loc[blocks["kind"] == "contract", "accelerators"].sum()),
-        # coincident peak of all owned sites (design hour, largest installed IT per month)
-        "owned_facility_peak_mw": float(r["facility_peak_mw"].sum(axis=1).max(initial=0.0)),
-        "owned_energy_mwh": float(r["energy_mwh"].sum()),
-        "owned_it_energy_mwh": float(r["it_energy_mwh"].sum()),
-        "owned_water_m3": float(r["water_m3"].sum()),
-        "owned_co2_t": float(r["co2_t"].sum()),
-    }
-    owned_capex = float(cash.blocks["total_usd"].sum()) if len(cash.blocks) else 0.0
-    table = facility.parameters()
-    base, persons = table["enterprise_rack_kw"], table["persons_per_household"]
-    return {
-        "gigaplan_version": __version__,
-        "scenario": scenario.name,
-        "description": scenario.description,
-        "source": scenario.source,
-        "horizon": {"start": scenario.horizon.start.isoformat(),
-                    "end": scenario.horizon.end.isoformat(), "step": scenario.horizon.step},
-        "totals": totals,
-        "headline": _headline(totals, blocks, failures, owned_capex, cash, sites, contracts,
-                              workloads),
-        "facility_basis": {
-            "density": f"rack kW / {base.value:g} kW enterprise rack "
-                       f"(range {base.low:g}-{base.high:g} kW): {base.source}",
-            "households": "site energy / (12 x average monthly residential use in the site's "
-                          "state, EIA 2022 Form EIA-861); people = households x "
-                          f"{persons.value:g} ({persons.source})",
-            "pue": "energy-weighted over the horizon (facility MWh / IT MWh)",
-            "reference_year": "last calendar year with 12 months in the horizon",
-        },
-        "sites": sites,
-        "contracts": contracts,
-        "blocks": records(blocks),
-        "installed_by_year": records(yearly),
-        "facility_by_year": records(power.yearly()),
-        "finance": {
-            "npv_usd": cash.npv_usd, "irr": cash.irr, "payback_year": cash.payback_year,
-            "discount_rate": cash.discount_rate, "base_year": cash.base_year,
-            "owned_capex_usd": owned_capex,
-            "owned_capex_facility_usd":
-                float(cash.blocks["facility_usd"].sum()) if len(cash.blocks) else 0.0,
-            "owned_capex_it_usd": float(cash.blocks["it_usd"].sum()) if len(cash.blocks) else 0.0,
-            "capex_in_horizon_usd": float(cash.yearly["capex_usd"].sum()),
-            "contract_payments_usd": float(cash.yearly["contract_payments_usd"].sum()),
-            "opex_usd": float(cash.yearly["opex_usd"].sum()),
-            "blocks": records(cash.blocks),
-            "basis": "NPV of the yearly net cash flow (cashflow.csv) at the scenario's discount "
-                     "rate, t = 0 in the horizon's first year; levelised cost per used "
-                     "accelerator-hour with capital recovery factors (gigaplan catalog finance)",
-        },
-        "warnings": power.grid_warnings(),
-        "workloads": records(workloads),
-        "reliability": {
-            "failures_per_day": float(failures["failures_per_day"].sum()),
-            "planned_per_day": float(failures["planned_per_day"].sum()),
-            "spare_units": float(failures["spare_units"].sum()),
-            "by_owner": records(failures),
-            "basis": "interruptions per accelerator-year by component (gigaplan catalog "
-                     "failures) x accelerators at full build-out; spares: binomial, repair "
-                     "units healthy with the target probability (gigaplan catalog reliability)",
-        },
-        "provenance": {
-            "assumptions": sorted(p for p, v in marks.items() if v.kind == "assumption"),
-            "sourced": sorted(p for p, v in marks.items() if v.kind == "source"),
-        },
-    }
+def assumptions_for(scenario: Scenario, overrides: Mapping[str, object] | None = None,
+                    base: Assumptions | None = None) -> Assumptions:
+    """The assumptions of a run: ``base`` (default: the shipped values), the scenario's
+    ``[parameters]`` table, then ``overrides`` (``--set``), each checked."""
+    a = Assumptions() if base is None else base
+    if scenario.parameters:
+        a = a.updated(scenario.parameters, origin=f"{scenario.source} [parameters]")
+    if overrides:
+        a = a.updated(overrides, origin="--set")
+    return a
 
 
-def _headline(totals: dict, blocks: pd.DataFrame, failures: pd.DataFrame, owned_capex: float,
-              cash: finance.CashFlow, sites: list[dict], contracts: list[dict],
-              workloads: pd.DataFrame) -> dict:
-    """What the scenario buys, in the units a reader expects (the report's summary section).
+def stages(scenario: Scenario, a: Assumptions,
+           progress: Callable[[str], None] | None = None) -> RunResult:
+    """Every stage of ``scenario`` under ``a`` (no files written)."""
+    step = progress or (lambda name: None)
+    step("fleet")
+    fl = fleet.build(scenario)
+    step("facility")
+    fa = facility.build(scenario, fl, a)
+    step("training")
+    tr = training.schedule(scenario, fl, fa, a)
+    step("reliability")
+    re = reliability.build(scenario, fl, tr, a)
+    step("finance")
+    fi = finance.build(scenario, fl, fa, re, a)
+    h = headline(scenario, fl, fa, tr, re, fi, a.sampled)
+    out = RunResult(scenario=scenario, assumptions=a, fleet=fl, facility=fa, training=tr,
+                    reliability=re, finance=fi, headline=h)
+    if not a.sampled:
+        out.summary = results(out)
+    return out
 
-    Every figure is a value computed elsewhere in the summary or the engines' tables, rescaled:
-    GW, EFLOP/s, $B. ``effective_bf16_eflops``: model FLOP/s while training, the accelerators
-    of each system x dense BF16 peak x the catalog's MFU (goodput depends on how the capacity is
-    split into jobs: see each run's).
-    """
-    by_system = blocks.groupby("system", sort=False)["accelerators"].sum()
-    effective = sum(n * catalog.accelerator(k).bf16_dense_flops
-                    * catalog.accelerator(k).default_mfu("bf16") for k, n in by_system.items())
-    runs = [{"name": w["name"], "flops": w["flops"], "status": w["status"],
-             "pool": w.get("pool"), "accelerators": w.get("accelerators"),
-             "start": w.get("start"), "finish": w.get("finish"), "days": w.get("days"),
-             "goodput": w.get("goodput"), "deadline": w["deadline"]}
-            for w in records(workloads)]
-    return {
-        "owned_it_gw": totals["owned_it_mw"] / 1000.0,
-        "contracted_it_gw": totals["contracted_it_mw"] / 1000.0,
-        "owned_facility_peak_gw": totals["owned_facility_peak_mw"] / 1000.0,
-        "owned_accelerators": totals["owned_accelerators"],
-        "contracted_accelerators": totals["contracted_accelerators"],
-        "accelerators_by_system": {k: float(v) for k, v in by_system.items()},
-        "peak_bf16_eflops": float(blocks["bf16_peak_flops"].sum()) / 1e18,
-        "peak_fp8_eflops": float(blocks["fp8_peak_flops"].fillna(0.0).sum()) / 1e18,
-        "effective_bf16_eflops": effective / 1e18,
-        "owned_capex_usd_b": owned_capex / 1e9,
-        "contract_payments_usd_b": float(cash.yearly["contract_payments_usd"].sum()) / 1e9,
-        "npv_usd_b": cash.npv_usd / 1e9,
-        "usd_per_accelerator_hour": {
-            **{s["name"]: s.get("usd_per_accelerator_hour") for s in sites},
-            **{c["name"]: c["usd_per_accelerator_hour"] for c in contracts}},
-        "failures_per_day": float(failures["failures_per_day"].sum()),
-        "runs": runs,
-    }
+
+def sweeps(r: RunResult) -> Sweeps:
+    """The report's extra curves for run ``r`` (its first sample)."""
+    return Sweeps(distribution=facility.distribution_comparison(r.scenario, r.fleet,
+                                                                r.assumptions),
+                  scaling=training.scaling_curves(r.workloads, r.assumptions),
+                  reliability=reliability.sweeps(r.fleet, r.workloads, r.assumptions))
 
 
 def run(scenario: Scenario | str | Path, out_dir: str | Path | None = "gigaplan-out", *,
-        report: bool = True, progress: Callable[[str], None] | None = None) -> RunResult:
-    """Run every engine on ``scenario`` and, if ``out_dir`` is given, write the outputs there.
+        report: bool = True, progress: Callable[[str], None] | None = None,
+        assumptions: Assumptions | None = None,
+        overrides: Mapping[str, object] | None = None) -> RunResult:
+    """Run every stage of ``scenario`` and, if ``out_dir`` is given, write the outputs there.
 
-    Files written: ``summary.json`` (headline figures), ``blocks.csv`` (one row per site phase
-    and contract), ``installed_by_year.csv`` (accelerators and IT MW per site/contract at each
-    year end), ``fleet.parquet`` (one row per site and contract per month: capacity, power
-    flows, PUE, energy, water, CO2), ``facility_by_year.csv`` (per site and year) and
-    ``cashflow.csv`` (per calendar year: capex, opex, contract payments, revenue, tax, net) and
-    ``workloads.csv`` (per workload: where and when it runs, accelerators, days, energy, memory
-    layout; :func:`gigaplan.training.schedule`), ``reliability.csv`` (per site/contract and
-    system: failures per day, job MTBF, spares; :func:`gigaplan.reliability.fleet_view`) and,
-    with ``report``, ``report.html`` (:mod:`gigaplan.report`). ``progress(step)`` is called as
-    each step starts.
+    ``assumptions`` (default: the shipped values) with the scenario's ``[parameters]`` and
+    ``overrides`` applied. With sampled assumptions every stage and the headline carry the
+    sample axis; such a run has no ``summary`` and writes nothing (``out_dir`` must be None).
+    Files: see :data:`OUTPUT_FILES` and :func:`write`. ``progress(step)`` is called as each
+    step starts.
     """
-    step = progress or (lambda name: None)
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    step("fleet")
-    b = fleet.blocks(scenario)
-    tl = fleet.timeline(scenario)
-    yearly = fleet.installed_by_year(scenario, tl)
-    step("facility")
-    power = facility.fleet_power(scenario)
-    table = power.table()
-    by_year = power.yearly()
-    step("finance")
-    cash = finance.cashflow(scenario, power)
-    step("training")
-    work = training.schedule(scenario, power)
-    step("reliability")
-    failures = reliability.fleet_view(b)
-    summary = summarize(scenario, b, tl, power, cash, work, failures)
-    result = RunResult(scenario, b, tl, yearly, power, table, by_year, cash, work, failures,
-                       summary)
-    if out_dir is not None:
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-        b.to_csv(out / "blocks.csv", index=False)
-        flat = yearly.copy()
-        flat.columns = [f"{measure}:{owner}" for measure, owner in flat.columns]
-        flat.to_csv(out / "installed_by_year.csv")
-        table.to_parquet(out / "fleet.parquet", index=False)
-        by_year.to_csv(out / "facility_by_year.csv", index=False)
-        cash.yearly.to_csv(out / "cashflow.csv", index=False)
-        work.to_csv(out / "workloads.csv", index=False)
-        failures.to_csv(out / "reliability.csv", index=False)
-        result.files = [out / SUMMARY_FILE, out / "blocks.csv", out / "installed_by_year.csv",
-                        out / "fleet.parquet", out / "facility_by_year.csv", out / "cashflow.csv",
-                        out / "workloads.csv", out / "reliability.csv"]
-        if report:
-            from . import report as _report  # plotly loads only when a report is written
-
-            result.files.insert(0, _report.write(result, out, progress=step))
+    a = assumptions_for(scenario, overrides, assumptions)
+    if a.sampled and out_dir is not None:
+        raise GigaplanError("a run over samples writes no files: pass out_dir=None and read "
+                            "the result's arrays")
+    target = None if out_dir is None else check_output_dir(out_dir)
+    result = stages(scenario, a, progress)
+    if report:
+        result.sweeps = sweeps(result)
+    if target is not None:
+        write(result, target, report=report, progress=progress)
     return result
+
+
+# --------------------------------------------------------------------------------- output
+
+def check_output_dir(out_dir: str | Path) -> Path:
+    """The output folder, checked before any work: a folder (new, empty, or holding only a
+    previous run's files), never a file, a device or a dangling link."""
+    if str(out_dir).strip() == "":
+        raise OutputError("output folder is empty (''): name a folder, e.g. -o gigaplan-out")
+    path = Path(out_dir)
+    if path.is_symlink() and not path.exists():
+        raise OutputError(f"{path}: a dangling symbolic link; name a folder")
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{path}: exists and is not a folder (outputs are a folder of files)")
+    if path.is_dir():
+        foreign = sorted(p.name for p in path.iterdir() if p.name not in OUTPUT_FILES)
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
+            raise OutputError(f"{path}: holds files gigaplan did not write ({shown}); give a "
+                              "new or empty folder, or one a previous run wrote")
+    return path
+
+
+def _os_error(exc: OSError, path: Path) -> OutputError:
+    machine = exc.errno in (errno.ENOSPC, errno.EIO, errno.EDQUOT)
+    return OutputError(f"{path}: cannot write the outputs: {exc.strerror or exc}",
+                       exit_code=1 if machine else 2)
+
+
+def write(r: RunResult, out_dir: str | Path, *, report: bool = True,
+          progress: Callable[[str], None] | None = None) -> list[Path]:
+    """Write the outputs of ``r`` into ``out_dir`` as one unit: every file goes to a new
+    folder beside it, which replaces ``out_dir`` only once complete, so a reader never sees a
+    partial or mixed run (an interrupted write leaves the previous run as it was)."""
+    target = check_output_dir(out_dir)
+    parent = target.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".new", dir=parent))
+    except OSError as exc:
+        raise _os_error(exc, target) from None
+    try:
+        names = _write_files(r, tmp, report, progress)
+        _swap(tmp, target.resolve())
+    except OSError as exc:
+        raise _os_error(exc, target) from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    r.files = [target / n for n in names]
+    return r.files
+
+
+def _write_files(r: RunResult, folder: Path, report: bool, progress) -> list[str]:
+    """Every output file of ``r`` into ``folder``; returns their names, report first."""
+    from .csvsafe import safe_csv
+
+    (folder / SUMMARY_FILE).write_text(r.summary.to_json(), encoding="utf-8")
+    safe_csv(r.fleet.blocks, folder / "blocks.csv", index=False)
+    flat = r.fleet.installed_by_year.copy()
+    flat.columns = [f"{measure}:{owner}" for measure, owner in flat.columns]
+    safe_csv(flat, folder / "installed_by_year.csv")
+    r.fleet_table.to_parquet(folder / "fleet.parquet", index=False)
+    safe_csv(r.facility_by_year, folder / "facility_by_year.csv", index=False)
+    safe_csv(r.cashflow, folder / "cashflow.csv", index=False)
+    safe_csv(r.workloads, folder / "workloads.csv", index=False)
+    safe_csv(r.reliability_table, folder / "reliability.csv", index=False)
+    names = list(OUTPUT_FILES[:-1])
+    if report:
+        from . import report as _report  # plotly loads only when a report is written
+
+        _report.write(r, folder, progress=progress)
+        names.insert(0, _report.REPORT_FILE)
+    for name in names:  # durable before the folder is moved into place
+        with open(folder / name, "rb") as fh:
+            os.fsync(fh.fileno())
+    return names
+
+
+def _swap(new: Path, target: Path) -> None:
+    """Move the finished folder ``new`` to ``target``, replacing a previous run."""
+    if not target.exists():
+        os.replace(new, target)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+    os.replace(target, old / "run")
+    try:
+        os.replace(new, target)
+    except OSError:
+        os.replace(old / "run", target)  # put the previous run back
+        raise
+    finally:
+        shutil.rmtree(old, ignore_errors=True)
+

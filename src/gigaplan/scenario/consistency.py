@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from .. import catalog
-from ..errors import Problem, closest
+from ..errors import GigaplanError, Problem, closest
 from ..psychrometrics import check_climate
 from .models import Scenario
 
@@ -55,7 +55,8 @@ def _unique(kind: str, names: list[str]) -> Iterator[Problem]:
 
 def check_scenario(s: Scenario) -> list[Problem]:
     """Every cross-field problem of ``s``, in file order (empty when consistent)."""
-    return [*_horizon(s), *_sites(s), *_contracts(s), *_workloads(s), *_whole(s)]
+    return [*_horizon(s), *_sites(s), *_contracts(s), *_workloads(s), *_parameters(s),
+            *_whole(s)]
 
 
 def _horizon(s: Scenario) -> Iterator[Problem]:
@@ -144,6 +145,16 @@ def _workloads(s: Scenario) -> Iterator[Problem]:
         if w.system is not None and not catalog.accelerator(w.system).supports(w.precision):
             yield _value(f"{at}.precision", w.precision,
                          f"{w.system} has no dense {w.precision} throughput in the catalog")
+
+
+def _parameters(s: Scenario) -> Iterator[Problem]:
+    from ..assumptions import parse_override
+
+    for name, raw in s.parameters.items():
+        try:
+            parse_override(name, raw)
+        except GigaplanError as exc:
+            yield Problem(f"parameters.{name}", str(exc), raw, has_value=True)
 
 
 def _whole(s: Scenario) -> Iterator[Problem]:

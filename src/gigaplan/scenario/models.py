@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
 from pydantic_core import PydanticCustomError
@@ -276,6 +276,12 @@ class Scenario(_Model):
     sites: list[Site] = Field(default_factory=list)
     contracts: list[Contract] = Field(default_factory=list)
     workloads: list[Workload] = Field(default_factory=list)
+    parameters: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Model parameters set for this scenario: name -> value (a number or a "
+                    "string with the parameter's unit), or {low, high} (optionally with value) "
+                    "for a range; names and units: `gigaplan catalog parameters`. Mark each "
+                    "with '# source: ...' or '# assumption: ...'.")
     assumptions: dict[str, str] = Field(
         default_factory=dict,
         description="Field path -> reason, for values not from a public source "

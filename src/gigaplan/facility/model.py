@@ -58,35 +58,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from functools import cache, cached_property
+from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
 
-from . import catalog, fleet
-from .datafiles import read_table
-from . import parameters as _parameters
-from .errors import GigaplanError
-from .parameters import Parameter
-from .psychrometrics import check_climate, relative_humidity_pct, wet_bulb_stull_c
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # type hints only: the scenario models load when a scenario is used
-    from .scenario import Scenario
+from .. import catalog
+from ..assumptions import Assumptions
+from ..constants import SECONDS_PER_HOUR
+from ..errors import GigaplanError
+from ..psychrometrics import check_climate, relative_humidity_pct, wet_bulb_stull_c
 
 __all__ = [
-    "COOLING_TYPES", "DISTRIBUTIONS", "FLOW_COLUMNS", "FLOW_LABELS", "FacilityInputs", "Parameter", "SiteClimate",
-    "air_cooling_per_kw", "cooling_per_kw", "density", "evaluate", "fleet_power", "liquid_cooling_per_kw",
-    "parameter_table", "parameters", "params", "power_chain", "single_site", "site_climate",
-    "site_design",
-    "yearly",
+    "COOLING_TYPES", "DISTRIBUTIONS", "FLOW_COLUMNS", "FLOW_LABELS", "FacilityInputs",
+    "SiteClimate", "air_cooling_per_kw", "cooling_per_kw", "evaluate", "liquid_cooling_per_kw",
+    "params", "power_chain", "site_climate", "site_design",
 ]
 
 COOLING_TYPES = ("air", "liquid", "hybrid")
 DISTRIBUTIONS = ("ac", "hvdc")
 _KELVIN = 273.15
-_SECONDS_PER_HOUR = 3600.0
 _QUADRATURE_NODES = 16
 
 #: Energy-flow columns of :func:`evaluate` [MW], whose sum with ``it_mw`` is ``facility_mw``.
@@ -102,34 +94,16 @@ FLOW_LABELS = {
 
 
 # --------------------------------------------------------------------------------------------
-# Parameters (data/facility.csv)
+# Parameters (``facility.*`` of :class:`~gigaplan.assumptions.Assumptions`)
 # --------------------------------------------------------------------------------------------
 
-_TABLE = "facility.csv"
-
-
-def parameters() -> dict[str, Parameter]:
-    """Every facility parameter by name (see ``data/facility.csv`` for sources)."""
-    return _parameters.load(_TABLE)
-
-
-def parameter_table() -> pd.DataFrame:
-    """The facility parameters as a DataFrame indexed by name."""
-    return _parameters.table(_TABLE)
-
-
 def params(**overrides: float | np.ndarray) -> dict[str, float | np.ndarray]:
-    """Default parameter values, with ``overrides`` (numbers or 1-D arrays of samples).
-
-    Efficiencies and fractions must lie in (0, 1]; other values must be finite (and not
-    negative where the range starts at 0; ``cycles_of_concentration`` above 1). Raises
-    :class:`~gigaplan.errors.GigaplanError` naming the parameter otherwise.
-    """
-    out = _parameters.override(_TABLE, "facility parameter", overrides)
-    if np.any(np.asarray(out["cycles_of_concentration"]) <= 1):
-        raise GigaplanError("facility parameter cycles_of_concentration = "
-                            f"{overrides['cycles_of_concentration']!r}: expected > 1")
-    return out
+    """The facility parameters by short name, with ``overrides`` (numbers, or 1-D arrays of
+    samples) checked against each parameter's valid interval; for notebooks and tests. The
+    engines read the same values from an :class:`~gigaplan.assumptions.Assumptions`."""
+    scalar = {f"facility.{k}": v for k, v in overrides.items() if np.ndim(v) == 0}
+    arrays = {f"facility.{k}": v for k, v in overrides.items() if np.ndim(v) != 0}
+    return Assumptions().updated(scalar).with_samples(arrays).group("facility")
 
 
 def _sampled(p: Mapping[str, float | np.ndarray], extra_dims: int) -> dict:
@@ -205,7 +179,7 @@ def _cop(t_evap_c, t_cond_c, p: Mapping) -> np.ndarray:
 def _evaporation_l_per_kwh(p) -> np.ndarray:
     """Make-up water per kWh of heat rejected evaporatively [L/kWh]: evaporation + blowdown."""
     c = p["cycles_of_concentration"]
-    return p["evaporative_fraction"] * _SECONDS_PER_HOUR / p["latent_heat_kj_per_kg"] * c / (c - 1.0)
+    return p["evaporative_fraction"] * SECONDS_PER_HOUR / p["latent_heat_kj_per_kg"] * c / (c - 1.0)
 
 
 def air_cooling_per_kw(wet_bulb_c, p: Mapping, z=None, w=None) -> dict[str, np.ndarray]:
@@ -353,8 +327,8 @@ def site_climate(region: str, dry_bulb_c=None, dew_point_c=None) -> SiteClimate:
 class FacilityInputs:
     """Everything :func:`evaluate` needs, as arrays over months (T) and sites (N).
 
-    Built once from a scenario by :func:`fleet_power` (or by :func:`single_site`); the engine
-    then trusts it.
+    Built once from a scenario by :func:`gigaplan.facility.build` (or by
+    :func:`gigaplan.facility.single_site`); the engine then trusts it.
     """
 
     dates: pd.DatetimeIndex
@@ -368,7 +342,6 @@ class FacilityInputs:
     dry_bulb_c: np.ndarray       # (12, N)
     wet_bulb_c: np.ndarray       # (12, N)
     co2_kg_per_mwh: np.ndarray   # (N,)
-    extra: dict = field(default_factory=dict)
 
 
 def evaluate(inputs: FacilityInputs, p: Mapping | None = None) -> dict[str, np.ndarray]:
@@ -390,7 +363,7 @@ def evaluate(inputs: FacilityInputs, p: Mapping | None = None) -> dict[str, np.n
     ``facility_peak_mw`` [MW, design hour at the month's largest installed IT];
     ``pue``; ``it_energy_mwh``, ``energy_mwh``; ``water_m3``; ``co2_t``.
     """
-    p = params() if p is None else p
+    p = Assumptions().group("facility") if p is None else p
     sampled = any(np.ndim(v) == 1 for v in p.values())
     ps = _sampled(p, 2) if sampled else dict(p)
     offset = ps["climate_offset_k"]
@@ -423,194 +396,6 @@ def evaluate(inputs: FacilityInputs, p: Mapping | None = None) -> dict[str, np.n
     return out
 
 
-def fleet_power(scenario: Scenario, p: Mapping | None = None) -> FleetPower:
-    """Month-by-month facility model of every site (and the capacity of every contract).
-
-    Returns a :class:`FleetPower` with the inputs, the engine's arrays and a long table
-    (:meth:`FleetPower.table`, one row per site or contract per month).
-    """
-    mi = fleet.monthly_installed(scenario)
-    b = mi.blocks
-    sites = list(scenario.sites)
-    owned = b["kind"].to_numpy() == "site"
-    site_index = {s.name: i for i, s in enumerate(sites)}
-    member = np.zeros((len(b), len(sites)))
-    for row, owner in enumerate(b["owner"]):
-        if owner in site_index:
-            member[row, site_index[owner]] = 1.0
-    climates = [site_climate(s.region, *(None, None) if s.climate is None
-                             else (s.climate.dry_bulb_c, s.climate.dew_point_c)) for s in sites]
-    n = len(sites)
-    inputs = FacilityInputs(
-        dates=mi.dates, sites=[s.name for s in sites], month=mi.dates.month.to_numpy() - 1,
-        hours=mi.hours,
-        it_nominal_mw=(mi.mean * b["it_mw"].to_numpy()) @ member,
-        it_peak_nominal_mw=(mi.peak * b["it_mw"].to_numpy()) @ member,
-        hvdc=np.array([s.distribution == "hvdc" for s in sites], dtype=bool),
-        cooling=np.array([s.cooling for s in sites], dtype=str),
-        dry_bulb_c=np.stack([c.dry_bulb_c for c in climates], axis=1) if n else np.zeros((12, 0)),
-        wet_bulb_c=np.stack([c.wet_bulb_c for c in climates], axis=1) if n else np.zeros((12, 0)),
-        co2_kg_per_mwh=np.array([catalog.region(s.region).co2_kg_per_mwh for s in sites]),
-    )
-    result = evaluate(inputs, params() if p is None else p)
-    return FleetPower(scenario=scenario, installed=mi, inputs=inputs, result=result,
-                      climates=climates, owned=owned)
-
-
-@dataclass(frozen=True)
-class FleetPower:
-    """The facility model of a scenario: inputs, arrays (T, N) and tables."""
-
-    scenario: Scenario
-    installed: fleet.MonthlyInstalled
-    inputs: FacilityInputs
-    result: dict
-    climates: list
-    owned: np.ndarray
-
-    def table(self) -> pd.DataFrame:
-        """One row per site and per contract per month (the ``fleet.parquet`` table).
-
-        Site rows carry the facility columns; contract rows carry capacity only (the
-        provider's facility is not modelled: its facility columns are NaN). A fresh copy.
-        """
-        return self._table.copy()
-
-    @cached_property
-    def _table(self) -> pd.DataFrame:
-        mi, b, r = self.installed, self.installed.blocks, self.result
-        rows = []
-        for owner, kind in dict(zip(b["owner"], b["kind"], strict=True)).items():
-            sel = (b["owner"] == owner).to_numpy()
-            sub = b[sel]
-            acc = mi.mean[:, sel] * sub["accelerators"].to_numpy()
-            frame = {
-                "date": mi.dates, "kind": kind, "name": owner,
-                "systems": "+".join(dict.fromkeys(sub["system"])),
-                "accelerators": acc.sum(axis=1),
-                "racks": (mi.mean[:, sel] * sub["racks"].to_numpy()).sum(axis=1),
-                "bf16_peak_flops": (mi.mean[:, sel] * sub["bf16_peak_flops"].to_numpy()).sum(axis=1),
-                "fp8_peak_flops": (mi.mean[:, sel] * sub["fp8_peak_flops"].to_numpy()).sum(axis=1),
-                "it_nominal_mw": (mi.mean[:, sel] * sub["it_mw"].to_numpy()).sum(axis=1),
-            }
-            if kind == "site":
-                i = self.inputs.sites.index(owner)
-                site = self.scenario.sites[i]
-                frame.update(region=site.region, cooling=site.cooling,
-                             distribution=site.distribution, grid_cap_mw=site.grid_cap_mw)
-                for col in _TABLE_FLOWS:
-                    frame[col] = r[col][:, i]
-                frame["headroom_mw"] = site.grid_cap_mw - r["facility_peak_mw"][:, i]
-            rows.append(pd.DataFrame(frame))
-        out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
-        for col in ("region", "cooling", "distribution"):
-            if col in out:
-                out[col] = out[col].astype("string")
-        return out
-
-    def yearly(self) -> pd.DataFrame:
-        """Per site and year: energy, PUE, water, WUE, CO2, peak MW, households (a copy)."""
-        return self._yearly.copy()
-
-    @cached_property
-    def _yearly(self) -> pd.DataFrame:
-        return yearly(self._table)
-
-    def sites_summary(self) -> list[dict]:
-        """Per site at full build: racks, kW per rack, density ratio, white space; over the
-        horizon: peak facility MW and energy-weighted PUE; and the last full calendar year's
-        energy, water, CO2 and household equivalent (``reference_year``)."""
-        b, r = self.installed.blocks, self.result
-        years = self.yearly()
-        counts = self.inputs.dates.year.value_counts()
-        out = []
-        for i, site in enumerate(self.scenario.sites):
-            sub = b[(b["kind"] == "site") & (b["owner"] == site.name)]
-            racks = float(sub["racks"].sum())
-            energy, it_energy = r["energy_mwh"][:, i].sum(), r["it_energy_mwh"][:, i].sum()
-            y = years[years["name"] == site.name]
-            full = y[y["year"].map(counts) == 12]
-            ref = (full if len(full) else y).iloc[-1]
-            out.append({
-                "name": site.name,
-                **density(racks, float(sub["it_mw"].sum()) * 1000.0 / racks, site.cooling),
-                "facility_peak_mw": float(r["facility_peak_mw"][:, i].max()),
-                "grid_cap_mw": site.grid_cap_mw,
-                "pue": float(energy / it_energy) if it_energy > 0 else None,
-                "reference_year": int(ref["year"]),
-                "annual_mwh": float(ref["energy_mwh"]), "water_m3": float(ref["water_m3"]),
-                "wue_l_per_kwh": float(ref["wue_l_per_kwh"]), "co2_t": float(ref["co2_t"]),
-                "households": float(ref["households"]), "people": float(ref["people"]),
-            })
-        return out
-
-    def grid_warnings(self) -> list[str]:
-        """A sentence for each site whose peak facility MW exceeds its grid cap."""
-        out = []
-        r = self.result
-        for i, site in enumerate(self.scenario.sites):
-            over = np.flatnonzero(r["facility_peak_mw"][:, i] > site.grid_cap_mw * (1 + 1e-12))
-            if not len(over):
-                continue
-            first = self.inputs.dates[over[0]]
-            phase = [ph for ph in site.phases if pd.Timestamp(ph.online) <= first + pd.offsets.MonthEnd(0)]
-            named = (phase[-1].name or f"phase-{len(phase)}") if phase else "?"
-            worst = float(r["facility_peak_mw"][:, i].max())
-            out.append(f"site {site.name}: peak facility load {worst:,.0f} MW exceeds the grid cap "
-                       f"of {site.grid_cap_mw:,.0f} MW from {first:%Y-%m} (phase {named}); "
-                       "raise grid_cap_mw, shrink or delay phases, or improve PUE")
-        return out
-
-
-_TABLE_FLOWS = ("it_mw", "rack_conversion_mw", *FLOW_COLUMNS, "cooling_mw", "facility_mw",
-                "facility_peak_mw", "pue", "it_energy_mwh", "energy_mwh", "water_m3", "co2_t")
-
-
-def density(racks: float, rack_kw: float, cooling: str) -> dict:
-    """Rack density against a traditional datacenter and the white space the racks need.
-
-    ``density_ratio`` = rack kW / the enterprise baseline (``enterprise_rack_kw``, 10 kW:
-    Uptime Institute 2024 survey, The Register / BofA), ``density_ratio_range`` over the
-    baseline's 8-15 kW range; ``whitespace_m2`` = racks x m² per rack (air or liquid rule).
-    """
-    table = parameters()
-    base = table["enterprise_rack_kw"]
-    m2 = table["whitespace_m2_per_rack_air" if cooling == "air"
-               else "whitespace_m2_per_rack_liquid"].value
-    return {"racks": racks, "rack_kw": rack_kw, "density_ratio": rack_kw / base.value,
-            "density_ratio_range": [rack_kw / base.high, rack_kw / base.low],
-            "whitespace_m2": racks * m2}
-
-
-def yearly(table: pd.DataFrame) -> pd.DataFrame:
-    """Aggregate a monthly site table (:meth:`FleetPower.table`) to site x calendar year.
-
-    Columns: ``it_energy_mwh``, ``energy_mwh``, ``pue`` (energy-weighted), ``water_m3``,
-    ``wue_l_per_kwh`` (water per IT kWh), ``co2_t``, ``facility_peak_mw``, ``it_mw_end``
-    (IT at the year's last month), ``households`` and ``people`` (the region's average
-    household electricity use; Census persons per household).
-    """
-    sites = table[table["kind"] == "site"].assign(year=lambda d: d["date"].dt.year)
-    if sites.empty:
-        return pd.DataFrame()
-    g = sites.groupby(["name", "year"], sort=False)
-    out = g.agg(region=("region", "first"), it_energy_mwh=("it_energy_mwh", "sum"),
-                energy_mwh=("energy_mwh", "sum"), water_m3=("water_m3", "sum"),
-                co2_t=("co2_t", "sum"), facility_peak_mw=("facility_peak_mw", "max"),
-                it_mw_end=("it_mw", "last"), months=("date", "count"))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["pue"] = out["energy_mwh"] / out["it_energy_mwh"]
-        out["wue_l_per_kwh"] = out["water_m3"] / out["it_energy_mwh"]  # m3/MWh = L/kWh
-    hh = out["region"].map(lambda r: catalog.region(r).household_kwh_per_month)
-    out["households"] = out["energy_mwh"] * 1000.0 / (hh * out["months"])
-    out["people"] = out["households"] * parameters()["persons_per_household"].value
-    return out.drop(columns="months").reset_index()
-
-
-# --------------------------------------------------------------------------------------------
-# One site at full load
-# --------------------------------------------------------------------------------------------
-
 def site_design(system: str, cooling: str | None, distribution: str) -> str:
     """Check a site's cooling and distribution for ``system``; returns the cooling to use
     (the system's own when ``cooling`` is None). Raises :class:`GigaplanError` for an unknown
@@ -626,71 +411,3 @@ def site_design(system: str, cooling: str | None, distribution: str) -> str:
         raise GigaplanError(f"cooling = 'air': {system} needs liquid cooling; "
                             "use 'liquid' or 'hybrid'")
     return cooling
-
-
-def single_site(system: str, count: int, *, cooling: str | None = None,
-                distribution: str = "ac", region: str = "ercot", dry_bulb_c=None,
-                dew_point_c=None, p: Mapping | None = None) -> dict:
-    """A site of ``count`` accelerators of ``system`` at full size for a whole year.
-
-    ``cooling`` defaults to the system's own (catalog) cooling. The year has 8,760 hours
-    (12 calendar months of a non-leap year). Returns a JSON-ready dict with at least
-    ``accelerators``, ``it_mw``, ``facility_mw``, ``pue_annual``, ``racks``, ``rack_kw``,
-    ``annual_mwh``, ``water_m3``, ``co2_t``.
-
-    Raises :class:`~gigaplan.errors.GigaplanError` for a count below 1, an unknown system or
-    region, a liquid-only system on an air-cooled site, or a climate out of range.
-    """
-    acc = catalog.accelerator(system)
-    reg = catalog.region(region)
-    if isinstance(count, bool) or not float(count).is_integer() or count < 1:
-        raise GigaplanError(f"count = {count!r}: expected a whole number of accelerators >= 1")
-    cooling = site_design(system, cooling, distribution)
-    climate = site_climate(region, dry_bulb_c, dew_point_c)
-    p = params() if p is None else p
-    it_nominal = acc.it_mw(count)
-    dates = pd.date_range("2025-01-01", periods=12, freq="MS")
-    hours = dates.days_in_month.to_numpy(dtype=float) * 24.0
-    inputs = FacilityInputs(
-        dates=dates, sites=["site"], month=np.arange(12), hours=hours,
-        it_nominal_mw=np.full((12, 1), it_nominal), it_peak_nominal_mw=np.full((12, 1), it_nominal),
-        hvdc=np.array([distribution == "hvdc"]), cooling=np.array([cooling]),
-        dry_bulb_c=climate.dry_bulb_c[:, None], wet_bulb_c=climate.wet_bulb_c[:, None],
-        co2_kg_per_mwh=np.array([reg.co2_kg_per_mwh]))
-    r = {k: v[..., 0] for k, v in evaluate(inputs, p).items()}
-    table = parameters()
-    racks = math.ceil(count / acc.accelerators_per_rack)
-    annual_mwh = float(r["energy_mwh"].sum())
-    it_mwh = float(r["it_energy_mwh"].sum())
-    facility_mw = float(annual_mwh / hours.sum())
-    losses = {c[:-3]: float((r[c] * hours).sum() / hours.sum()) for c in FLOW_COLUMNS}
-    base = table["enterprise_rack_kw"]
-    households = annual_mwh * 1000.0 / (reg.household_kwh_per_month * 12)
-    return {
-        "system": acc.name, "region": reg.name, "climate": climate.basis,
-        "cooling": cooling, "distribution": distribution,
-        "accelerators": int(count), "it_nominal_mw": it_nominal,
-        "it_mw": float(it_mwh / hours.sum()), "facility_mw": float(facility_mw),
-        "facility_peak_mw": float(r["facility_peak_mw"].max()),
-        "pue_annual": annual_mwh / it_mwh,
-        "pue_monthly": [float(x) for x in r["pue"]],
-        "loss_mw": losses,
-        "loss_share": {k: v / (facility_mw - it_mwh / hours.sum())
-                       for k, v in losses.items()},
-        "rack_conversion_mw": float((r["rack_conversion_mw"] * hours).sum() / hours.sum()),
-        **density(racks, acc.rack_kw, cooling),
-        "density_basis": f"enterprise rack of {base.value:g} kW ({base.low:g}-{base.high:g}): "
-                         f"{base.source}",
-        "bf16_peak_flops": count * acc.bf16_dense_flops,
-        "annual_mwh": annual_mwh, "it_annual_mwh": it_mwh,
-        "water_m3": float(r["water_m3"].sum()),
-        "wue_l_per_kwh": float(r["water_m3"].sum()) / it_mwh,
-        "co2_t": float(r["co2_t"].sum()),
-        "co2_kg_per_mwh": reg.co2_kg_per_mwh,
-        "households": households,
-        "people": households * table["persons_per_household"].value,
-        "household_basis": f"average {reg.state} residential customer uses "
-                           f"{reg.household_kwh_per_month:,.0f} kWh per month (EIA 2022, Form "
-                           f"EIA-861); {table['persons_per_household'].value} persons per "
-                           "household (U.S. Census CPS 2023)",
-    }

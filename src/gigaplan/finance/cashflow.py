@@ -1,0 +1,373 @@
+"""The finance stage: a scenario's cash flow, NPV, IRR and payback, and the unit economics of
+every owned block, site and contract, for every sample at once.
+
+Money flows month by month on the fleet stage's calendar axis (from the first construction
+spending to the horizon's end), every array with a leading sample axis (S = 1 without
+samples), and are summed to calendar years: facility capex spread evenly over the lead time
+before each phase comes online; IT capex as the accelerators are installed (again at end of
+life with ``refresh``); opex as capacity is installed (energy: the facility stage's monthly
+energy x the site's price); contract payments over each contract's term within the horizon;
+optional revenue per used accelerator-hour; tax on positive taxable income (straight-line
+depreciation); credits and incentives as inflows. Formulas: :mod:`gigaplan.finance.formulas`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import catalog
+from ..assumptions import Assumptions
+from ..constants import HOURS_PER_YEAR
+from ..facility import FacilityResult, group_starts
+from ..fleet import FleetResult
+from .formulas import CAPEX_COLUMNS, OPEX_COLUMNS, capex, crf, irr, opex_per_year, price, \
+    usd_per_1e24_flop
+
+__all__ = ["FinanceResult", "YEARLY_COLUMNS", "build"]
+
+#: Columns of ``cashflow.csv`` after ``year``.
+YEARLY_COLUMNS = (
+    "capex_facility_usd", "capex_it_usd", "tax_credit_usd", "incentives_usd", *OPEX_COLUMNS,
+    "contract_payments_usd", "revenue_usd", "depreciation_usd", "opex_usd", "tax_usd",
+    "capex_usd", "net_cash_flow_usd", "cumulative_usd", "discount_factor",
+)
+_BLOCK_NUMBERS = ("accelerators", "it_mw", "price_usd_per_accelerator", *CAPEX_COLUMNS,
+                  "facility_usd", "it_usd", "total_usd", "opex_usd_per_year",
+                  "energy_usd_per_year", "annual_cost_usd", "usd_per_accelerator_hour",
+                  "usd_per_1e24_flop")
+
+
+@dataclass(frozen=True)
+class FinanceResult:
+    """The finance stage. Arrays have a leading sample axis S.
+
+    ``years`` (Y,) and ``yearly`` (name -> (S, Y), :data:`YEARLY_COLUMNS`); ``blocks``: per
+    owned phase its labels (``site``, ``block``, ``system``) and numbers (S, phases);
+    ``sites``: per site (S, sites) arrays; ``contracts``: one dict per contract;
+    ``npv_usd``, ``irr`` (NaN: none) and ``payback_year`` (-1: never) per sample.
+    """
+
+    years: np.ndarray
+    yearly: dict
+    blocks: dict
+    sites: dict
+    contracts: list[dict]
+    npv_usd: np.ndarray
+    irr: np.ndarray
+    payback_year: np.ndarray
+    discount_rate: float
+    base_year: int
+
+    def yearly_frame(self, sample: int = 0) -> pd.DataFrame:
+        """``cashflow.csv``: one row per calendar year."""
+        return pd.DataFrame({"year": self.years,
+                             **{c: self.yearly[c][sample] for c in YEARLY_COLUMNS}})
+
+    def blocks_frame(self, sample: int = 0) -> pd.DataFrame:
+        """Per owned phase: capex by component, opex and levelised cost (summary.json)."""
+        if not len(self.blocks["block"]):
+            return pd.DataFrame()
+        labels = {k: self.blocks[k] for k in ("site", "block", "system")}
+        numbers = {k: self.blocks[k][sample] if np.ndim(self.blocks[k]) == 2 else self.blocks[k]
+                   for k in _BLOCK_NUMBERS}
+        return pd.DataFrame({**labels, **numbers})
+
+    def site_rows(self, sample: int = 0) -> list[dict]:
+        return [{"name": name, **{k: float(v[sample, i]) for k, v in self.sites.items()
+                                  if k != "name"}}
+                for i, name in enumerate(self.sites["name"])]
+
+    def contract_rows(self, sample: int = 0) -> list[dict]:
+        out = []
+        for c in self.contracts:
+            row = dict(c)
+            for k in ("owned_usd_per_accelerator_hour", "saving_of_owning"):
+                v = None if c[k] is None else float(c[k][sample])
+                row[k] = None if v is None or np.isnan(v) else v
+            out.append(row)
+        return out
+
+
+class _Months:
+    """The monthly calendar axis of the cash flow and its helpers."""
+
+    def __init__(self, fleet: FleetResult):
+        mi = fleet.monthly
+        self.dates, self.hours = mi.dates, mi.hours
+        self.mean, self.end = mi.mean, mi.peak
+        self.start = mi.dates.values.astype("datetime64[s]")
+        self.next = (mi.dates + pd.offsets.MonthBegin(1)).values.astype("datetime64[s]")
+
+    def of(self, dates) -> np.ndarray:
+        """1.0 in the month containing each of ``dates``: shape (months, dates)."""
+        d = np.asarray(pd.to_datetime(np.atleast_1d(dates)).values.astype("datetime64[s]"))
+        return ((self.start[:, None] <= d[None, :]) & (d[None, :] < self.next[:, None])).astype(float)
+
+    def overlap_hours(self, start, end) -> np.ndarray:
+        """Hours of each month inside [start, end): shape (months, intervals)."""
+        s = np.asarray(pd.to_datetime(np.atleast_1d(start)).values.astype("datetime64[s]"))
+        e = np.asarray(pd.to_datetime(np.atleast_1d(end)).values.astype("datetime64[s]"))
+        inside = (np.minimum(self.next[:, None], e[None, :])
+                  - np.maximum(self.start[:, None], s[None, :])).astype(float)
+        return np.clip(inside, 0.0, None) / 3600.0
+
+
+def _straight_line(spend: np.ndarray, life_years: float) -> np.ndarray:
+    """Monthly straight-line depreciation of monthly spending (..., months) over ``life_years``:
+    each month's spend is written off in equal parts over the next life x 12 months."""
+    months = max(1, int(round(life_years * 12)))
+    c = np.cumsum(spend, axis=-1)
+    lagged = np.concatenate([np.zeros(spend.shape[:-1] + (months,)), c], axis=-1)[..., :c.shape[-1]]
+    return (c - lagged) / months
+
+
+def _owned(scenario, fleet: FleetResult, m: _Months, a: Assumptions) -> dict:
+    """Owned phases: their capex (S, phases) and where it falls on the month axis."""
+    b = fleet.blocks
+    idx = np.flatnonzero(b["kind"].to_numpy() == "site")
+    ob = b.iloc[idx]
+    sites = {s.name: s for s in scenario.sites}
+    phases = [sites[o].phases[i] for o, i in zip(ob["owner"], ob["index"], strict=True)]
+    site_of = [sites[o] for o in ob["owner"]]
+    prices = np.array([price(catalog.accelerator(s), ph.price_usd_per_accelerator)
+                       for s, ph in zip(ob["system"], phases, strict=True)])
+    regions = [catalog.region(s.region) for s in site_of]
+    p = a.expanded(1).group("finance")
+    cap = capex(ob["it_mw"].to_numpy(), ob["accelerators"].to_numpy(), prices,
+                cooling=np.array([s.cooling for s in site_of]),
+                distribution=np.array([s.distribution for s in site_of]),
+                region_multiplier=np.array([r.construction_cost_multiplier for r in regions]),
+                p=p)
+    cap = {k: np.broadcast_to(v, (a.size, len(idx))) for k, v in cap.items()}
+    lead = int(np.ceil(scenario.finance.lead_time_months))
+    online = ob["start"]
+    if scenario.finance.lead_time_months > 0:
+        weights = m.overlap_hours(online - pd.DateOffset(months=lead), online)
+        total = weights.sum(axis=0)
+        weights = np.where(total > 0, weights / np.where(total > 0, total, 1.0), weights)
+    else:
+        weights = m.of(online)
+    return {"index": idx, "blocks": ob, "sites": site_of, "prices": prices, "cap": cap,
+            "weights": weights, "online": m.of(online), "p": p}
+
+
+def _refresh(delivered: np.ndarray, life_years: float) -> np.ndarray:
+    """Accelerators bought again every life: the delivered shares shifted by each life."""
+    shift, n_t = int(round(life_years * 12)), delivered.shape[0]
+    out = delivered.copy()
+    for k in range(1, n_t // max(shift, 1) + 1):
+        out[k * shift:] += delivered[: n_t - k * shift]
+    return out
+
+
+def _unit_economics(o: dict, facility: FacilityResult, reliability, a: Assumptions,
+                    utilization: np.ndarray, fin) -> dict:
+    """Per owned phase at full build: opex, annual cost, cost per used hour and per 10^24 FLOP
+    (its share, by IT, of its site's reference-year energy)."""
+    ob, cap, p = o["blocks"], o["cap"], o["p"]
+    it = ob["it_mw"].to_numpy(dtype=float)
+    site_it = ob.groupby("owner", sort=False)["it_mw"].transform("sum").to_numpy(dtype=float)
+    site_at = {s.name: i for i, s in enumerate(facility.sites)}
+    col = np.array([site_at[s.name] for s in o["sites"]], dtype=int)
+    annual_site = facility.site_figures()["annual_mwh"]  # (S, N)
+    mwh_full = annual_site[:, col] * it / site_it if len(col) else np.zeros((a.size, 0))
+    price_mwh = np.array([s.price_usd_per_mwh or catalog.region(s.region).price_usd_per_mwh
+                          for s in o["sites"]])
+    opex = opex_per_year(cap, it_nominal_mw=it, facility_mwh_per_year=mwh_full,
+                         price_usd_per_mwh=price_mwh, p=p)
+    crf_it = crf(fin.discount_rate, fin.accelerator_life_years)
+    crf_fac = crf(fin.discount_rate, fin.facility_life_years)
+    annual = cap["facility_usd"] * crf_fac + cap["it_usd"] * crf_it + opex["total_usd"]
+    acc = ob["accelerators"].to_numpy(dtype=float)
+    util = utilization[:, None]
+    systems = ob["system"].to_numpy()
+    peak = np.array([catalog.accelerator(s).bf16_dense_flops for s in systems])
+    mfu = np.stack([np.broadcast_to(a.mfu(s, "bf16"), (a.size,)) for s in systems], axis=1) \
+        if len(systems) else np.zeros((a.size, 0))
+    goodput = reliability.block_goodput[:, o["index"]]
+    ok = goodput > 0  # a job past the reliability wall delivers nothing: infinite cost per FLOP
+    per_flop = usd_per_1e24_flop(annual, acc, peak, mfu=mfu, goodput=np.where(ok, goodput, 1.0),
+                                 utilization=util)
+    return {"opex": opex, "annual": annual, "per_hour": annual / (acc * HOURS_PER_YEAR * util),
+            "per_flop": np.where(ok, per_flop, np.inf)}
+
+
+def _monthly_owned(o: dict, econ: dict, m: _Months, fin, utilization) -> dict:
+    """Capex, credits, depreciation and non-energy opex of the owned phases per month (S, T)."""
+    cap, n_t = o["cap"], len(m.dates)
+    cols = {}
+    if not len(o["index"]):
+        zero = np.zeros((utilization.shape[0], n_t))
+        return {k: zero for k in ("capex_facility_usd", "capex_it_usd", "tax_credit_usd",
+                                  "depreciation_usd", *OPEX_COLUMNS[1:], "used_hours")}
+    j = o["index"]
+    cols["capex_facility_usd"] = cap["facility_usd"] @ o["weights"].T
+    delivered = np.diff(m.end[:, j], axis=0, prepend=0.0).clip(min=0.0)
+    if fin.refresh:
+        delivered = _refresh(delivered, fin.accelerator_life_years)
+    cols["capex_it_usd"] = cap["it_usd"] @ delivered.T
+    cols["tax_credit_usd"] = fin.tax_credit * (cols["capex_facility_usd"] + cols["capex_it_usd"])
+    cols["depreciation_usd"] = (
+        _straight_line(cols["capex_it_usd"], fin.accelerator_life_years)
+        + _straight_line(cap["facility_usd"] @ o["online"].T, fin.facility_life_years))
+    share_h = m.mean[:, j] * (m.hours / HOURS_PER_YEAR)[:, None]
+    for k in OPEX_COLUMNS[1:]:
+        cols[k] = np.broadcast_to(econ["opex"][k], cap["it_usd"].shape) @ share_h.T
+    acc = o["blocks"]["accelerators"].to_numpy(dtype=float)
+    cols["used_hours"] = ((m.mean[:, j] * acc[None, :] * m.hours[:, None]).sum(axis=1)[None, :]
+                          * utilization[:, None])
+    return cols
+
+
+def _energy(scenario, fleet: FleetResult, facility: FacilityResult, m: _Months) -> tuple:
+    """(energy cost (S, T), incentives (T,)): the facility model's monthly energy x each
+    site's price (nothing before the horizon: nothing is online then)."""
+    size, n_t = facility.samples, len(m.dates)
+    prices = np.array([s.price_usd_per_mwh or catalog.region(s.region).price_usd_per_mwh
+                       for s in scenario.sites])
+    energy = np.zeros((size, n_t))
+    k = fleet.horizon_offset
+    if len(prices):
+        energy[:, k:k + len(facility.inputs.dates)] = facility.result["energy_mwh"] @ prices
+    firsts = [min(ph.online for ph in s.phases) for s in scenario.sites]
+    incentives = (m.of(firsts) @ np.array([s.incentives_usd for s in scenario.sites])
+                  if firsts else np.zeros(n_t))
+    return energy, incentives
+
+
+def _contracts(scenario, fleet: FleetResult, m: _Months, econ: dict, o: dict,
+               utilization) -> tuple[list[dict], np.ndarray, np.ndarray]:
+    """Per contract its price per hour and the cost of owning the same system; the payments
+    (T,) and the used accelerator-hours (S, T) of every contract within the horizon."""
+    b = fleet.blocks
+    rows, size = [], utilization.shape[0]
+    payments, used = np.zeros(len(m.dates)), np.zeros((size, len(m.dates)))
+    in_horizon = m.start >= np.datetime64(pd.Timestamp(scenario.horizon.start), "s")
+    owned_sys = o["blocks"]["system"].to_numpy() if len(o["index"]) else np.array([])
+    owned_acc = o["blocks"]["accelerators"].to_numpy(dtype=float) if len(o["index"]) else None
+    for row in b[b["kind"] == "contract"].itertuples():
+        c = scenario.contracts[row.index]
+        hours = m.overlap_hours(c.start, c.end)[:, 0]
+        term_h = (pd.Timestamp(c.end) - pd.Timestamp(c.start)) / pd.Timedelta(hours=1)
+        price_h = (c.price_usd_per_accelerator_hour if c.price_usd_per_accelerator_hour is not None
+                   else c.total_value_usd / (row.accelerators * term_h)
+                   if c.total_value_usd is not None else None)
+        hours = hours * in_horizon  # what is paid and used before the horizon is not ours
+        if price_h is not None:
+            payments += hours * row.accelerators * price_h
+        used += hours[None, :] * row.accelerators * utilization[:, None]
+        same = owned_sys == row.system
+        owned_h = (econ["annual"][:, same].sum(axis=1) / (
+            (owned_acc[same] * HOURS_PER_YEAR).sum() * utilization) if same.any() else None)
+        rows.append({
+            "name": c.name, "provider": c.provider, "system": c.system,
+            "accelerators": row.accelerators,
+            "usd_per_accelerator_hour": None if price_h is None else float(price_h),
+            "price_basis": ("given" if c.price_usd_per_accelerator_hour is not None else
+                            "total_value_usd / (accelerators x hours of the term)"
+                            if c.total_value_usd is not None else "unknown"),
+            "owned_usd_per_accelerator_hour": owned_h,
+            "saving_of_owning": (1.0 - owned_h / price_h
+                                 if owned_h is not None and price_h else None),
+        })
+    return rows, payments, used
+
+
+def _years(cols: dict, m: _Months, scenario, p, revenue: bool) -> tuple[np.ndarray, dict]:
+    """Monthly columns summed to calendar years, with opex, tax, capex, net and discounting."""
+    years_m = m.dates.year.to_numpy()
+    starts = group_starts(years_m)
+    y = {k: np.add.reduceat(v, starts, axis=-1) for k, v in cols.items()}
+    y["opex_usd"] = sum(y[k] for k in OPEX_COLUMNS)
+    taxable = y["revenue_usd"] - y["opex_usd"] - y["contract_payments_usd"] - y["depreciation_usd"]
+    y["tax_usd"] = (np.clip(taxable, 0.0, None) * np.asarray(p["income_tax_rate"])[:, None]
+                    if revenue else np.zeros_like(taxable))
+    y["capex_usd"] = y["capex_facility_usd"] + y["capex_it_usd"]
+    y["net_cash_flow_usd"] = (y["revenue_usd"] + y["tax_credit_usd"] + y["incentives_usd"]
+                              - y["capex_usd"] - y["opex_usd"] - y["contract_payments_usd"]
+                              - y["tax_usd"])
+    y["cumulative_usd"] = np.cumsum(y["net_cash_flow_usd"], axis=-1)
+    years = years_m[starts]
+    base = scenario.horizon.start.year
+    y["discount_factor"] = np.broadcast_to(
+        (1.0 + scenario.finance.discount_rate) ** -(years - base).astype(float),
+        y["capex_usd"].shape).copy()
+    return years, y
+
+
+def _returns(y: dict, years: np.ndarray, revenue: bool) -> tuple[np.ndarray, ...]:
+    """NPV, IRR (NaN without revenue or without a sign change) and payback year (-1: none)."""
+    net = y["net_cash_flow_usd"]
+    npv = (net * y["discount_factor"]).sum(axis=-1)
+    size = net.shape[0]
+    rate, payback = np.full(size, np.nan), np.full(size, -1)
+    if revenue:
+        change = (net.min(axis=1) < 0) & (net.max(axis=1) > 0)
+        if change.any():
+            rate[change] = irr(net[change])
+        positive = (y["cumulative_usd"] >= 0) & (np.cumsum(y["capex_usd"], axis=-1) > 0)
+        payback = np.where(positive.any(axis=1), years[np.argmax(positive, axis=1)], -1)
+    return npv, rate, payback
+
+
+def build(scenario, fleet: FleetResult, facility: FacilityResult, reliability,
+          a: Assumptions) -> FinanceResult:
+    """The finance stage (``reliability``: the reliability stage's result, whose
+    ``block_goodput`` prices each owned phase's FLOP)."""
+    a = a.as_samples()
+    fin = scenario.finance
+    utilization = (np.full(a.size, fin.utilization) if fin.utilization is not None
+                   else np.asarray(a["finance.utilization"], dtype=float))
+    m = _Months(fleet)
+    o = _owned(scenario, fleet, m, a)
+    econ = _unit_economics(o, facility, reliability, a, utilization, fin)
+    cols = _monthly_owned(o, econ, m, fin, utilization)
+    used_owned = cols.pop("used_hours")
+    cols["energy_usd"], incentives = _energy(scenario, fleet, facility, m)
+    cols["incentives_usd"] = np.broadcast_to(incentives, cols["energy_usd"].shape)
+    contracts, payments, used_contracted = _contracts(scenario, fleet, m, econ, o, utilization)
+    cols["contract_payments_usd"] = np.broadcast_to(payments, cols["energy_usd"].shape)
+    revenue = fin.revenue_usd_per_accelerator_hour is not None
+    cols["revenue_usd"] = ((used_owned + used_contracted) * fin.revenue_usd_per_accelerator_hour
+                           if revenue else np.zeros_like(cols["energy_usd"]))
+    years, y = _years(cols, m, scenario, a.group("finance"), revenue)
+    npv, rate, payback = _returns(y, years, revenue)
+    return FinanceResult(
+        years=years, yearly=y, blocks=_block_table(o, econ), sites=_site_table(scenario, o, econ,
+                                                                               utilization),
+        contracts=contracts, npv_usd=npv, irr=rate, payback_year=payback,
+        discount_rate=fin.discount_rate, base_year=scenario.horizon.start.year)
+
+
+def _block_table(o: dict, econ: dict) -> dict:
+    ob, cap = o["blocks"], o["cap"]
+    size = econ["annual"].shape[0]
+    opex = econ["opex"]
+    return {"site": ob["owner"].to_numpy(), "block": ob["block"].to_numpy(),
+            "system": ob["system"].to_numpy(),
+            "accelerators": ob["accelerators"].to_numpy(dtype=float),
+            "it_mw": ob["it_mw"].to_numpy(dtype=float), "price_usd_per_accelerator": o["prices"],
+            **{k: cap[k] for k in (*CAPEX_COLUMNS, "facility_usd", "it_usd", "total_usd")},
+            "opex_usd_per_year": np.broadcast_to(opex["total_usd"], (size, len(ob))),
+            "energy_usd_per_year": np.broadcast_to(opex["energy_usd"], (size, len(ob))),
+            "annual_cost_usd": econ["annual"], "usd_per_accelerator_hour": econ["per_hour"],
+            "usd_per_1e24_flop": econ["per_flop"]}
+
+
+def _site_table(scenario, o: dict, econ: dict, utilization) -> dict:
+    """Per site (S, sites): capex, opex and cost per used accelerator-hour."""
+    names = [s.name for s in scenario.sites]
+    owner = o["blocks"]["owner"].to_numpy() if len(o["index"]) else np.array([])
+    member = (owner[:, None] == np.array(names, dtype=object)[None, :]).astype(float)
+    acc = o["blocks"]["accelerators"].to_numpy(dtype=float) if len(o["index"]) else np.zeros(0)
+    size = utilization.shape[0]
+    tot = lambda v: np.broadcast_to(v, (size, len(owner))) @ member  # noqa: E731
+    return {"name": names, "capex_usd": tot(o["cap"]["total_usd"]),
+            "capex_facility_usd": tot(o["cap"]["facility_usd"]),
+            "capex_it_usd": tot(o["cap"]["it_usd"]),
+            "opex_usd_per_year": tot(econ["opex"]["total_usd"]),
+            "usd_per_accelerator_hour": tot(econ["annual"]) / (
+                (acc @ member) * HOURS_PER_YEAR * utilization[:, None])}

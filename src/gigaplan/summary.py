@@ -1,0 +1,225 @@
+"""From the stage results of a run to its headline and its ``summary.json``.
+
+Nothing is computed a second way here: every figure is a stage result, summed or rescaled
+(GW, EFLOP/s, $B). :func:`headline` keeps the sample axis; :func:`results` is one run's
+summary (sample 0 of an unsampled run).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import __version__, catalog
+from .assumptions import parameter
+from .jsonable import clean, records
+from .results import HEADLINE_RUNS, Headline, Results, RunResult, squeeze
+
+__all__ = ["headline", "results"]
+
+
+def _runs(training, sampled: bool) -> list[dict]:
+    out = []
+    if not training.placements:
+        return out
+    cols = {k: training.column(k) for k in ("status", "pool", "accelerators", "start", "finish",
+                                            "days", "goodput")}
+    for i, p in enumerate(training.placements):
+        w = p["workload"]
+        run = {"name": w.name, "flops": p["flops"], "deadline": w.deadline}
+        for k, v in cols.items():
+            run[k] = v[i] if sampled else v[i][0]
+        out.append(run)
+    return out
+
+
+def headline(scenario, fleet, facility, training, reliability, finance,
+             sampled: bool) -> Headline:
+    """The headline figures of a run (arrays over samples when ``sampled``)."""
+    b, a = fleet.blocks, facility.assumptions.as_samples()
+    size = a.size
+    owned = b["kind"] == "site"
+    by_system = b.groupby("system", sort=False)["accelerators"].sum()
+    effective = sum(n * catalog.accelerator(k).bf16_dense_flops * a.mfu(k, "bf16")
+                    for k, n in by_system.items()) if len(by_system) else np.zeros(size)
+    peak = facility.result["facility_peak_mw"]
+    one = lambda x: squeeze(np.broadcast_to(x, (size,)), sampled)  # noqa: E731
+    site_hours = finance.sites["usd_per_accelerator_hour"]
+    prices = {name: one(site_hours[:, i]) for i, name in enumerate(finance.sites["name"])}
+    prices.update({c["name"]: c["usd_per_accelerator_hour"] for c in finance.contracts})
+    capex = finance.blocks["total_usd"].sum(axis=1) if len(finance.blocks["block"]) else 0.0
+    return Headline(
+        owned_it_gw=one(b.loc[owned, "it_mw"].sum() / 1000.0),
+        contracted_it_gw=one(b.loc[~owned, "it_mw"].sum() / 1000.0),
+        owned_facility_peak_gw=one(peak.sum(axis=2).max(axis=1, initial=0.0) / 1000.0),
+        owned_accelerators=one(b.loc[owned, "accelerators"].sum()),
+        contracted_accelerators=one(b.loc[~owned, "accelerators"].sum()),
+        accelerators_by_system={k: float(v) for k, v in by_system.items()},
+        peak_bf16_eflops=one(b["bf16_peak_flops"].sum() / 1e18),
+        peak_fp8_eflops=one(b["fp8_peak_flops"].fillna(0.0).sum() / 1e18),
+        effective_bf16_eflops=one(effective / 1e18), owned_capex_usd_b=one(capex / 1e9),
+        contract_payments_usd_b=one(finance.yearly["contract_payments_usd"].sum(axis=1) / 1e9),
+        npv_usd_b=one(finance.npv_usd / 1e9), usd_per_accelerator_hour=prices,
+        failures_per_day=one(reliability.failures_per_day), runs=_runs(training, sampled))
+
+
+def _date(x) -> str | None:
+    return None if pd.isna(x) else pd.Timestamp(x).date().isoformat()
+
+
+def _headline_summary(h: Headline) -> dict:
+    runs = [{**{k: clean(v) for k, v in r.items() if k not in ("start", "finish", "deadline")},
+             "start": _date(r["start"]), "finish": _date(r["finish"]),
+             "deadline": r["deadline"].isoformat(),
+             "pool": None if r["pool"] is None else str(r["pool"])}
+            for r in h.runs]
+    for r in runs:
+        if r["status"] == "no capacity":
+            r.update(accelerators=None, days=None, goodput=None)
+    out = {k: getattr(h, k) for k in h.__dataclass_fields__ if k != "runs"}
+    return {**{k: clean(v) if not isinstance(v, dict) else {n: clean(x) for n, x in v.items()}
+               for k, v in out.items()},
+            "runs": runs[:HEADLINE_RUNS], "runs_total": len(runs)}
+
+
+def _totals(fleet, facility) -> dict:
+    b, r = fleet.blocks, facility.result
+    owned = b["kind"] == "site"
+    return {
+        "owned_it_mw": float(b.loc[owned, "it_mw"].sum()),
+        "contracted_it_mw": float(b.loc[~owned, "it_mw"].sum()),
+        "owned_accelerators": float(b.loc[owned, "accelerators"].sum()),
+        "contracted_accelerators": float(b.loc[~owned, "accelerators"].sum()),
+        # coincident peak of all owned sites (design hour, largest installed IT per month)
+        "owned_facility_peak_mw": float(r["facility_peak_mw"][0].sum(axis=1).max(initial=0.0)),
+        "owned_energy_mwh": float(r["energy_mwh"][0].sum()),
+        "owned_it_energy_mwh": float(r["it_energy_mwh"][0].sum()),
+        "owned_water_m3": float(r["water_m3"][0].sum()),
+        "owned_co2_t": float(r["co2_t"][0].sum()),
+    }
+
+
+def _sites(scenario, fleet, facility, finance) -> list[dict]:
+    b = fleet.blocks
+    by_owner = b.groupby(["kind", "owner"], sort=False)[["accelerators", "it_mw"]].sum()
+    power = {d["name"]: d for d in facility.sites_summary()}
+    money = {d["name"]: d for d in finance.site_rows()}
+    return [{"name": s.name, "region": s.region, "cooling": s.cooling,
+             "distribution": s.distribution, "grid_cap_mw": s.grid_cap_mw,
+             "phases": len(s.phases),
+             "accelerators": float(by_owner.loc[("site", s.name), "accelerators"]),
+             "it_mw": float(by_owner.loc[("site", s.name), "it_mw"]),
+             **{k: clean(v) for k, v in power[s.name].items() if k != "name"},
+             **{k: clean(v) for k, v in money[s.name].items() if k != "name"}}
+            for s in scenario.sites]
+
+
+def _contracts(scenario, fleet, finance) -> list[dict]:
+    b = fleet.blocks
+    by_owner = b.groupby(["kind", "owner"], sort=False)[["accelerators", "it_mw"]].sum()
+    money = {d["name"]: d for d in finance.contract_rows()}
+    return [{"name": c.name, "provider": c.provider, "system": c.system,
+             "start": c.start.isoformat(), "end": c.end.isoformat(),
+             "accelerators": float(by_owner.loc[("contract", c.name), "accelerators"]),
+             "it_mw": float(by_owner.loc[("contract", c.name), "it_mw"]),
+             "price_usd_per_accelerator_hour": c.price_usd_per_accelerator_hour,
+             "total_value_usd": c.total_value_usd,
+             "usd_per_accelerator_hour": money[c.name]["usd_per_accelerator_hour"],
+             "usd_per_accelerator_hour_basis": money[c.name]["price_basis"],
+             "owned_usd_per_accelerator_hour": money[c.name]["owned_usd_per_accelerator_hour"],
+             "saving_of_owning": money[c.name]["saving_of_owning"]}
+            for c in scenario.contracts]
+
+
+def _finance(finance, reliability) -> dict:
+    blocks = finance.blocks_frame()
+    y = finance.yearly_frame()
+    if len(blocks):
+        owned = reliability.block_goodput[0]
+        kept = ~np.isnan(owned)
+        blocks["goodput"] = owned[kept]
+        blocks["goodput_basis"] = [g for g, k in zip(reliability.goodput_basis, kept,
+                                                      strict=True) if k]
+    total = lambda c: float(blocks[c].sum()) if len(blocks) else 0.0  # noqa: E731
+    irr, payback = float(finance.irr[0]), int(finance.payback_year[0])
+    return {
+        "npv_usd": float(finance.npv_usd[0]), "irr": None if np.isnan(irr) else irr,
+        "payback_year": None if payback < 0 else payback,
+        "discount_rate": finance.discount_rate, "base_year": finance.base_year,
+        "owned_capex_usd": total("total_usd"), "owned_capex_facility_usd": total("facility_usd"),
+        "owned_capex_it_usd": total("it_usd"),
+        "capex_in_horizon_usd": float(y["capex_usd"].sum()),
+        "contract_payments_usd": float(y["contract_payments_usd"].sum()),
+        "opex_usd": float(y["opex_usd"].sum()), "blocks": records(blocks),
+        "basis": "NPV of the yearly net cash flow (cashflow.csv) at the scenario's discount "
+                 "rate, t = 0 in the horizon's first year; levelised cost per used "
+                 "accelerator-hour with capital recovery factors (gigaplan catalog finance); "
+                 "cost per 10^24 FLOP at the goodput of the workloads planned on the capacity, "
+                 "or of a reference job (training.reference_job_accelerators)",
+    }
+
+
+def _reliability(reliability) -> dict:
+    return {
+        "failures_per_day": float(reliability.failures_per_day[0]),
+        "planned_per_day": float(reliability.planned_per_day[0]),
+        "spare_units": float(reliability.spare_units[0]),
+        "by_owner": records(reliability.failures.frame()),
+        "basis": "interruptions per accelerator-year by component (gigaplan catalog "
+                 "failures) x accelerators at full build-out; spares: binomial, repair "
+                 "units healthy with the target probability (gigaplan catalog reliability)",
+    }
+
+
+def _facility_basis(a) -> dict:
+    base = parameter("facility.enterprise_rack_kw")
+    low, high = a.range(base.name)
+    persons = parameter("facility.persons_per_household")
+    return {
+        "density": f"rack kW / {a[base.name]:g} kW enterprise rack "
+                   f"(range {low:g}-{high:g} kW): {base.source}",
+        "households": "site energy / (12 x average monthly residential use in the site's "
+                      "state, EIA 2022 Form EIA-861); people = households x "
+                      f"{a[persons.name]:g} ({persons.source})",
+        "pue": "energy-weighted over the horizon (facility MWh / IT MWh)",
+        "reference_year": "last calendar year with 12 months in the horizon",
+    }
+
+
+def _parameters(a) -> list[dict]:
+    out = []
+    for name, o in a.overrides.items():
+        p = parameter(name)
+        out.append({"name": name, "value": o.value, "default": p.value, "unit": p.unit,
+                    "low": o.low, "high": o.high, "origin": o.origin})
+    return out
+
+
+def results(run: RunResult) -> Results:
+    """The ``summary.json`` of an unsampled run (the keys are documented in the README)."""
+    s, a = run.scenario, run.assumptions
+    marks = s.provenance
+    doc = {
+        "gigaplan_version": __version__, "scenario": s.name, "description": s.description,
+        "source": s.source,
+        "horizon": {"start": s.horizon.start.isoformat(), "end": s.horizon.end.isoformat(),
+                    "step": s.horizon.step},
+        "totals": _totals(run.fleet, run.facility),
+        "headline": _headline_summary(run.headline),
+        "facility_basis": _facility_basis(a),
+        "sites": _sites(s, run.fleet, run.facility, run.finance),
+        "contracts": _contracts(s, run.fleet, run.finance),
+        "blocks": records(run.fleet.blocks),
+        "installed_by_year": records(run.fleet.yearly_totals().reset_index()),
+        "facility_by_year": records(run.facility_by_year),
+        "finance": _finance(run.finance, run.reliability),
+        "warnings": run.facility.grid_warnings() + a.warnings(),
+        "workloads": records(run.workloads),
+        "reliability": _reliability(run.reliability),
+        "provenance": {
+            "assumptions": sorted(p for p, v in marks.items() if v.kind == "assumption"),
+            "sourced": sorted(p for p, v in marks.items() if v.kind == "source"),
+        },
+        "parameters": _parameters(a),
+    }
+    return Results.model_validate(doc)
