@@ -16,7 +16,6 @@ parameter) and returns a typed result with a leading sample axis. :func:`run` is
 
 from __future__ import annotations
 
-import errno
 import os
 import shutil
 import tempfile
@@ -27,6 +26,7 @@ from pathlib import Path
 from . import facility, finance, fleet, reliability, training
 from .assumptions import Assumptions
 from .errors import GigaplanError
+from .fileio import FileError, os_error
 from .results import RunResult
 from .scenario import Scenario, load_scenario
 from .summary import headline, results
@@ -43,13 +43,9 @@ OUTPUT_FILES = ("summary.json", "blocks.csv", "installed_by_year.csv", "fleet.pa
 STAGES = ("fleet", "facility", "training", "reliability", "finance")
 
 
-class OutputError(GigaplanError):
+class OutputError(FileError):
     """An output folder that cannot be written (exit 2 for a bad path or permission, 1 when
     the machine fails: a full disk, an I/O error)."""
-
-    def __init__(self, message: str, exit_code: int = 2):
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 @dataclass(frozen=True)
@@ -154,9 +150,9 @@ def check_output_dir(out_dir: str | Path) -> Path:
 
 
 def _os_error(exc: OSError, path: Path) -> OutputError:
-    machine = exc.errno in (errno.ENOSPC, errno.EIO, errno.EDQUOT)
-    return OutputError(f"{path}: cannot write the outputs: {exc.strerror or exc}",
-                       exit_code=1 if machine else 2)
+    e = os_error(exc, path)
+    return OutputError(str(e).replace(": cannot write:", ": cannot write the outputs:"),
+                       exit_code=e.exit_code)
 
 
 def write(r: RunResult, out_dir: str | Path, *, report: bool = True,

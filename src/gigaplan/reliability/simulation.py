@@ -29,7 +29,8 @@ from ..errors import GigaplanError
 from .model import (Job, _a, _segments, analytic, component_rates, daly_interval_s,
                     expected_wall_s, job, optimal_interval_s, rate_source, young_interval_s)
 
-__all__ = ["CHUNK", "Simulation", "report", "simulate"]
+__all__ = ["CHUNK", "EVENT_BUDGET", "Simulation", "events_per_replication", "report",
+           "simulate"]
 
 #: Replications per independently seeded chunk of the simulation (fixed: results do not depend
 #: on the number of threads).
@@ -184,6 +185,24 @@ def simulate(j: Job, work_s: float, interval_s: float | None = None, *,
     return Simulation(*(np.concatenate([p[i] for p in parts]) for i in range(5)))
 
 
+#: Failure events :func:`report` simulates at most (about a second of work): beyond it a job
+#: that fails every few seconds is simulated with fewer replications.
+EVENT_BUDGET = 5e7
+
+
+def events_per_replication(j: Job, work_s: float, interval_s: float,
+                           a: Assumptions | None = None) -> float:
+    """Expected failures one replication of :func:`simulate` plays out: its expected wall time
+    (capped at ``reliability.max_wall_factor`` x the work) over the MTBF."""
+    mtbf = float(np.asarray(j.mtbf_s).reshape(-1)[0])
+    if not np.isfinite(mtbf):
+        return 0.0
+    wall = float(np.asarray(expected_wall_s(work_s, interval_s, j.checkpoint_s,
+                                            j.downtime_s + j.lag_s, j.mtbf_s)).reshape(-1)[0])
+    cap = float(_a(a)["reliability.max_wall_factor"]) * work_s
+    return min(wall if np.isfinite(wall) else cap, cap) / mtbf
+
+
 def report(accelerators: float, work_days: float, system: str, *, checkpoint_bytes: float,
            interval_s: float | None = None, async_checkpoint: bool = False,
            spares: str = "hot", weibull_shape: float | None = None, replications: int = 1000,
@@ -193,7 +212,9 @@ def report(accelerators: float, work_days: float, system: str, *, checkpoint_byt
     ``work_days`` of failure-free compute on ``accelerators`` of ``system``; the checkpoint
     interval is ``interval_s`` or the optimum. Keys include ``mtbf_hours`` (job-level,
     unexpected), ``interruptions_mean``, ``goodput_mean``/``_p10``/``_p90`` (simulation),
-    ``optimal_checkpoint_minutes``, ``analytic_goodput`` and ``analytic_reliable``.
+    ``optimal_checkpoint_minutes``, ``analytic_goodput`` and ``analytic_reliable``. A job that
+    fails so often that ``replications`` runs would simulate more than :data:`EVENT_BUDGET`
+    failures gets fewer (``replications`` says how many; ``replications_asked`` the request).
     """
     a = _a(a)
     j = job(accelerators, system, checkpoint_bytes, async_checkpoint=async_checkpoint,
@@ -201,8 +222,10 @@ def report(accelerators: float, work_days: float, system: str, *, checkpoint_byt
     work_s = work_days * SECONDS_PER_DAY
     opt = float(optimal_interval_s(j.checkpoint_s, j.mtbf_s))
     tau = opt if interval_s is None else float(interval_s)
-    a = analytic(j, work_s, tau)
-    sim = simulate(j, work_s, tau, replications=replications, seed=seed, threads=threads, a=a)
+    an = analytic(j, work_s, tau)
+    per_rep = events_per_replication(j, work_s, tau, a)
+    reps = max(1, min(replications, int(EVENT_BUDGET // max(per_rep, 1.0))))
+    sim = simulate(j, work_s, tau, replications=reps, seed=seed, threads=threads, a=a)
     summary = sim.summary()
     rates = component_rates(system, a)
     return {
@@ -219,18 +242,19 @@ def report(accelerators: float, work_days: float, system: str, *, checkpoint_byt
         "optimal_checkpoint_minutes": opt / 60.0,
         "young_checkpoint_minutes": float(young_interval_s(j.checkpoint_s, j.mtbf_s)) / 60.0,
         "daly_checkpoint_minutes": float(daly_interval_s(j.checkpoint_s, j.mtbf_s)) / 60.0,
-        "analytic_goodput": float(a["goodput"]),
-        "analytic_interruptions": float(a["interruptions"]),
-        "analytic_completion_days": float(a["wall_s"]) / SECONDS_PER_DAY,
-        "first_order_goodput": float(a["first_order_goodput"]),
-        "analytic_reliable": bool(a["reliable"]),
-        "first_order_reliable": bool(a["first_order_reliable"]),
-        "ratio_to_mtbf": float(a["ratio_to_mtbf"]),
+        "analytic_goodput": float(an["goodput"]),
+        "analytic_interruptions": float(an["interruptions"]),
+        "analytic_completion_days": float(an["wall_s"]) / SECONDS_PER_DAY,
+        "first_order_goodput": float(an["first_order_goodput"]),
+        "analytic_reliable": bool(an["reliable"]),
+        "first_order_reliable": bool(an["first_order_reliable"]),
+        "ratio_to_mtbf": float(an["ratio_to_mtbf"]),
         **summary,
         "events": sim.events,
         # expected split of the mean count: each class's share of the rate
         "interruptions_by_component": {
             c: r / sum(rates.values()) * summary["interruptions_mean"] for c, r in rates.items()},
+        "replications_asked": replications, "events_per_replication": per_rep,
         "seed": seed, "max_wall_factor": float(a["reliability.max_wall_factor"]),
         "rate_source": rate_source(system),
     }

@@ -7,7 +7,9 @@ Energy/water/carbon, Money, Training, Reliability, Claims checked, Assumptions.
 
 The summary section shows only figures of ``summary.json`` (its ``headline`` block and the
 sections it rescales), each marked ``data-key`` / ``data-value`` so a test can hold every shown
-number against the file. No engine imports this package.
+number against the file. The report only reads a :class:`~gigaplan.results.RunResult`: its
+summary, its stage tables and the curves the pipeline computed for it (``sweeps``). No engine
+imports this package.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from typing import TYPE_CHECKING, Callable
 
 import pandas as pd
 
-from .. import __version__, catalog, facility, finance, reliability, training
+from .. import __version__, catalog
+from ..assumptions import parameter
+from ..fileio import write_text_atomic
 from .claims import check_claims
 from .figures import FIGURES
 
 if TYPE_CHECKING:
-    from ..pipeline import RunResult
+    from ..results import RunResult
 
 __all__ = ["SECTIONS", "build", "write", "REPORT_FILE"]
 
@@ -97,6 +101,8 @@ def _card(label: str, value_html: str, sub: str = "") -> str:
 def _fmt(v: float) -> str:
     if math.isnan(v):
         return ""
+    if math.isinf(v) or abs(v) >= 1e15:
+        return f"{v:.4g}"
     return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
 
 
@@ -123,71 +129,73 @@ def _table(frame: pd.DataFrame, formats: dict[str, Callable] | None = None,
 
 def _summary(r: RunResult) -> str:
     s = r.summary
-    h = s["headline"]
+    h = s.headline
     k = "headline."
     cards = [
-        _card("owned IT power", _num(k + "owned_it_gw", h["owned_it_gw"],
-                                     f"{h['owned_it_gw']:,.2f} GW"),
-              "facility peak " + _num(k + "owned_facility_peak_gw", h["owned_facility_peak_gw"],
-                                      f"{h['owned_facility_peak_gw']:,.2f} GW")),
-        _card("contracted IT power", _num(k + "contracted_it_gw", h["contracted_it_gw"],
-                                          f"{h['contracted_it_gw']:,.2f} GW"), "cloud contracts"),
-        _card("accelerators", _num(k + "owned_accelerators", h["owned_accelerators"],
-                                   f"{h['owned_accelerators']:,.0f}"),
+        _card("owned IT power", _num(k + "owned_it_gw", h.owned_it_gw,
+                                     f"{h.owned_it_gw:,.2f} GW"),
+              "facility peak " + _num(k + "owned_facility_peak_gw", h.owned_facility_peak_gw,
+                                      f"{h.owned_facility_peak_gw:,.2f} GW")),
+        _card("contracted IT power", _num(k + "contracted_it_gw", h.contracted_it_gw,
+                                          f"{h.contracted_it_gw:,.2f} GW"), "cloud contracts"),
+        _card("accelerators", _num(k + "owned_accelerators", h.owned_accelerators,
+                                   f"{h.owned_accelerators:,.0f}"),
               "owned; contracted " + _num(k + "contracted_accelerators",
-                                          h["contracted_accelerators"],
-                                          f"{h['contracted_accelerators']:,.0f}")),
-        _card("peak compute (BF16)", _num(k + "peak_bf16_eflops", h["peak_bf16_eflops"],
-                                          f"{h['peak_bf16_eflops']:,.0f} EFLOP/s"),
-              "FP8 " + _num(k + "peak_fp8_eflops", h["peak_fp8_eflops"],
-                            f"{h['peak_fp8_eflops']:,.0f} EFLOP/s") + "; dense, full build"),
+                                          h.contracted_accelerators,
+                                          f"{h.contracted_accelerators:,.0f}")),
+        _card("peak compute (BF16)", _num(k + "peak_bf16_eflops", h.peak_bf16_eflops,
+                                          f"{h.peak_bf16_eflops:,.0f} EFLOP/s"),
+              "FP8 " + _num(k + "peak_fp8_eflops", h.peak_fp8_eflops,
+                            f"{h.peak_fp8_eflops:,.0f} EFLOP/s") + "; dense, full build"),
         _card("effective compute (BF16)", _num(k + "effective_bf16_eflops",
-                                               h["effective_bf16_eflops"],
-                                               f"{h['effective_bf16_eflops']:,.0f} EFLOP/s"),
+                                               h.effective_bf16_eflops,
+                                               f"{h.effective_bf16_eflops:,.0f} EFLOP/s"),
               "peak x catalog MFU, while training"),
-        _card("owned capex", _num(k + "owned_capex_usd_b", h["owned_capex_usd_b"],
-                                  f"${h['owned_capex_usd_b']:,.1f}B"),
+        _card("owned capex", _num(k + "owned_capex_usd_b", h.owned_capex_usd_b,
+                                  f"${h.owned_capex_usd_b:,.1f}B"),
               "contract payments " + _num(k + "contract_payments_usd_b",
-                                          h["contract_payments_usd_b"],
-                                          f"${h['contract_payments_usd_b']:,.1f}B")),
-        _card("NPV", _num(k + "npv_usd_b", h["npv_usd_b"], _usd_b(h["npv_usd_b"])),
-              f"at {s['finance']['discount_rate']:.0%}, t = 0 in {s['finance']['base_year']}"),
-        _card("failures a day", _num(k + "failures_per_day", h["failures_per_day"],
-                                     f"{h['failures_per_day']:,.0f}"),
+                                          h.contract_payments_usd_b,
+                                          f"${h.contract_payments_usd_b:,.1f}B")),
+        _card("NPV", _num(k + "npv_usd_b", h.npv_usd_b, _usd_b(h.npv_usd_b)),
+              f"at {s.finance.discount_rate:.0%}, t = 0 in {s.finance.base_year}"),
+        _card("failures a day", _num(k + "failures_per_day", h.failures_per_day,
+                                     f"{h.failures_per_day:,.0f}"),
               "unexpected interruptions, whole fleet at full build"),
     ]
     systems = "".join(
         f"<tr><td>{_e(name)}</td><td class='n'>"
         + _num(f"{k}accelerators_by_system.{name}", n, f"{n:,.0f}") + "</td></tr>"
-        for name, n in h["accelerators_by_system"].items())
+        for name, n in h.accelerators_by_system.items())
     prices = "".join(
         f"<tr><td>{_e(name)}</td><td class='n'>"
         + (_num(f"{k}usd_per_accelerator_hour.{name}", v, f"${v:,.2f}") if v is not None
            else "not priced") + "</td></tr>"
-        for name, v in h["usd_per_accelerator_hour"].items())
+        for name, v in h.usd_per_accelerator_hour.items())
     runs = ""
-    if h["runs"]:
+    if h.runs:
         rows = []
-        for i, w in enumerate(h["runs"]):
+        for i, w in enumerate(h.runs):
             key = f"{k}runs.{i}."
-            if w["status"] == "no capacity":
-                rows.append(f"<tr><td>{_e(w['name'])}</td><td class='n'>"
-                            + _num(key + "flops", w["flops"], f"{w['flops']:.1e}")
+            if w.status == "no capacity":
+                rows.append(f"<tr><td>{_e(w.name)}</td><td class='n'>"
+                            + _num(key + "flops", w.flops, f"{w.flops:.1e}")
                             + "</td><td colspan='4'>no capacity</td><td>"
-                            + _e(w["deadline"]) + "</td></tr>")
+                            + _e(w.deadline) + "</td></tr>")
                 continue
             rows.append(
-                f"<tr><td>{_e(w['name'])}</td><td class='n'>"
-                + _num(key + "flops", w["flops"], f"{w['flops']:.1e}") + "</td><td>"
-                + _e(w["pool"]) + "</td><td class='n'>"
-                + _num(key + "accelerators", w["accelerators"], f"{w['accelerators']:,.0f}")
-                + "</td><td class='n'>" + _num(key + "days", w["days"], f"{w['days']:,.1f}")
-                + "</td><td>" + _num(key + "finish", w["finish"], w["finish"]) + "</td><td>"
-                + _e(w["deadline"]) + f" <span class='v-{'consistent' if w['status'] == 'on time' else 'inconsistent'}'>"
-                + _e(w["status"]) + "</span></td></tr>")
+                f"<tr><td>{_e(w.name)}</td><td class='n'>"
+                + _num(key + "flops", w.flops, f"{w.flops:.1e}") + "</td><td>"
+                + _e(w.pool) + "</td><td class='n'>"
+                + _num(key + "accelerators", w.accelerators, f"{w.accelerators:,.0f}")
+                + "</td><td class='n'>" + _num(key + "days", w.days, f"{w.days:,.1f}")
+                + "</td><td>" + _num(key + "finish", w.finish, w.finish) + "</td><td>"
+                + _e(w.deadline) + f" <span class='v-{'consistent' if w.status == 'on time' else 'inconsistent'}'>"
+                + _e(w.status) + "</span></td></tr>")
+        more = h.runs_total - len(h.runs)
         runs = ("<h3>Headline training runs</h3><table><tr><th>run</th><th>FLOP</th>"
                 "<th>pool</th><th>accelerators</th><th>days</th><th>finish</th>"
-                "<th>deadline</th></tr>" + "".join(rows) + "</table>")
+                "<th>deadline</th></tr>" + "".join(rows) + "</table>"
+                + (f"<p class='note'>{more:,} more runs in workloads.csv.</p>" if more else ""))
     return (f'<div class="cards">{"".join(cards)}</div>'
             '<div style="display:grid;grid-template-columns:1fr 1fr;gap:18px">'
             f"<div><h3>Accelerators by type (full build)</h3><table>{systems}</table></div>"
@@ -200,23 +208,23 @@ def _energy_table(r: RunResult) -> str:
     y = r.facility_by_year
     if y.empty:
         return ""
-    basis = r.summary["facility_basis"]
+    basis = r.summary.facility_basis
     frame = y[["name", "year", "energy_mwh", "pue", "water_m3", "wue_l_per_kwh", "co2_t",
                "households", "people"]].copy()
     frame.columns = ["site", "year", "facility MWh", "PUE", "water m³", "WUE L/kWh", "CO2 t",
                      "households", "people"]
     return (_table(frame, {"year": str})
-            + f"<p class='note'>Households and people: {_e(basis.get('households', ''))}. "
+            + f"<p class='note'>Households and people: {_e(basis.households)}. "
               "CO2 is location-based (the region's grid average, EPA eGRID); water is the "
               "site's cooling water.</p>")
 
 
 def _money_text(r: RunResult) -> str:
-    f = r.summary["finance"]
-    irr = "-" if f["irr"] is None else f"{f['irr']:.1%}"
-    return (f"<p>NPV of the yearly net cash flow (cashflow.csv) at {f['discount_rate']:.0%}, "
-            f"t = 0 in {f['base_year']}: <b>{_usd_b(f['npv_usd'] / 1e9)}</b>; IRR {irr}, "
-            f"payback {f['payback_year'] or '-'} (IRR and payback need revenue in the "
+    f = r.summary.finance
+    irr = "-" if f.irr is None else f"{f.irr:.1%}"
+    return (f"<p>NPV of the yearly net cash flow (cashflow.csv) at {f.discount_rate:.0%}, "
+            f"t = 0 in {f.base_year}: <b>{_usd_b(f.npv_usd / 1e9)}</b>; IRR {irr}, "
+            f"payback {f.payback_year or '-'} (IRR and payback need revenue in the "
             "scenario). Owned cost per accelerator-hour is levelised with capital recovery "
             "factors over the facility's and the accelerators' lives, per used hour.</p>")
 
@@ -232,7 +240,7 @@ def _workload_table(r: RunResult) -> str:
 
 
 def _reliability_table(r: RunResult) -> str:
-    v = r.reliability
+    v = r.reliability_table
     if v.empty:
         return ""
     frame = v[["owner", "system", "accelerators", "failures_per_day", "planned_per_day",
@@ -240,11 +248,12 @@ def _reliability_table(r: RunResult) -> str:
     frame["spare_share"] = frame["spare_share"] * 100
     frame.columns = ["owner", "system", "accelerators", "failures/day", "planned/day",
                      "MTBF of one job (h)", "repair unit", "spare units", "spares %"]
-    p = reliability.parameters()
+    a = r.assumptions
     return (_table(frame) + "<p class='note'>Rates per component: "
-            f"{_e(reliability.rate_source('h100-sxm'))}. Downtime per interruption: detection "
-            f"{p['detect_s'].value / 60:g} min + restart {p['restart_s'].value / 60:g} min + "
-            "reload (marked assumptions; they decide goodput at 10^5 accelerators).</p>")
+            f"{_e(parameter('reliability.failures.h100-sxm.accelerator').source)}. Downtime per "
+            f"interruption: detection {float(a['reliability.detect_minutes']):g} min + restart "
+            f"{float(a['reliability.restart_minutes']):g} min + reload (assumptions; they decide "
+            "goodput at 10^5 accelerators: set them with --set or a scenario's [parameters]).</p>")
 
 
 def _claims(r: RunResult) -> str:
@@ -282,6 +291,21 @@ def _is_assumption(source: str) -> bool:
     return str(source).strip().lower().startswith("assumption")
 
 
+def _parameter_table(title: str, rows: pd.DataFrame) -> str:
+    frame = pd.DataFrame({"name": rows.index, "value": rows["value"].to_numpy(),
+                          "unit": rows["unit"].to_numpy(),
+                          "range": [f"{lo:g}-{hi:g}" for lo, hi in zip(rows["low"], rows["high"],
+                                                                        strict=True)],
+                          "set by": rows["origin"].to_numpy(),
+                          "assumption": ["yes" if _is_assumption(x) else ""
+                                         for x in rows["source"]],
+                          "source": rows["source"].to_numpy(),
+                          "source date": rows["source_date"].to_numpy()})
+    n = int((frame["assumption"] == "yes").sum())
+    return (f"<details><summary>{_e(title)}: {len(frame)} ({n} assumptions)</summary>"
+            + _table(frame) + "</details>")
+
+
 def _assumptions(r: RunResult) -> str:
     sc = r.scenario
     marks = sc.provenance
@@ -309,23 +333,18 @@ def _assumptions(r: RunResult) -> str:
                              "source date": g.source_date, "notes": g.notes}
                             for g in map(catalog.region, regions)])
         out += ["<h3>Grid regions used</h3>", _table(reg)]
-    rates = reliability.failure_rate_table()
-    used = rates[rates["system"].isin(systems + ["*"])]
-    out += ["<h3>Failure rates</h3>", _table(used[["system", "component", "kind",
-                                                   "per_accelerator_year", "source",
-                                                   "source_date", "notes"]])]
-    for title, table in (("Facility-model parameters", facility.parameters()),
-                         ("Finance parameters", finance.parameters()),
-                         ("Training-planner parameters", training.parameters()),
-                         ("Reliability parameters", reliability.parameters())):
-        frame = pd.DataFrame([{"name": p.name, "value": p.value, "unit": p.unit,
-                               "range": f"{p.low:g}-{p.high:g}",
-                               "assumption": "yes" if _is_assumption(p.source) else "",
-                               "source": p.source, "source date": p.source_date}
-                              for p in table.values()])
-        n = int((frame["assumption"] == "yes").sum())
-        out += [f"<details><summary>{_e(title)}: {len(frame)} ({n} assumptions)</summary>",
-                _table(frame), "</details>"]
+    table = r.assumptions.table()
+    for title, group in (("Facility-model parameters", "facility."),
+                         ("Finance parameters", "finance."),
+                         ("Training-planner parameters", "training."),
+                         ("Reliability parameters", "reliability.")):
+        rows = table[table.index.str.startswith(group)
+                     & ~table.index.str.startswith(("training.mfu.", "reliability.failures."))]
+        out.append(_parameter_table(title, rows))
+    used = tuple(f"{prefix}{s}." for s in systems for prefix in
+                 ("training.mfu.", "reliability.failures."))
+    out.append(_parameter_table("MFU and failure rates of the systems used",
+                                table[table.index.str.startswith(used)] if used else table.iloc[:0]))
     return "".join(out)
 
 
@@ -381,16 +400,16 @@ def build(r: RunResult, progress: Callable[[str], None] | None = None) -> str:
     nav = "".join(f'<a href="#{sid}">{_e(t)}</a>' for sid, t in SECTIONS)
     body = "".join(f'<section id="{sid}"><h2>{_e(t)}</h2>{"".join(parts[sid])}</section>'
                    for sid, t in SECTIONS)
-    warnings = "".join(f"<li>{_e(w)}</li>" for w in s.get("warnings", []))
+    warnings = "".join(f"<li>{_e(w)}</li>" for w in s.warnings)
     warn = f"<section><h2>Warnings</h2><ul>{warnings}</ul></section>" if warnings else ""
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>gigaplan: {_e(s['scenario'])}</title><style>{_CSS}</style>"
+        f"<title>gigaplan: {_e(s.scenario)}</title><style>{_CSS}</style>"
         f"<script>{get_plotlyjs()}</script></head><body>"
-        f"<header><h1>gigaplan report: {_e(s['scenario'])}</h1>"
-        f"<p>{_e(s['description'])}</p><p>horizon {_e(s['horizon']['start'])} to "
-        f"{_e(s['horizon']['end'])} · gigaplan {_e(__version__)} · figures as in "
+        f"<header><h1>gigaplan report: {_e(s.scenario)}</h1>"
+        f"<p>{_e(s.description)}</p><p>horizon {_e(s.horizon.start)} to "
+        f"{_e(s.horizon.end)} · gigaplan {_e(__version__)} · figures as in "
         "summary.json</p></header>"
         f"<nav>{nav}</nav><main>{warn}{body}</main></body></html>")
 
@@ -399,5 +418,5 @@ def write(r: RunResult, out_dir: str | Path,
           progress: Callable[[str], None] | None = None) -> Path:
     """Write ``report.html`` for ``r`` into ``out_dir``; returns its path."""
     path = Path(out_dir) / REPORT_FILE
-    path.write_text(build(r, progress), encoding="utf-8")
+    write_text_atomic(path, build(r, progress))
     return path

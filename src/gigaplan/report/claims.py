@@ -1,7 +1,8 @@
 """Public claims about the 2025 build and its peers, each set beside what a scenario computes.
 
 The claims and their sources are ``data/claims.csv``; every check reads only the run's
-``summary.json`` figures (no figure is computed a second way here), and returns the scenario's
+summary (:class:`~gigaplan.results.Results`, by attribute; no figure is computed a second way
+here), and returns the scenario's
 value, a verdict — ``consistent``, ``inconsistent`` or ``depends on ...`` — and the assumption
 the verdict hinges on.
 """
@@ -41,17 +42,17 @@ def _range(values: list[float], fmt: str) -> str:
 
 
 def _density(c, s):
-    sites = [x for x in s["sites"] if x.get("density_ratio")]
+    sites = [x for x in s.sites if x.density_ratio]
     if not sites:
         return None
-    ratios = [x["density_ratio"] for x in sites]
-    lo = min(x["density_ratio_range"][0] for x in sites)
-    hi = max(x["density_ratio_range"][1] for x in sites)
-    kw = _range([x["rack_kw"] for x in sites], "{:,.0f}")
+    ratios = [x.density_ratio for x in sites]
+    lo = min(x.density_ratio_range[0] for x in sites)
+    hi = max(x.density_ratio_range[1] for x in sites)
+    kw = _range([x.rack_kw for x in sites], "{:,.0f}")
     computed = (f"{kw} kW racks = {_range(ratios, '{:.1f}')}x an enterprise rack "
                 f"({lo:.0f}-{hi:.0f}x over its 8-15 kW range)")
     # the traditional rack the claim implies: the sites' kW per rack over the claimed ratios
-    base = max(x["rack_kw"] for x in sites) / c["high"], min(x["rack_kw"] for x in sites) / c["low"]
+    base = max(x.rack_kw for x in sites) / c["high"], min(x.rack_kw for x in sites) / c["low"]
     if c["low"] <= min(ratios) and max(ratios) <= c["high"]:
         verdict = CONSISTENT
     elif base[0] <= base[1] and base[1] <= AIR_COOLED_HALL_KW:
@@ -65,13 +66,13 @@ def _density(c, s):
 
 
 def _owned_cheaper(c, s):
-    rows = [x for x in s["contracts"] if x.get("saving_of_owning") is not None]
+    rows = [x for x in s.contracts if x.saving_of_owning is not None]
     if not rows:
         return None
-    parts = [f"{x['name']}: owned ${x['owned_usd_per_accelerator_hour']:.2f} vs "
-             f"${x['usd_per_accelerator_hour']:.2f} per {x['system']}-hour "
-             f"({x['saving_of_owning']:+.0%})" for x in rows]
-    savings = [x["saving_of_owning"] for x in rows]
+    parts = [f"{x.name}: owned ${x.owned_usd_per_accelerator_hour:.2f} vs "
+             f"${x.usd_per_accelerator_hour:.2f} per {x.system}-hour "
+             f"({x.saving_of_owning:+.0%})" for x in rows]
+    savings = [x.saving_of_owning for x in rows]
     if all(c["low"] <= v <= c["high"] for v in savings):
         verdict = CONSISTENT
     elif all(v < c["low"] for v in savings):
@@ -85,17 +86,17 @@ def _owned_cheaper(c, s):
 
 
 def _frontier_run(c, s):
-    runs = [w for w in s["workloads"] if w.get("flops") and w["flops"] >= c["low"]]
-    if not s["workloads"]:
+    runs = [w for w in s.workloads if w.flops and w.flops >= c["low"]]
+    if not s.workloads:
         return None
     if not runs:
         return ("no workload of 10^25 FLOP or more in the scenario",
                 "depends on the workloads given", "the scenario's workloads")
-    done = [w for w in runs if w["status"] == "on time"]
+    done = [w for w in runs if w.status == "on time"]
     computed = "; ".join(
-        f"{w['name']} {w['flops']:.0e} FLOP: {w['status']}"
-        + (f", {w['days']:,.0f} days on {w['accelerators']:,.0f} {w['system']} to {w['finish']}"
-           if w["status"] != "no capacity" else "") for w in runs)
+        f"{w.name} {w.flops:.0e} FLOP: {w.status}"
+        + (f", {w.days:,.0f} days on {w.accelerators:,.0f} {w.system} to {w.finish}"
+           if w.status != "no capacity" else "") for w in runs)
     verdict = CONSISTENT if done else INCONSISTENT
     hinge = ("MFU (catalog) and goodput (reliability model: restart time and failure rates "
              "decide it at 10^5 accelerators)")
@@ -103,13 +104,13 @@ def _frontier_run(c, s):
 
 
 def _city(c, s):
-    sites = [x for x in s["sites"] if x.get("people")]
+    sites = [x for x in s.sites if x.people]
     if not sites:
         return None
-    computed = "; ".join(f"{x['name']}: {x['annual_mwh'] / 1e6:,.1f} TWh in {x['reference_year']}"
-                         f" = {x['households']:,.0f} households, {x['people']:,.0f} people"
+    computed = "; ".join(f"{x.name}: {x.annual_mwh / 1e6:,.1f} TWh in {x.reference_year}"
+                         f" = {x.households:,.0f} households, {x.people:,.0f} people"
                          for x in sites)
-    people = [x["people"] for x in sites]
+    people = [x.people for x in sites]
     if all(c["low"] <= p <= c["high"] for p in people):
         verdict = CONSISTENT
     elif all(p > c["high"] for p in people):
@@ -124,10 +125,10 @@ def _city(c, s):
 
 
 def _investment(c, s):
-    if not s["sites"]:
+    if not s.sites:
         return None
-    capex = s["finance"]["owned_capex_usd"]
-    it = s["finance"]["owned_capex_it_usd"]
+    capex = s.finance.owned_capex_usd
+    it = s.finance.owned_capex_it_usd
     computed = (f"owned capex ${capex / 1e9:,.1f}B (facility ${(capex - it) / 1e9:,.1f}B, IT "
                 f"${it / 1e9:,.1f}B)")
     share = capex / c["low"] - 1
@@ -138,9 +139,9 @@ def _investment(c, s):
 
 
 def _jobs(c, s):
-    if not s["sites"]:
+    if not s.sites:
         return None
-    mw = s["totals"]["owned_it_mw"]
+    mw = s.totals.owned_it_mw
     computed = (f"{c['low']:,.0f} permanent jobs over {mw:,.0f} MW of IT = "
                 f"{c['low'] / mw:.2f} jobs per MW; construction jobs not modelled")
     hinge = ("gigaplan's staffing ratio (finance parameter jobs_per_mw) comes from this very "
@@ -153,7 +154,7 @@ _CHECKS = {"density": _density, "owned_cheaper": _owned_cheaper,
            "jobs": _jobs}
 
 
-def check_claims(summary: dict) -> list[Check]:
+def check_claims(summary) -> list[Check]:
     """Every claim of ``data/claims.csv`` that the scenario has the parts to check."""
     out = []
     for c in read_table("claims.csv").to_dict(orient="records"):

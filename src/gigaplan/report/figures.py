@@ -1,10 +1,11 @@
-"""The report's plots (plotly), each from the engines' tables of one run.
+"""The report's plots (plotly), each from the tables of one run.
 
-Every function takes the run (:class:`gigaplan.pipeline.RunResult`) and returns a
+Every function takes the run (:class:`gigaplan.results.RunResult`) and returns a
 :class:`plotly.graph_objects.Figure`, or ``None`` when the scenario has nothing to show (no
 owned site, no contract, no workload): the report then says so instead of drawing an empty
-plot. Figures that need a new model evaluation (the AC/HVDC waterfall, time to train against
-size, goodput against checkpoint interval) call the engines' public functions.
+plot. Nothing is evaluated here: the curves beyond the stage results (the AC/HVDC waterfall,
+time to train against size, goodput against checkpoint interval, interruptions against size)
+are computed once by the engines for the pipeline (``RunResult.sweeps``).
 """
 
 from __future__ import annotations
@@ -15,10 +16,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .. import catalog, facility, reliability, training
-
 if TYPE_CHECKING:
-    from ..pipeline import RunResult
+    from ..results import RunResult
 
 __all__ = ["FIGURES"]
 
@@ -27,9 +26,16 @@ _LAYOUT = dict(template="plotly_white", height=400, margin=dict(l=60, r=20, t=40
                font=dict(family="system-ui, -apple-system, Segoe UI, sans-serif", size=12))
 
 
+_BASE: dict = {}
+
+
 def _fig(title: str, ytitle: str, **extra) -> go.Figure:
-    f = go.Figure()
-    f.update_layout(**_LAYOUT, **extra)
+    """A figure on the shared layout, validated once (plotly validates a template each time it
+    is set by name, which cost ~40 ms a figure)."""
+    if "layout" not in _BASE:
+        _BASE["layout"] = go.Layout(**_LAYOUT)
+    f = go.Figure(layout=_BASE["layout"])
+    f.update_layout(**extra)
     f.update_layout(title=dict(text=title, x=0, font=dict(size=14)), yaxis_title=ytitle)
     return f
 
@@ -94,36 +100,27 @@ _LOSSES = (("conversion", ("rack_conversion_mw",)), ("MV transformer", ("loss_mv
 
 def power_waterfall(r: RunResult):
     """IT load to facility load at full build of the largest owned site, AC vs HVDC."""
-    sites = r.scenario.sites
-    if not sites:
+    cmp = getattr(r.sweeps, "distribution", None)
+    if cmp is None:
         return None
-    b = r.blocks[r.blocks["kind"] == "site"]
-    totals = b.groupby("owner")["accelerators"].sum()
-    name = totals.idxmax()
-    site = next(s for s in sites if s.name == name)
-    sub = b[b["owner"] == name]
-    system = sub.groupby("system")["accelerators"].sum().idxmax()
-    count = int(totals[name])
     lo, hi = float("inf"), 0.0
-    f = _fig(f"Losses from IT to facility power: {name} at full build "
-             f"({count:,} x {system}), AC vs HVDC", "MW", waterfallmode="group")
+    f = _fig(f"Losses from IT to facility power: {cmp.site} at full build ({cmp.label}), "
+             "AC vs HVDC", "MW", waterfallmode="group")
     for dist in ("ac", "hvdc"):
-        one = facility.single_site(system, count, cooling=site.cooling, distribution=dist,
-                                   region=site.region)
-        loss = {**one["loss_mw"], "rack_conversion_mw": one["rack_conversion_mw"]}
+        one = cmp.chains[dist]
+        loss = {**one, "rack_conversion_mw": one["rack_conversion"]}
         labels = ["IT"] + [k for k, _ in _LOSSES] + ["facility"]
         values = [one["it_mw"]] + [sum(loss[x] for x in keys) for _, keys in _LOSSES]
         color = {"ac": "#e76f51", "hvdc": "#2a9d8f"}[dist]
         f.add_waterfall(x=labels, y=values + [0],
                         measure=["absolute"] + ["relative"] * len(_LOSSES) + ["total"],
                         name=f"{dist.upper()}: facility {one['facility_mw']:,.0f} MW, "
-                             f"PUE {one['pue_annual']:.3f}", offsetgroup=dist,
+                             f"PUE {one['pue']:.3f}", offsetgroup=dist,
                         increasing=dict(marker=dict(color=color)),
                         totals=dict(marker=dict(color=color)),
                         text=[f"{v:,.1f}" for v in values] + [f"{one['facility_mw']:,.0f}"],
                         textposition="outside")
-        lo = min(lo, one["it_mw"])
-        hi = max(hi, one["facility_mw"])
+        lo, hi = min(lo, one["it_mw"]), max(hi, one["facility_mw"])
     f.update_yaxes(range=[0.9 * lo, hi + 0.35 * (hi - 0.9 * lo)])
     return f
 
@@ -168,7 +165,7 @@ def energy_by_year(r: RunResult):
 # --------------------------------------------------------------------------------- money
 
 def money_capex(r: RunResult):
-    b = r.cashflow.blocks
+    b = r.capex_blocks
     if b.empty:
         return None
     cols = ["shell_core_usd", "electrical_usd", "mechanical_usd", "land_usd", "soft_usd",
@@ -181,7 +178,7 @@ def money_capex(r: RunResult):
 
 
 def money_cashflow(r: RunResult):
-    y = r.cashflow.yearly
+    y = r.cashflow
     if y.empty:
         return None
     f = _fig("Yearly cash flow (outflows negative)", "$B", barmode="relative")
@@ -199,10 +196,8 @@ def money_cashflow(r: RunResult):
 
 def money_hourly(r: RunResult):
     s = r.summary
-    rows = [(x["name"], "owned", x.get("usd_per_accelerator_hour"), "")
-            for x in s["sites"]]
-    rows += [(x["name"], "contract", x["usd_per_accelerator_hour"], x["system"])
-             for x in s["contracts"]]
+    rows = [(x.name, "owned", x.usd_per_accelerator_hour, "") for x in s.sites]
+    rows += [(x.name, "contract", x.usd_per_accelerator_hour, x.system) for x in s.contracts]
     rows = [x for x in rows if x[2] is not None]
     if not rows:
         return None
@@ -245,23 +240,16 @@ def training_gantt(r: RunResult):
 
 
 def training_scaling(r: RunResult):
+    curves = getattr(r.sweeps, "scaling", None)
     w = r.workloads
     w = w[w["status"] != "no capacity"] if not w.empty else w
-    if w.empty:
+    if w.empty or curves is None or curves.empty:
         return None
-    counts = np.unique(np.round(np.logspace(3, 6, 31)))
-    rows = []
-    for _, row in w.iterrows():
-        for n in counts:
-            rows.append({"name": row["name"], "system": row["system"], "flops": row["flops"],
-                         "count": n, "precision": row["precision"]})
-    plan = training.plan(pd.DataFrame(rows))
     f = _fig("Time to train against accelerator count (goodput from the reliability model)",
              "days", xaxis_type="log", yaxis_type="log")
-    for (_, row) in w.iterrows():
-        p = plan[plan["name"] == row["name"]]
-        days = p["days"].where(np.isfinite(p["days"]))
-        f.add_scatter(x=p["accelerators"], y=days, name=f"{row['name']} ({row['system']})",
+    for _, row in w.iterrows():
+        p = curves[curves["name"] == row["name"]]
+        f.add_scatter(x=p["accelerators"], y=p["days"], name=f"{row['name']} ({row['system']})",
                       mode="lines")
         f.add_scatter(x=[row["accelerators"]], y=[row["days"]], mode="markers",
                       marker=dict(size=10, symbol="diamond"), showlegend=False,
@@ -272,54 +260,31 @@ def training_scaling(r: RunResult):
 
 # --------------------------------------------------------------------------- reliability
 
-def _main_system(r: RunResult) -> str:
-    w = r.workloads
-    if not w.empty and (w["status"] != "no capacity").any():
-        return str(w.loc[w["status"] != "no capacity", "system"].iloc[-1])
-    return str(r.blocks.groupby("system")["accelerators"].sum().idxmax())
-
-
 def reliability_interval(r: RunResult):
-    if r.blocks.empty:
+    sw = getattr(r.sweeps, "reliability", None)
+    if sw is None:
         return None
-    system = _main_system(r)
-    acc = catalog.accelerator(system)
-    sizes = [16_384, 100_000]
-    w = r.workloads
-    if not w.empty and (w["status"] != "no capacity").any():
-        sizes.append(int(w.loc[w["status"] != "no capacity", "accelerators"].max()))
-    minutes = np.logspace(-1, 2.5, 80)
-    days = training.params()["job_days"]  # the run length finance's goodput assumes too
-    f = _fig(f"Goodput against checkpoint interval ({system}; checkpoint of the compute-optimal "
-             f"model for {days:g} days; diamond: optimum)", "goodput", xaxis_type="log")
-    for n in sorted(set(sizes)):
-        params = training.compute_optimal_params(n * acc.bf16_dense_flops
-                                                 * acc.default_mfu("bf16") * days * 86_400)
-        j = reliability.job(n, system, training.checkpoint_bytes(params))
-        g, _ = reliability.long_run_goodput(j, minutes * 60.0)
-        g_opt, tau = reliability.long_run_goodput(j)
-        f.add_scatter(x=minutes, y=g, name=f"{n:,} accelerators", mode="lines")
-        f.add_scatter(x=[float(tau) / 60], y=[float(g_opt)], mode="markers", showlegend=False,
+    f = _fig(f"Goodput against checkpoint interval ({sw.system}; checkpoint of the "
+             f"compute-optimal model for {sw.job_days:g} days; diamond: optimum)", "goodput",
+             xaxis_type="log")
+    for n, g in sw.interval.groupby("accelerators", sort=True):
+        line, best = g[~g["optimal"]], g[g["optimal"]]
+        f.add_scatter(x=line["minutes"], y=line["goodput"], name=f"{n:,} accelerators",
+                      mode="lines")
+        f.add_scatter(x=best["minutes"], y=best["goodput"], mode="markers", showlegend=False,
                       marker=dict(size=9, symbol="diamond"))
     f.update_xaxes(title="minutes of compute between checkpoints")
     return f
 
 
 def reliability_by_size(r: RunResult):
-    systems = list(dict.fromkeys(r.blocks["system"]))
-    if not systems:
+    sw = getattr(r.sweeps, "reliability", None)
+    if sw is None or sw.by_size.empty:
         return None
-    sizes = np.logspace(3, 6, 31)
     f = _fig("Interruptions per day of one job (unexpected + planned), by size",
              "interruptions per day", xaxis_type="log", yaxis_type="log")
-    groups: dict[tuple, list[str]] = {}  # systems sharing one set of rates share one line
-    for system in systems:
-        key = tuple(sorted(reliability.component_rates(system).items()))
-        groups.setdefault(key, []).append(system)
-    for members in groups.values():
-        unexpected, planned = reliability.job_rates_per_hour(sizes, members[0])
-        f.add_scatter(x=sizes, y=(unexpected + planned) * 24, name=", ".join(members),
-                      mode="lines")
+    for systems, g in sw.by_size.groupby("systems", sort=False):
+        f.add_scatter(x=g["accelerators"], y=g["per_day"], name=systems, mode="lines")
     # the public run the rates come from: 466 interruptions in 54 days on 16,384 H100
     f.add_scatter(x=[16_384], y=[466 / 54], mode="markers", name="Llama 3 405B, observed "
                   "(Dubey et al. 2024)", marker=dict(size=10, symbol="x", color="black"))

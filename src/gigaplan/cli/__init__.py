@@ -1,0 +1,25 @@
+"""The ``gigaplan`` command line: a thin layer over the library.
+
+Commands live in :mod:`~gigaplan.cli.run` (init, validate, schema, run),
+:mod:`~gigaplan.cli.tools` (power, cost, budget), :mod:`~gigaplan.cli.jobs` (train,
+reliability) and :mod:`~gigaplan.cli.catalog`; :mod:`~gigaplan.cli.app` holds the Typer app and
+the shared helpers. ``--debug`` anywhere on the line shows tracebacks.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from . import catalog, jobs, run, tools  # noqa: F401 (register the commands)
+from .app import _state, app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Console entry point: accepts ``--debug`` anywhere on the command line."""
+    argv = sys.argv[1:]
+    if "--debug" in argv:
+        _state["debug"] = True
+        argv = [a for a in argv if a != "--debug"]
+    app(args=argv, prog_name="gigaplan")
