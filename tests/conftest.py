@@ -1,4 +1,5 @@
-"""Shared fixtures: the shipped scenario text and a helper to make bad copies of it."""
+"""Shared fixtures: the shipped scenario text, the default run (once per session) and a
+minimal scenario. Helpers are in tests/helpers.py."""
 
 from __future__ import annotations
 
@@ -15,10 +16,27 @@ def default_text() -> str:
     return scenario_text("fluidstack-2026")
 
 
-def edited(text: str, old: str, new: str, count: int = 1) -> str:
-    """``text`` with ``old`` replaced by ``new``; fails if ``old`` is not there ``count`` times."""
-    assert text.count(old) == count, f"{old!r} occurs {text.count(old)} times, expected {count}"
-    return text.replace(old, new)
+@pytest.fixture(scope="session")
+def default_run(tmp_path_factory):
+    """The default scenario run once for the whole session, with every output written:
+    (RunResult, output folder). Tests must not modify either."""
+    from gigaplan import pipeline
+
+    out = tmp_path_factory.mktemp("default-run") / "out"
+    return pipeline.run("fluidstack-2026", out), out
+
+
+@pytest.fixture(scope="session")
+def default_cli(tmp_path_factory):
+    """``gigaplan run fluidstack-2026 -o DIR`` run once for the session: (result, DIR)."""
+    from typer.testing import CliRunner
+
+    from gigaplan.cli import app
+
+    out = tmp_path_factory.mktemp("default-cli") / "out"
+    result = CliRunner().invoke(app, ["run", "fluidstack-2026", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return result, out
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from gigaplan import __version__
 from gigaplan.cli import app
 
-from .conftest import edited
+from .helpers import edited
 
 runner = CliRunner()
 
@@ -241,8 +241,8 @@ def test_power_table_prints_and_bad_input_exits_2():
     ok = invoke("power", "--system", "h100-sxm", "--count", "1000")
     assert ok.exit_code == 0 and "PUE (annual)" in ok.stdout and "chillers" in ok.stdout
     cases = [
-        (["--system", "h100-sxm", "--count", "0"], "count = 0"),
-        (["--system", "h100-sxm", "--count", "-3"], "count = -3"),
+        (["--system", "h100-sxm", "--count", "0"], "--count = '0': expected a number > 0"),
+        (["--system", "h100-sxm", "--count", "-3"], "--count = '-3': expected a number > 0"),
         (["--system", "gb200-nvl72", "--count", "72", "--cooling", "air"], "needs liquid cooling"),
         (["--system", "h100-sxm", "--count", "8", "--region", "texas"], "closest: ercot"),
         (["--system", "h101", "--count", "8"], "unknown system 'h101'"),
@@ -256,7 +256,7 @@ def test_power_table_prints_and_bad_input_exits_2():
 
 def test_catalog_facility_and_scenarios():
     data = json.loads(invoke("catalog", "facility", "--json").stdout)
-    ups = next(p for p in data if p["name"] == "ups_eff")
+    ups = next(p for p in data if p["name"] == "facility.ups_eff")
     assert ups["value"] == 0.96 and ups["low"] == 0.92 and "UPS" in ups["source"] + ups["notes"]
     assert "pdu_eff" in invoke("catalog", "facility").stdout
     names = [s["name"] for s in json.loads(invoke("catalog", "scenarios", "--json").stdout)]
@@ -291,13 +291,18 @@ def test_budget_json_and_table():
 
 def test_money_commands_bad_input_exit_2():
     cases = [
-        (["cost", "--system", "h100-sxm", "--count", "10", "--price", "-5"], "price = -5"),
-        (["cost", "--system", "h100-sxm", "--count", "10", "--utilization", "0"], "utilization = 0"),
-        (["cost", "--system", "h100-sxm", "--count", "10", "--discount-rate", "-1"], "discount rate"),
-        (["cost", "--system", "h100-sxm", "--count", "10", "--life", "0"], "life = 0"),
-        (["cost", "--system", "h100-sxm", "--count", "10", "--cloud-price", "0"], "cloud price"),
+        (["cost", "--system", "h100-sxm", "--count", "10", "--price", "-5"],
+         "--price = '-5': expected a number > 0"),
+        (["cost", "--system", "h100-sxm", "--count", "10", "--utilization", "0"],
+         "--utilization = '0': expected a fraction in (0, 1]"),
+        (["cost", "--system", "h100-sxm", "--count", "10", "--discount-rate", "-1"],
+         "discount rate = -1.0: expected more than -1"),
+        (["cost", "--system", "h100-sxm", "--count", "10", "--life", "0"],
+         "--life = '0': expected a number > 0"),
+        (["cost", "--system", "h100-sxm", "--count", "10", "--cloud-price", "0"],
+         "--cloud-price = '0': expected a number > 0"),
         (["cost", "--system", "tpu-v7", "--count", "10"], "has no catalog price"),
-        (["budget", "--usd", "-1", "--system", "h100-sxm"], "budget = -1"),
+        (["budget", "--usd", "-1", "--system", "h100-sxm"], "--usd = '-1': expected a number > 0"),
         (["budget", "--usd", "1000", "--system", "h100-sxm"], "buys no h100-sxm"),
     ]
     for args, message in cases:

@@ -10,8 +10,11 @@ from hypothesis import strategies as st
 
 import gigaplan
 from gigaplan import catalog, facility, fleet
+from gigaplan.assumptions import Assumptions, catalog as parameter_catalog
 from gigaplan.errors import GigaplanError, ScenarioError, UnknownNameError
 from gigaplan.scenario import scenario_from_dict
+
+from .helpers import power_of
 
 FLOWS = facility.FLOW_COLUMNS
 
@@ -119,7 +122,7 @@ def test_liquid_trim_chiller_and_adiabatic_water_in_a_hot_dry_month():
 
 
 def default_power():
-    return facility.fleet_power(gigaplan.load_scenario("fluidstack-2026"))
+    return power_of(gigaplan.load_scenario("fluidstack-2026"))
 
 
 def test_energy_conservation_every_site_and_month_of_the_default_scenario():
@@ -134,7 +137,7 @@ def test_energy_conservation_every_site_and_month_of_the_default_scenario():
 
 def test_energy_conservation_for_10k_parameter_samples():
     rng = np.random.default_rng(1)
-    table = facility.parameters()
+    table = {p.short: p for p in parameter_catalog().values() if p.group == "facility"}
     p = facility.params(**{k: rng.uniform(v.low, v.high, 500) for k, v in table.items()
                            if v.high > v.low})
     r = facility.evaluate(default_power().inputs, p)
@@ -165,10 +168,10 @@ REGIONS = catalog.region_names()
 def test_hvdc_draws_less_than_ac_and_balance_holds(region, count, cooling):
     ac = facility.single_site("h100-sxm", count, cooling=cooling, distribution="ac", region=region)
     dc = facility.single_site("h100-sxm", count, cooling=cooling, distribution="hvdc", region=region)
-    assert dc["facility_mw"] < ac["facility_mw"]
+    assert dc.facility_mw < ac.facility_mw
     for r in (ac, dc):
-        assert r["pue_annual"] >= 1.0
-        assert r["facility_mw"] == pytest.approx(r["it_mw"] + sum(r["loss_mw"].values()), rel=1e-9)
+        assert r.pue_annual >= 1.0
+        assert r.facility_mw == pytest.approx(r.it_mw + sum(r.loss_mw.values()), rel=1e-9)
 
 
 @pytest.mark.parametrize("region", REGIONS)
@@ -181,15 +184,15 @@ def test_hvdc_facility_is_lower_for_the_same_it_input(region):
     assert dc["chain_input_mw"] < ac["chain_input_mw"]
     a = facility.single_site("gb200-nvl72", 50_000, distribution="ac", region=region)
     d = facility.single_site("gb200-nvl72", 50_000, distribution="hvdc", region=region)
-    assert d["pue_annual"] < a["pue_annual"]
+    assert d.pue_annual < a.pue_annual
 
 
 @pytest.mark.parametrize("region", REGIONS)
 def test_liquid_beats_air_and_hot_months_cost_more_than_cold(region):
     air = facility.single_site("h100-sxm", 50_000, cooling="air", region=region)
     liquid = facility.single_site("h100-sxm", 50_000, cooling="liquid", region=region)
-    assert liquid["pue_annual"] < air["pue_annual"]
-    pue = np.array(air["pue_monthly"])
+    assert liquid.pue_annual < air.pue_annual
+    pue = np.array(air.pue_monthly)
     temps = catalog.region(region).dry_bulb_c
     assert pue[np.argmax(temps)] > pue[np.argmin(temps)]
 
@@ -220,8 +223,8 @@ def test_100k_h100_air_cooled_cluster_draws_about_150_mw_and_1_59_twh():
     # ~150 MW of facility power and 1.59 TWh per year.
     r = facility.single_site("h100-sxm", 100_000, cooling="air", distribution="ac",
                              region="ercot")
-    assert 150 * 0.75 <= r["facility_mw"] <= 150 * 1.25
-    assert 1.59e6 * 0.75 <= r["annual_mwh"] <= 1.59e6 * 1.25
+    assert 150 * 0.75 <= r.facility_mw <= 150 * 1.25
+    assert 1.59e6 * 0.75 <= r.annual_mwh <= 1.59e6 * 1.25
 
 
 def test_xai_colossus_1_site_is_about_300_mw():
@@ -231,7 +234,7 @@ def test_xai_colossus_1_site_is_about_300_mw():
     # direct-to-chip liquid cooled (Supermicro, thebatterywire.com 2026-01).
     h = facility.single_site("h100-sxm", 200_000, cooling="liquid", region="ercot")
     g = facility.single_site("gb200-nvl72", 30_000, cooling="liquid", region="ercot")
-    assert 300 * 0.75 <= h["facility_mw"] + g["facility_mw"] <= 300 * 1.25
+    assert 300 * 0.75 <= h.facility_mw + g.facility_mw <= 300 * 1.25
 
 
 def test_tpu_v7_ironwood_pod_draws_about_10_mw():
@@ -239,7 +242,7 @@ def test_tpu_v7_ironwood_pod_draws_about_10_mw():
     # ~10 MW. The catalog's W per chip is derived from the pod's IT power, so this checks that
     # the facility overhead on top stays within the tolerance.
     r = facility.single_site("tpu-v7", 9_216, region="pjm")
-    assert 10 * 0.75 <= r["facility_mw"] <= 10 * 1.25
+    assert 10 * 0.75 <= r.facility_mw <= 10 * 1.25
 
 
 def test_air_cooled_evaporative_site_has_industry_average_wue():
@@ -247,7 +250,7 @@ def test_air_cooled_evaporative_site_has_industry_average_wue():
     # widened by 10% -> 1.62-2.09 for a conventional evaporative chilled-water site.
     for region in ("ercot", "pjm", "miso"):
         r = facility.single_site("h100-sxm", 50_000, cooling="air", region=region)
-        assert 1.8 * 0.9 <= r["wue_l_per_kwh"] <= 1.9 * 1.1
+        assert 1.8 * 0.9 <= r.wue_l_per_kwh <= 1.9 * 1.1
 
 
 def test_pue_sits_between_hyperscale_best_and_new_build_typical():
@@ -257,8 +260,8 @@ def test_pue_sits_between_hyperscale_best_and_new_build_typical():
     for region in REGIONS:
         liquid = facility.single_site("gb200-nvl72", 50_000, distribution="hvdc", region=region)
         air = facility.single_site("h100-sxm", 50_000, cooling="air", region=region)
-        assert 1.08 * 0.9 <= liquid["pue_annual"] <= 1.15
-        assert 1.08 < air["pue_annual"] <= 1.3 < 1.54
+        assert 1.08 * 0.9 <= liquid.pue_annual <= 1.15
+        assert 1.08 < air.pue_annual <= 1.3 < 1.54
 
 
 def test_hvdc_gain_is_within_nvidias_up_to_5_points():
@@ -276,18 +279,18 @@ def test_density_ratio_of_nvl72_against_enterprise_racks():
     # Uptime Institute 2024: enterprise racks average below 8-10 kW; GB200 NVL72 = 120 kW
     # (The Register 2026-03-11). 120 / 10 = 12x; range 120/15 = 8x .. 120/8 = 15x.
     r = facility.single_site("gb200-nvl72", 72, region="ercot")
-    assert r["racks"] == 1 and r["rack_kw"] == 120
-    assert r["density_ratio"] == pytest.approx(12.0)
-    assert r["density_ratio_range"] == pytest.approx([8.0, 15.0])
+    assert r.racks == 1 and r.rack_kw == 120
+    assert r.density_ratio == pytest.approx(12.0)
+    assert r.density_ratio_range == pytest.approx([8.0, 15.0])
 
 
 def test_households_use_the_state_average():
     # EIA 2022 Table 5A: Texas residential customers average 1,178 kWh/month, New York 592.
     tx = facility.single_site("h100-sxm", 10_000, cooling="air", region="ercot")
-    assert tx["households"] == pytest.approx(tx["annual_mwh"] * 1000 / (1178 * 12))
-    assert tx["people"] == pytest.approx(tx["households"] * 2.51)
+    assert tx.households == pytest.approx(tx.annual_mwh * 1000 / (1178 * 12))
+    assert tx.people == pytest.approx(tx.households * 2.51)
     ny = facility.single_site("h100-sxm", 10_000, cooling="air", region="nyiso")
-    assert ny["households"] / ny["annual_mwh"] == pytest.approx(1000 / (592 * 12))
+    assert ny.households / ny.annual_mwh == pytest.approx(1000 / (592 * 12))
 
 
 # ------------------------------------------------------------------------------ fleet over time
@@ -295,7 +298,7 @@ def test_households_use_the_state_average():
 
 def test_fleet_table_has_one_row_per_site_and_contract_per_month():
     s = gigaplan.load_scenario("fluidstack-2026")
-    fp = facility.fleet_power(s)
+    fp = power_of(s)
     table = fp.table()
     months = len(fleet.time_axis(s.horizon.start, s.horizon.end, "month"))
     assert len(table) == months * (len(s.sites) + len(s.contracts))
@@ -332,19 +335,19 @@ def test_yearly_pue_is_energy_weighted():
 
 def test_grid_cap_warning_names_site_phase_and_month(minimal):
     minimal["sites"][0]["grid_cap_mw"] = 105  # IT 100 MW fits; facility at PUE ~1.08 does not
-    fp = facility.fleet_power(scenario_from_dict(minimal))
+    fp = power_of(scenario_from_dict(minimal))
     (warning,) = fp.grid_warnings()
     # the phase ramps over 3 months from 2026-01: ~2/3 installed by end of February (~78 MW of
     # facility load), nearly all by end of March (~115 MW): the cap is first exceeded in March
     assert "site s1" in warning and "grid cap of 105 MW" in warning and "from 2026-03" in warning
     minimal["sites"][0]["grid_cap_mw"] = 200
-    assert facility.fleet_power(scenario_from_dict(minimal)).grid_warnings() == []
+    assert power_of(scenario_from_dict(minimal)).grid_warnings() == []
 
 
 def test_site_climate_override_changes_cooling(minimal):
-    base = facility.fleet_power(scenario_from_dict(minimal)).result["energy_mwh"].sum()
+    base = power_of(scenario_from_dict(minimal)).result["energy_mwh"].sum()
     minimal["sites"][0]["climate"] = {"dry_bulb_c": [38.0] * 12, "dew_point_c": [25.0] * 12}
-    hot = facility.fleet_power(scenario_from_dict(minimal)).result["energy_mwh"].sum()
+    hot = power_of(scenario_from_dict(minimal)).result["energy_mwh"].sum()
     assert hot > base
 
 
@@ -393,19 +396,25 @@ def test_unknown_region_suggests_by_label():
 
 
 def test_parameter_overrides_are_checked():
-    with pytest.raises(UnknownNameError, match="facility parameter 'ups_efficiency'"):
+    with pytest.raises(GigaplanError, match="unknown parameter 'facility.ups_efficiency'; "
+                                            "closest: facility.ups_eff"):
         facility.params(ups_efficiency=0.9)
-    with pytest.raises(GigaplanError, match=r"ups_eff = 1.2: expected a fraction in \(0, 1\]"):
+    with pytest.raises(GigaplanError, match=r"facility.ups_eff = 1.2: 1.2 is outside the valid "
+                                            r"interval \(0, 1\]"):
         facility.params(ups_eff=1.2)
-    with pytest.raises(GigaplanError, match="crah_fan_kw_per_kw = -0.1: expected >= 0"):
+    with pytest.raises(GigaplanError, match=r"crah_fan_kw_per_kw = -0.1: -0.1 is outside the "
+                                            r"valid interval \[0, 1\]"):
         facility.params(crah_fan_kw_per_kw=-0.1)
-    with pytest.raises(GigaplanError, match="cycles_of_concentration"):
+    with pytest.raises(GigaplanError, match=r"cycles_of_concentration = 1.0: 1 is outside the "
+                                            r"valid interval \(1, 50\]"):
         facility.params(cycles_of_concentration=1.0)
     assert facility.params(climate_offset_k=-1.5)["climate_offset_k"] == -1.5
 
 
 def test_every_parameter_has_a_source_and_sits_in_its_range():
-    table = facility.parameter_table()
-    assert table["source"].str.len().min() > 10
-    assert ((table["low"] <= table["value"]) & (table["value"] <= table["high"])).all()
-    assert table["source_date"].str.match(r"^\d{4}-\d{2}$").all()
+    table = [p for p in parameter_catalog().values() if p.group == "facility"]
+    assert len(table) == 36
+    for p in table:
+        assert len(p.source) > 10 and p.low <= p.value <= p.high, p.name
+        assert p.valid.contains([p.low, p.high]).all(), p.name
+        assert len(p.source_date) == 7 and p.source_date[4] == "-", p.name

@@ -8,9 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gigaplan
-from gigaplan import catalog, facility, finance
+from gigaplan import catalog, facility, finance, reliability
+from gigaplan.assumptions import Assumptions
+from gigaplan.assumptions import catalog as parameter_catalog
 from gigaplan.errors import GigaplanError, ScenarioError
 from gigaplan.scenario import scenario_from_dict
+
+from .helpers import money_of
 
 CRF_8_5 = 0.08 * 1.08**5 / (1.08**5 - 1)     # 0.250456
 CRF_8_20 = 0.08 * 1.08**20 / (1.08**20 - 1)  # 0.101852
@@ -35,34 +39,38 @@ def test_hand_checked_owned_h100_site():
     #   = 281,940,750; soft 10% = 134,257,500; land 127.5 MW x 0.5 acre x $244k = 15,555,000
     # facility = 1,492,387,500
     # IT: 100,000 x $40,000 = $4.0B; + 12% network + 3% storage = $4.6B
-    assert r["capex"]["shell_core_usd"] == pytest.approx(631_010_250)
-    assert r["capex"]["mechanical_usd"] == pytest.approx(281_940_750)
-    assert r["capex_facility_usd"] == pytest.approx(1_492_387_500)
-    assert r["capex_it_usd"] == pytest.approx(4_600_000_000)
-    assert r["capex_usd"] == pytest.approx(6_092_387_500)
+    assert r.capex["shell_core_usd"] == pytest.approx(631_010_250)
+    assert r.capex["mechanical_usd"] == pytest.approx(281_940_750)
+    assert r.capex_facility_usd == pytest.approx(1_492_387_500)
+    assert r.capex_it_usd == pytest.approx(4_600_000_000)
+    assert r.capex_usd == pytest.approx(6_092_387_500)
     # opex: maintenance 2% x 1,492,387,500 + 3% x 4.6B = 167,847,750; staff 0.57 x 127.5 x
     # $120k = 8,721,000; tax+insurance 1% x 6,092,387,500 = 60,923,875; transit $20k x 127.5
     # = 2,550,000; energy = the facility model's MWh x $66/MWh (EIA 2023 Texas industrial)
     site = facility.single_site("h100-sxm", 100_000, cooling="air", region="ercot")
-    energy = site["annual_mwh"] * 66.0
+    energy = site.annual_mwh * 66.0
     opex = energy + 167_847_750 + 8_721_000 + 60_923_875 + 2_550_000
-    assert r["opex"]["energy_usd"] == pytest.approx(energy)
-    assert r["opex_usd_per_year"] == pytest.approx(opex)
+    assert r.opex["energy_usd"] == pytest.approx(energy)
+    assert r.opex_usd_per_year == pytest.approx(opex)
     # annual = 1,492,387,500 x CRF(8%, 20) + 4.6B x CRF(8%, 5) + opex
     annual = 1_492_387_500 * CRF_8_20 + 4_600_000_000 * CRF_8_5 + opex
-    assert r["annual_cost_usd"] == pytest.approx(annual)
+    assert r.annual_cost_usd == pytest.approx(annual)
     # per used GPU-hour at 85%: annual / (100,000 x 8,760 x 0.85) ~ $2.19
-    assert r["usd_per_accelerator_hour"] == pytest.approx(annual / (100_000 * 8760 * 0.85))
-    assert r["usd_per_accelerator_hour"] == pytest.approx(2.19, abs=0.01)
-    # per 1e24 FLOP: goodput of one 90-day run on all 100,000 H100 from the reliability model,
-    # 0.620 (MTBF 30 min, 10 min restarts: test_reliability);
-    # 100,000 x 9.894e14 x 0.40 x 0.620 x 0.85 x 31,536,000 s = 6.57e26 FLOP/yr
-    assert r["goodput"] == pytest.approx(0.6196, abs=1e-3)
-    flop = 100_000 * 9.894e14 * 0.40 * r["goodput"] * 0.85 * 31_536_000
-    assert r["usd_per_1e24_flop"] == pytest.approx(annual / flop * 1e24)
+    assert r.usd_per_accelerator_hour == pytest.approx(annual / (100_000 * 8760 * 0.85))
+    assert r.usd_per_accelerator_hour == pytest.approx(2.19, abs=0.01)
+    # per 1e24 FLOP: goodput of the reference job (training.reference_job_accelerators =
+    # 16,384 of the 100,000 H100, 90 days of BF16 compute, checkpointing the compute-optimal
+    # model: sqrt(16,384 x 9.894e14 x 0.40 x 7,776,000 s / 120) = 649B parameters, 9.1 TB)
+    # from the reliability model: MTBF 2.9 h, 10 min restarts -> 0.905
+    ref = reliability.run_goodput(16_384, "h100-sxm", reliability.compute_optimal_params(
+        16_384 * 9.894e14 * 0.40 * 90 * 86_400))[0]
+    assert r.goodput == pytest.approx(float(ref), rel=1e-12)
+    assert r.goodput == pytest.approx(0.905, abs=1e-3)
+    flop = 100_000 * 9.894e14 * 0.40 * r.goodput * 0.85 * 31_536_000
+    assert r.usd_per_1e24_flop == pytest.approx(annual / flop * 1e24)
     # vs $2.50/h: saving 1 - 2.19/2.50 ~ 12%; break-even utilisation = annual / (N x 8760 x 2.5)
-    assert r["saving_vs_cloud"] == pytest.approx(1 - r["usd_per_accelerator_hour"] / 2.50)
-    assert r["breakeven_utilization"] == pytest.approx(annual / (100_000 * 8760 * 2.50))
+    assert r.saving_vs_cloud == pytest.approx(1 - r.usd_per_accelerator_hour / 2.50)
+    assert r.breakeven_utilization == pytest.approx(annual / (100_000 * 8760 * 2.50))
 
 
 def test_hand_checked_gb200_liquid_hvdc_site():
@@ -71,26 +79,26 @@ def test_hand_checked_gb200_liquid_hvdc_site():
     # 120.0024 = $1,544,430,888; mechanical 21% x 1.25 (liquid) = 405,413,108;
     # electrical 32% x 1.0 (hvdc cost-neutral) = 494,217,884
     build = 11.7e6 * 1.10 * 120.0024
-    assert r["capex"]["mechanical_usd"] == pytest.approx(build * 0.21 * 1.25)
-    assert r["capex"]["electrical_usd"] == pytest.approx(build * 0.32)
+    assert r.capex["mechanical_usd"] == pytest.approx(build * 0.21 * 1.25)
+    assert r.capex["electrical_usd"] == pytest.approx(build * 0.32)
     facility_usd = build * (0.47 + 0.32 + 0.21 * 1.25) * 1.10 + 120.0024 * 0.5 * 244_000
-    assert r["capex_facility_usd"] == pytest.approx(facility_usd)
+    assert r.capex_facility_usd == pytest.approx(facility_usd)
     # IT: 72,000 x $43,056 (~$3.1M per NVL72 rack / 72) x 1.15 = $3,565,036,800
-    assert r["capex_it_usd"] == pytest.approx(3_565_036_800)
+    assert r.capex_it_usd == pytest.approx(3_565_036_800)
     # energy at NYISO's $68.7/MWh (EIA 2023 New York industrial)
-    assert r["opex"]["energy_usd"] == pytest.approx(
+    assert r.opex["energy_usd"] == pytest.approx(
         facility.single_site("gb200-nvl72", 72_000, distribution="hvdc",
-                             region="nyiso")["annual_mwh"] * 68.7)
-    assert "saving_vs_cloud" not in r
+                             region="nyiso").annual_mwh * 68.7)
+    assert r.saving_vs_cloud is None and "saving_vs_cloud" not in r.to_dict()
 
 
 def test_tco_counts_a_second_set_of_accelerators_after_their_life():
     five = finance.cost("h100-sxm", 1_000, years=5)
     six = finance.cost("h100-sxm", 1_000, years=6)
     # years 0..5: facility + IT at t=0, opex x 5; at 6 years a second IT purchase at t=5
-    assert five["tco_usd"] == pytest.approx(five["capex_usd"] + 5 * five["opex_usd_per_year"])
-    assert six["tco_usd"] == pytest.approx(six["capex_usd"] + six["capex_it_usd"]
-                                           + 6 * six["opex_usd_per_year"])
+    assert five.tco_usd == pytest.approx(five.capex_usd + 5 * five.opex_usd_per_year)
+    assert six.tco_usd == pytest.approx(six.capex_usd + six.capex_it_usd
+                                           + 6 * six.opex_usd_per_year)
 
 
 # ------------------------------------------------------------------------------ public figures
@@ -100,9 +108,9 @@ def test_construction_cost_per_mw_matches_cbre():
     # CBRE (build.inc 2025): North American average build cost $10.7M per MW; an air/AC site
     # in an average-cost region (PJM, multiplier 1.0) without land and soft costs -> $11.7M.
     r = finance.cost("h100-sxm", 10_000, cooling="air", region="pjm")
-    construction = sum(r["capex"][k] for k in ("shell_core_usd", "electrical_usd",
+    construction = sum(r.capex[k] for k in ("shell_core_usd", "electrical_usd",
                                                  "mechanical_usd"))
-    per_mw = construction / facility.single_site("h100-sxm", 10_000)["it_nominal_mw"]
+    per_mw = construction / facility.single_site("h100-sxm", 10_000).it_nominal_mw
     assert 10.7e6 * 0.75 <= per_mw <= 10.7e6 * 1.25
 
 
@@ -111,7 +119,7 @@ def test_all_in_cost_per_gw_of_a_gb200_site():
     # fetchlogic.net) and $11.7M per MW of construction (Cushman & Wakefield 2025):
     # 1,000 MW / 0.12 MW x $3.1M + 1,000 x $11.7M = $25.8B + $11.7B = $37.5B per GW of IT.
     r = finance.cost("gb200-nvl72", 600_000, distribution="hvdc", region="pjm")
-    per_gw = r["capex_usd_per_mw_it"] * 1000
+    per_gw = r.capex_usd_per_mw_it * 1000
     assert 37.5e9 * 0.75 <= per_gw <= 37.5e9 * 1.25
 
 
@@ -120,15 +128,15 @@ def test_owned_h100_hour_sits_in_the_2026_rental_market():
     # specialty, $1.99-2.50 long tail; SemiAnalysis index via CompuX: $1.70 (Oct 2025 trough)
     # to $2.35 (Mar 2026). Range 1.70-3.50 widened by 10%.
     r = finance.cost("h100-sxm", 100_000, cooling="air", region="ercot")
-    assert 1.70 * 0.9 <= r["usd_per_accelerator_hour"] <= 3.50 * 1.1
-    assert r["usd_per_accelerator_hour"] < 3.50  # below hyperscaler on-demand
+    assert 1.70 * 0.9 <= r.usd_per_accelerator_hour <= 3.50 * 1.1
+    assert r.usd_per_accelerator_hour < 3.50  # below hyperscaler on-demand
 
 
 def test_owning_beats_aws_on_demand_h100():
     # disintermediate.global (2026-Q1): AWS p5.48xlarge (8x H100) $98.32 per hour on demand
     # = $12.29 per GPU-hour.
     r = finance.cost("h100-sxm", 100_000, cooling="air", cloud_usd_per_hour=98.32 / 8)
-    assert r["saving_vs_cloud"] > 0.7 and r["breakeven_utilization"] < 0.25
+    assert r.saving_vs_cloud > 0.7 and r.breakeven_utilization < 0.25
 
 
 # ------------------------------------------------------------------------------ properties
@@ -142,27 +150,27 @@ SYSTEMS = ["h100-sxm", "gb200-nvl72", "gb300-nvl72", "a100-sxm"]
        distribution=st.sampled_from(["ac", "hvdc"]), seed=st.integers(0, 2**16))
 def test_costs_are_never_negative(system, count, region, distribution, seed):
     rng = np.random.default_rng(seed)
-    table = finance.parameters()
-    p = finance.params(**{k: rng.uniform(v.low, v.high) for k, v in table.items()})
-    r = finance.cost(system, count, region=region, distribution=distribution, p=p)
-    assert all(v >= 0 for v in r["capex"].values()) and all(v >= 0 for v in r["opex"].values())
-    assert r["usd_per_accelerator_hour"] > 0 and r["usd_per_1e24_flop"] > 0
+    table = [p for p in parameter_catalog().values() if p.group == "finance"]
+    a = Assumptions().updated({p.name: rng.uniform(p.low, p.high) for p in table})
+    r = finance.cost(system, count, region=region, distribution=distribution, a=a)
+    assert all(v >= 0 for v in r.capex.values()) and all(v >= 0 for v in r.opex.values())
+    assert r.usd_per_accelerator_hour > 0 and r.usd_per_1e24_flop > 0
 
 
 @settings(max_examples=40, deadline=None)
 @given(u1=st.floats(0.05, 1.0), u2=st.floats(0.05, 1.0), system=st.sampled_from(SYSTEMS))
 def test_higher_utilisation_never_raises_cost_per_hour(u1, u2, system):
     lo, hi = sorted((u1, u2))
-    a = finance.cost(system, 1_000, utilization=lo)["usd_per_accelerator_hour"]
-    b = finance.cost(system, 1_000, utilization=hi)["usd_per_accelerator_hour"]
+    a = finance.cost(system, 1_000, utilization=lo).usd_per_accelerator_hour
+    b = finance.cost(system, 1_000, utilization=hi).usd_per_accelerator_hour
     assert b <= a * (1 + 1e-12)
 
 
 @pytest.mark.parametrize("credit", [0.1, 0.3, 1.0])
 def test_a_tax_credit_never_raises_the_npv_cost(minimal, credit):
-    base = finance.cashflow(scenario_from_dict(minimal)).npv_usd
+    base = money_of(scenario_from_dict(minimal)).npv_usd
     minimal["finance"] = {"tax_credit": credit}
-    with_credit = finance.cashflow(scenario_from_dict(minimal)).npv_usd
+    with_credit = money_of(scenario_from_dict(minimal)).npv_usd
     assert with_credit > base
 
 
@@ -170,7 +178,7 @@ def test_a_tax_credit_never_raises_the_npv_cost(minimal, credit):
 
 
 def default_cash():
-    return finance.cashflow(gigaplan.load_scenario("fluidstack-2026"))
+    return money_of(gigaplan.load_scenario("fluidstack-2026"))
 
 
 def test_cashflow_spends_every_block_and_pays_contracts():
@@ -190,8 +198,8 @@ def test_cashflow_spends_every_block_and_pays_contracts():
 
 def test_energy_cost_in_the_cashflow_is_the_facility_models_energy():
     s = gigaplan.load_scenario("fluidstack-2026")
-    power = facility.fleet_power(s)
-    cf = finance.cashflow(s, power)
+    cf = money_of(s)
+    power = cf.run.facility
     t = power.table()
     tx = t[(t["name"] == "texas") & (t["date"].dt.year == 2028)]["energy_mwh"].sum()
     ny = t[(t["name"] == "new-york") & (t["date"].dt.year == 2028)]["energy_mwh"].sum()
@@ -202,7 +210,7 @@ def test_energy_cost_in_the_cashflow_is_the_facility_models_energy():
 def test_revenue_gives_irr_and_payback(minimal):
     minimal["horizon"]["end"] = "2035-12"
     minimal["finance"] = {"revenue_usd_per_accelerator_hour": 4.0}
-    cf = finance.cashflow(scenario_from_dict(minimal))
+    cf = money_of(scenario_from_dict(minimal))
     y = cf.yearly
     assert y["revenue_usd"].sum() > 0 and y["tax_usd"].sum() > 0
     assert cf.irr is not None and cf.payback_year is not None
@@ -215,9 +223,9 @@ def test_revenue_gives_irr_and_payback(minimal):
 
 def test_refresh_buys_the_accelerators_again(minimal):
     minimal["horizon"]["end"] = "2032-12"
-    once = finance.cashflow(scenario_from_dict(minimal)).yearly["capex_it_usd"].sum()
+    once = money_of(scenario_from_dict(minimal)).yearly["capex_it_usd"].sum()
     minimal["finance"] = {"refresh": True}
-    twice = finance.cashflow(scenario_from_dict(minimal)).yearly["capex_it_usd"].sum()
+    twice = money_of(scenario_from_dict(minimal)).yearly["capex_it_usd"].sum()
     assert twice == pytest.approx(2 * once)
 
 
@@ -248,7 +256,8 @@ def test_bad_money_input_is_rejected(minimal):
         finance.cost("tpu-v7", 8)
     with pytest.raises(GigaplanError, match="budget = 0"):
         finance.budget(0, "h100-sxm")
-    with pytest.raises(GigaplanError, match="finance parameter network_share = 1.5"):
+    with pytest.raises(GigaplanError, match=r"finance.network_share = 1.5: 1.5 is outside the "
+                                            r"valid interval \[0, 1\]"):
         finance.params(network_share=1.5)
     for field, value, match in (("discount_rate", -1.5, r"finance\.discount_rate = -1.5"),
                                 ("accelerator_life_years", 0, r"finance\.accelerator_life_years = 0"),
@@ -265,21 +274,21 @@ def test_phase_without_a_price_is_a_scenario_error(minimal):
                                             "catalog price"):
         scenario_from_dict(minimal)
     minimal["sites"][0]["phases"][0]["price_usd_per_accelerator"] = 70_000
-    assert finance.cashflow(scenario_from_dict(minimal)).blocks["systems_usd"].iloc[0] > 0
+    assert money_of(scenario_from_dict(minimal)).blocks["systems_usd"].iloc[0] > 0
 
 
 def test_budget_spends_at_most_the_budget():
     r = finance.budget(50e9, "gb300-nvl72", distribution="hvdc")
-    assert r["capex_usd"] <= 50e9 < r["capex_usd"] + r["usd_per_accelerator_all_in"]
-    assert r["capex_usd"] == pytest.approx(r["capex_facility_usd"] + r["capex_it_usd"])
+    assert r.capex_usd <= 50e9 < r.capex_usd + r.usd_per_accelerator_all_in
+    assert r.capex_usd == pytest.approx(r.capex_facility_usd + r.capex_it_usd)
     # ~$79k all-in per GB300 (48,611 x 1.15 + its facility share) -> ~633k GPUs, ~1.19 GW IT
-    assert 600_000 < r["accelerators"] < 660_000
-    assert r["it_nominal_mw"] == pytest.approx(r["accelerators"] * 1875e-6)
+    assert 600_000 < r.accelerators < 660_000
+    assert r.it_nominal_mw == pytest.approx(r.accelerators * 1875e-6)
 
 
 def test_parameters_have_sources_and_ranges():
-    table = finance.parameter_table()
-    assert ((table["low"] <= table["value"]) & (table["value"] <= table["high"])).all()
-    assert table["source"].str.len().min() > 10
-    shares = table.loc[["shell_core_share", "electrical_share", "mechanical_share"], "value"]
-    assert shares.sum() == pytest.approx(1.0)
+    table = {p.short: p for p in parameter_catalog().values() if p.group == "finance"}
+    for p in table.values():
+        assert p.low <= p.value <= p.high and len(p.source) > 10, p.name
+    shares = [table[k].value for k in ("shell_core_share", "electrical_share", "mechanical_share")]
+    assert sum(shares) == pytest.approx(1.0)

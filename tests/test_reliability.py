@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -13,10 +14,13 @@ from hypothesis import strategies as st
 from scipy.optimize import brentq, minimize_scalar
 from scipy.stats import binom
 
-from gigaplan import fleet, load_scenario, reliability, training
+from gigaplan import catalog, fleet, load_scenario, reliability, training
+from gigaplan.assumptions import Assumptions
+from gigaplan.assumptions import catalog as parameter_catalog
 from gigaplan.errors import GigaplanError
 
-from .test_cli import assert_bad_input, invoke
+from .helpers import assert_bad_input
+from .test_cli import invoke
 
 # Llama 3 405B pre-training (Dubey et al. 2024, 'The Llama 3 Herd of Models', arXiv 2407.21783,
 # sec. 3.3.4 and Table 5; public-figures.csv): 16,384 H100, a 54-day snapshot with 419
@@ -60,12 +64,12 @@ def test_systems_without_data_use_the_marked_transfer():
 
 
 def test_every_table_row_is_sourced():
-    t = reliability.failure_rate_table()
-    assert t["source"].str.len().gt(20).all()
-    assert t["source_date"].str.match(r"^\d{4}-\d{2}$").all()
-    p = reliability.parameter_table()
-    assert p["source"].str.len().gt(20).all()
-    assert p["source_date"].str.match(r"^\d{4}-\d{2}$").all()
+    rows = [p for p in parameter_catalog().values() if p.group == "reliability"]
+    # 10 recovery parameters + 7 rates (6 components, planned) for each of 14 catalog systems
+    assert len(rows) == 10 + 7 * len(catalog.accelerator_names())
+    for p in rows:
+        assert len(p.source) > 20 and re.match(r"^\d{4}-\d{2}$", p.source_date), p.name
+        assert p.low <= p.value <= p.high, p.name
 
 
 # ------------------------------------------------------------------------ the public run
@@ -160,11 +164,12 @@ def test_simulation_agrees_with_analytic_on_a_grid_of_job_sizes(restart_s):
     # 1e3..1e6 H100 checkpointing their compute-optimal model of a 90-day run; with the
     # default 10-minute restart the largest jobs pass the reliability wall (flagged), with a
     # 30 s in-memory restart every size is in the analytic model's regime
-    p = reliability.params(restart_s=restart_s, detect_s=30.0)
+    fast = Assumptions().updated({"reliability.restart_minutes": restart_s / 60.0,
+                                  "reliability.detect_minutes": 0.5})
     for n in (1e3, 1e4, 1e5, 1e6):
         flops = n * 9.894e14 * 0.40 * 90 * 86_400
         j = reliability.job(n, "h100-sxm", training.checkpoint_bytes(
-            training.compute_optimal_params(flops)), p=p)
+            training.compute_optimal_params(flops)), a=fast)
         work = 10 * 86_400.0
         a = reliability.analytic(j, work)
         if not a["reliable"]:
@@ -230,11 +235,11 @@ def test_goodput_is_a_fraction_and_never_rises_with_job_size(n, more, ckpt, inte
     # the same checkpoint on the same storage system (its bandwidth per accelerator scaled down
     # so the aggregate is the same): only the failures grow with the job
     small = reliability.job(n, system, ckpt)
-    d = reliability.params()
-    same_storage = reliability.params(
-        storage_write_gb_per_s=d["storage_write_gb_per_s"] / more,
-        storage_read_gb_per_s=d["storage_read_gb_per_s"] / more)
-    big = reliability.job(n * more, system, ckpt, p=same_storage)
+    d = Assumptions()
+    same_storage = d.updated({
+        "reliability.storage_write_gb_per_s": d["reliability.storage_write_gb_per_s"] / more,
+        "reliability.storage_read_gb_per_s": d["reliability.storage_read_gb_per_s"] / more})
+    big = reliability.job(n * more, system, ckpt, a=same_storage)
     assert float(big.checkpoint_s) == pytest.approx(float(small.checkpoint_s))
     g_small = float(reliability.long_run_goodput(small, interval)[0])
     g_big = float(reliability.long_run_goodput(big, interval)[0])
@@ -277,14 +282,15 @@ def test_spares_binomial_by_hand_and_google_superpod():
 
 
 def test_fleet_view_of_the_default_scenario():
-    view = reliability.fleet_view(fleet.blocks(load_scenario("fluidstack-2026")))
+    view = reliability.fleet_view(fleet.blocks(load_scenario("fluidstack-2026"))).frame()
     assert set(view["owner"]) >= {"texas", "new-york"}
     # failures a day = accelerators x 419 / 2,422.3 per accelerator-year / 365.25
     row = view.iloc[0]
     assert row["failures_per_day"] == pytest.approx(row["accelerators"] * 419 / GPU_YEARS
                                                     / 365.25)
     assert (view["spare_share"] > 0).all() and (view["spare_share"] < 0.2).all()
-    assert reliability.fleet_view(fleet.blocks(load_scenario("fluidstack-2026")).iloc[:0]).empty
+    assert reliability.fleet_view(
+        fleet.blocks(load_scenario("fluidstack-2026")).iloc[:0]).frame().empty
 
 
 # ------------------------------------------------------------------------------ the CLI
@@ -328,12 +334,13 @@ def test_cli_table_names_the_figures():
     (["--accelerators", "-5", "--days", "3"], "--accelerators = '-5': expected a number > 0"),
     (["--accelerators", "10.5", "--days", "3"], "expected a whole number"),
     (["--accelerators", "1000", "--days", "3", "--checkpoint-minutes", "soon"],
-     "--checkpoint-minutes = 'soon': expected minutes > 0 or auto"),
+     "--checkpoint-minutes = 'soon': expected a duration such as 10 min"),
     (["--accelerators", "1000", "--days", "3", "--system", "h100"], "unknown system 'h100'"),
     (["--accelerators", "1000", "--days", "3", "--spares", "many"], "--spares = 'many'"),
-    (["--accelerators", "1000", "--days", "3", "--replications", "0"], "--replications = 0"),
+    (["--accelerators", "1000", "--days", "3", "--replications", "0"],
+     "--replications = '0': expected a number > 0"),
     (["--accelerators", "1000", "--days", "3", "--restart-minutes", "-1"],
-     "--restart-minutes = -1.0: expected minutes >= 0"),
+     "--restart-minutes = '-1': expected at least 0"),
 ])
 def test_cli_bad_input_exits_2(args, message):
     assert_bad_input(invoke("reliability", *args), message)
@@ -342,11 +349,11 @@ def test_cli_bad_input_exits_2(args, message):
 def test_run_writes_the_fleet_view(tmp_path):
     from gigaplan import pipeline
 
-    r = pipeline.run("single-site-100k", tmp_path)
-    table = pd.read_csv(tmp_path / "reliability.csv")
-    rel = r.summary["reliability"]
+    r = pipeline.run("single-site-100k", tmp_path / "out", report=False)
+    table = pd.read_csv(tmp_path / "out" / "reliability.csv")
+    rel = r.summary.reliability
     assert list(table.columns) == list(reliability.FLEET_COLUMNS)
     # 100,000 H100: 100,000 x 419 / 2,422.3 GPU-years / 365.25 = 47.36 interruptions a day
-    assert rel["failures_per_day"] == pytest.approx(100_000 * 419 / GPU_YEARS / 365.25)
-    assert rel["failures_per_day"] == pytest.approx(table["failures_per_day"].sum())
-    assert rel["by_owner"][0]["spare_units"] == table["spare_units"].iloc[0]
+    assert rel.failures_per_day == pytest.approx(100_000 * 419 / GPU_YEARS / 365.25)
+    assert rel.failures_per_day == pytest.approx(table["failures_per_day"].sum())
+    assert rel.by_owner[0].spare_units == table["spare_units"].iloc[0]

@@ -24,12 +24,6 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("GIGAPLAN_TEST_ARTIFACTS", ROOT / "test-artifacts"))
 
 
-@pytest.fixture(scope="module")
-def default_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("default")
-    return pipeline.run("fluidstack-2026", out), out
-
-
 def _section(html: str, sid: str) -> str:
     m = re.search(rf'<section id="{sid}">(.*?)</section>', html, re.S)
     assert m, sid
@@ -86,8 +80,9 @@ def test_summary_numbers_are_the_summary_json_numbers(default_run):
     h = summary["headline"]
     b = result.blocks
     assert h["owned_it_gw"] * 1000 == pytest.approx(b.loc[b["kind"] == "site", "it_mw"].sum())
-    assert h["owned_capex_usd_b"] * 1e9 == pytest.approx(result.cashflow.blocks["total_usd"].sum())
-    assert h["failures_per_day"] == pytest.approx(result.reliability["failures_per_day"].sum())
+    assert h["owned_capex_usd_b"] * 1e9 == pytest.approx(result.capex_blocks["total_usd"].sum())
+    assert h["failures_per_day"] == pytest.approx(
+        result.reliability_table["failures_per_day"].sum())
     work = pd.read_csv(out / "workloads.csv")
     assert [r["finish"] for r in h["runs"]] == list(work["finish"])
     assert [r["accelerators"] for r in h["runs"]] == list(work["accelerators"])
@@ -117,7 +112,7 @@ def test_claims_of_the_default_scenario(default_run):
 def test_built_in_scenarios_build(name, tmp_path):
     result = pipeline.run(name, tmp_path)
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert "Claims checked" in html and result.summary["scenario"] == name
+    assert "Claims checked" in html and result.summary.scenario == name
 
 
 def _minimal(**changes) -> Scenario:
@@ -215,4 +210,5 @@ def test_assumptions_list_every_marked_input_and_parameter(default_run):
     for title in ("Facility-model parameters", "Finance parameters",
                   "Training-planner parameters", "Reliability parameters"):
         assert title in section
-    assert "restart_s" in section and "Dubey et al. 2024" in section
+    assert "reliability.restart_minutes" in section and "Dubey et al. 2024" in section
+    assert "reliability.failures.gb300-nvl72.accelerator" in section

@@ -14,7 +14,8 @@ import gigaplan
 from gigaplan.errors import ScenarioError
 from gigaplan.scenario import Scenario, load_scenario, parse_scenario, scenario_from_dict
 
-from .conftest import MINIMAL, edited
+from .conftest import MINIMAL
+from .helpers import edited
 
 
 # --- the shipped scenarios ---------------------------------------------------------------

@@ -12,13 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gigaplan import catalog, training
+from gigaplan import catalog, reliability, training
+from gigaplan.assumptions import Assumptions
 from gigaplan.errors import GigaplanError, ScenarioError
 from gigaplan.scenario import Scenario, load_scenario
 
 from .conftest import MINIMAL
+from .helpers import schedule_of
 
-PAR = training.params()
+PAR = Assumptions().group("training")
 
 
 # ----------------------------------------------------------------------------- compute and time
@@ -43,27 +45,27 @@ def test_time_size_and_largest_run_are_one_relation():
     # 1e24 FLOP on 1,000 H100 (989.4 TFLOP/s bf16) at MFU 0.5, goodput 1:
     # 1e24 / (1000 x 989.4e12 x 0.5) = 2,021,427 s = 23.396 days
     r = training.train("h100-sxm", flops=1e24, count=1000, mfu=0.5, goodput=1.0)
-    assert r["mode"] == "time"
-    assert r["days"] == pytest.approx(1e24 / (1000 * 989.4e12 * 0.5) / 86400, rel=1e-12)
-    assert r["days"] == pytest.approx(23.396, abs=1e-3)
-    assert r["accelerator_hours"] == pytest.approx(1000 * r["days"] * 24, rel=1e-12)
+    assert r.mode == "time"
+    assert r.days == pytest.approx(1e24 / (1000 * 989.4e12 * 0.5) / 86400, rel=1e-12)
+    assert r.days == pytest.approx(23.396, abs=1e-3)
+    assert r.accelerator_hours == pytest.approx(1000 * r.days * 24, rel=1e-12)
     # in 23.4 days: 1e24 / (23.4 x 86,400 x 989.4e12 x 0.5) = 999.84 -> 1,000 accelerators;
     # in 23.39 days: 1,000.27 -> 1,001
     need = training.train("h100-sxm", flops=1e24, days=23.4, mfu=0.5, goodput=1.0)
     assert training.train("h100-sxm", flops=1e24, days=23.39, mfu=0.5,
-                          goodput=1.0)["accelerators"] == 1001
-    assert need["mode"] == "size" and need["accelerators"] == 1000
+                          goodput=1.0).accelerators == 1001
+    assert need.mode == "size" and need.accelerators == 1000
     # and 1,000 accelerators for exactly that long do 1e24 FLOP
-    big = training.train("h100-sxm", count=1000, days=r["days"], mfu=0.5, goodput=1.0)
-    assert big["mode"] == "largest" and big["flops"] == pytest.approx(1e24, rel=1e-12)
+    big = training.train("h100-sxm", count=1000, days=r.days, mfu=0.5, goodput=1.0)
+    assert big.mode == "largest" and big.flops == pytest.approx(1e24, rel=1e-12)
 
 
 def test_largest_run_with_params_gives_tokens():
     # 100,000 GB200 x 2.5e15 x 0.4 x 0.9 x 90 days x 86,400 s = 6.9984e26 FLOP;
     # a 400B model: 6.9984e26 / (6 x 400e9) = 2.916e14 tokens
     r = training.train("gb200-nvl72", params=400e9, count=100_000, days=90, goodput=0.9)
-    assert r["flops"] == pytest.approx(6.9984e26, rel=1e-12)
-    assert r["tokens"] == pytest.approx(2.916e14, rel=1e-12)
+    assert r.flops == pytest.approx(6.9984e26, rel=1e-12)
+    assert r.tokens == pytest.approx(2.916e14, rel=1e-12)
 
 
 def test_accelerators_for_exact_multiple_is_not_rounded_up():
@@ -74,9 +76,9 @@ def test_accelerators_for_exact_multiple_is_not_rounded_up():
 def test_energy_is_it_power_times_pue_times_hours():
     r = training.train("h100-sxm", flops=1e24, count=1000)
     # IT = 1,000 x 1,275 W = 1.275 MW; energy = IT x load factor (1.0) x PUE x hours
-    assert r["it_mw"] == pytest.approx(1.275)
-    assert r["energy_mwh"] == pytest.approx(1.275 * r["pue"] * r["days"] * 24, rel=1e-12)
-    assert 1.05 < r["pue"] < 1.4
+    assert r.it_mw == pytest.approx(1.275)
+    assert r.energy_mwh == pytest.approx(1.275 * r.pue * r.days * 24, rel=1e-12)
+    assert 1.05 < r.pue < 1.4
 
 
 # ----------------------------------------------------------------------------- published runs
@@ -91,14 +93,14 @@ def test_llama3_405b_reproduced():
     # reports >90% effective training time). 3.7908e25 / (989.4e12 x 0.40 x 0.9106) / 3600 =
     # 29.22M GPU-hours (-5% vs 30.84M), 74.3 days on 16,384 GPUs.
     r = training.train("h100-sxm", params=405e9, tokens=15.6e12, count=16_384)
-    assert 0.38 <= r["mfu"] <= 0.43
-    assert r["goodput"] == pytest.approx(0.9106, abs=5e-4) and r["goodput"] > 0.90
-    assert r["goodput_source"].startswith("reliability model: 16,384 x h100-sxm")
-    assert r["accelerator_hours"] == pytest.approx(29.22e6, rel=1e-3)
-    assert r["accelerator_hours"] == pytest.approx(30.84e6, rel=0.25)
+    assert 0.38 <= r.mfu <= 0.43
+    assert r.goodput == pytest.approx(0.9106, abs=5e-4) and r.goodput > 0.90
+    assert r.goodput_source.startswith("reliability model: 16,384 x h100-sxm")
+    assert r.accelerator_hours == pytest.approx(29.22e6, rel=1e-3)
+    assert r.accelerator_hours == pytest.approx(30.84e6, rel=0.25)
     # the run did happen on this hardware: the memory model must find a layout that fits
-    assert r["fits_memory"] is True
-    assert r["tensor_parallel"] <= 8  # tensor parallelism stays inside the 8-GPU NVLink domain
+    assert r.fits_memory is True
+    assert r.tensor_parallel <= 8  # tensor parallelism stays inside the 8-GPU NVLink domain
 
 
 def test_deepseek_v3_moe_reproduced():
@@ -110,10 +112,10 @@ def test_deepseek_v3_moe_reproduced():
     # 3.2856e24 / (1,979e12 x 0.197 x 0.962) / 3600 = 2.43M GPU-hours (-8.7%).
     r = training.train("h100-sxm", params=671e9, active_params=37e9, tokens=14.8e12,
                        count=2048, precision="fp8")
-    assert r["goodput"] == pytest.approx(0.962, abs=1e-3)
-    assert r["accelerator_hours"] == pytest.approx(2.433e6, rel=0.01)
-    assert r["accelerator_hours"] == pytest.approx(2.664e6, rel=0.25)
-    assert r["fits_memory"] is True and r["expert_parallel"] == 64
+    assert r.goodput == pytest.approx(0.962, abs=1e-3)
+    assert r.accelerator_hours == pytest.approx(2.433e6, rel=0.01)
+    assert r.accelerator_hours == pytest.approx(2.664e6, rel=0.25)
+    assert r.fits_memory is True and r.expert_parallel == 64
 
 
 def test_bloom_176b_reproduced():
@@ -122,9 +124,9 @@ def test_bloom_176b_reproduced():
     # 6 x 176.2e9 x 366e9 = 3.869e23; goodput of 384 GPUs (MTBF 132 h) 0.983;
     # / (312e12 x 0.302 x 0.983) / 3600 = 1.160M (+7%).
     r = training.train("a100-sxm", params=176.2e9, tokens=366e9, count=384)
-    assert r["accelerator_hours"] == pytest.approx(1.160e6, rel=0.01)
-    assert r["accelerator_hours"] == pytest.approx(1_082_990, rel=0.25)
-    assert r["fits_memory"] is True
+    assert r.accelerator_hours == pytest.approx(1.160e6, rel=0.01)
+    assert r.accelerator_hours == pytest.approx(1_082_990, rel=0.25)
+    assert r.fits_memory is True
 
 
 def test_every_catalog_system_has_a_sourced_default_mfu():
@@ -174,27 +176,27 @@ def test_two_trillion_parameters_do_not_fit_one_server():
     # over d = 1) holds 2e12 / 8 x 16 bytes = 4,000 GB per GPU against 72 GB usable, so the
     # job is short by at least (4,000 - 72) x 8 = 31,424 GB.
     r = training.train("h100-sxm", params=2e12, tokens=1e12, count=8)
-    assert r["fits_memory"] is False
-    assert r["memory_per_accelerator_gb"] > 4000
-    assert r["memory_shortfall_gb"] == pytest.approx(
-        (r["memory_per_accelerator_gb"] - 72.0) * 8, rel=1e-12)
-    assert r["memory_shortfall_gb"] > 31_424
-    assert r["tensor_parallel"] * r["pipeline_parallel"] == 8
+    assert r.fits_memory is False
+    assert r.memory_per_accelerator_gb > 4000
+    assert r.memory_shortfall_gb == pytest.approx(
+        (r.memory_per_accelerator_gb - 72.0) * 8, rel=1e-12)
+    assert r.memory_shortfall_gb > 31_424
+    assert r.tensor_parallel * r.pipeline_parallel == 8
 
 
 def test_layout_stays_inside_the_nvl72_domain_when_it_can():
     # 400B dense on GB200 NVL72 (186 GB HBM, 72-GPU NVLink domain): tensor 16 fits in one rack
     r = training.train("gb200-nvl72", params=400e9, tokens=15e12, days=90)
-    assert r["fits_memory"] and r["within_scale_up"]
-    assert r["tensor_parallel"] * r["pipeline_parallel"] <= 72
-    assert r["recompute"] == "selective"
+    assert r.fits_memory and r.within_scale_up
+    assert r.tensor_parallel * r.pipeline_parallel <= 72
+    assert r.recompute == "selective"
 
 
 def test_layout_is_the_smallest_that_fits():
     # a 7B model fits one H100 without any model parallelism
     r = training.train("h100-sxm", params=7e9, tokens=1e12, count=64)
-    assert (r["tensor_parallel"], r["pipeline_parallel"]) == (1, 1)
-    assert r["data_parallel"] == 64
+    assert (r.tensor_parallel, r.pipeline_parallel) == (1, 1)
+    assert r.data_parallel == 64
 
 
 def test_propose_layout_vectorised_equals_one_at_a_time():
@@ -220,7 +222,7 @@ def test_more_accelerators_never_slow_a_run(system, flops, n, extra, mfu):
     # slow down as it grows (test_reliability: goodput falls faster than 1/n there)
     a = training.train(system, flops=flops, count=n, mfu=mfu, goodput=0.9)
     b = training.train(system, flops=flops, count=n + extra, mfu=mfu, goodput=0.9)
-    assert b["days"] <= a["days"]
+    assert b.days <= a.days
 
 
 @settings(max_examples=60, deadline=None)
@@ -230,7 +232,7 @@ def test_higher_mfu_never_slows_a_run(system, flops, n, mfu, more):
     hi = mfu + (1.0 - mfu) * more
     a = training.train(system, flops=flops, count=n, mfu=mfu)
     b = training.train(system, flops=flops, count=n, mfu=hi)
-    assert b["days"] <= a["days"]
+    assert b.days <= a.days
 
 
 @settings(max_examples=60, deadline=None)
@@ -240,14 +242,14 @@ def test_more_tokens_never_shorten_a_run_nor_need_fewer_accelerators(system, par
                                                                      extra, days):
     a = training.train(system, params=params, tokens=tokens, count=1024)
     b = training.train(system, params=params, tokens=tokens + extra, count=1024)
-    assert b["days"] >= a["days"]
+    assert b.days >= a.days
     c = training.train(system, params=params, tokens=tokens, days=days)
     d = training.train(system, params=params, tokens=tokens + extra, days=days)
     # None: no size meets the deadline (past the reliability wall), i.e. more than any number
-    if c["accelerators"] is None:
-        assert d["accelerators"] is None
-    elif d["accelerators"] is not None:
-        assert d["accelerators"] >= c["accelerators"]
+    if c.accelerators is None:
+        assert d.accelerators is None
+    elif d.accelerators is not None:
+        assert d.accelerators >= c.accelerators
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -318,7 +320,7 @@ def test_plan_of_many_rows_equals_one_at_a_time():
                              count=int(rows["count"][i]), name=rows.name[i])
         for key in ("name", "days", "accelerator_hours", "energy_mwh", "fits_memory",
                     "memory_per_accelerator_gb", "tensor_parallel", "pipeline_parallel"):
-            assert many[i][key] == one[key], key
+            assert many[i][key] == getattr(one, key), key
 
 
 # ----------------------------------------------------------------------------- on the fleet
@@ -337,7 +339,7 @@ def _scenario(**workload) -> Scenario:
 def test_one_workload_on_one_site_hand_computed():
     # 60,000 GB200 from 2026-03-01 (no ramp); 1e26 FLOP bf16 at MFU 0.40, goodput 0.90:
     # 1e26 / (60,000 x 2.5e15 x 0.40 x 0.90) = 1,851,852 s = 21.43 days
-    w = training.schedule(_scenario()).iloc[0]
+    w = schedule_of(_scenario()).iloc[0]
     assert w["status"] == "on time" and w["pool"] == "s1"
     assert w["accelerators"] == 60_000
     assert w["start"] == dt.date(2026, 3, 1)
@@ -352,7 +354,7 @@ def test_a_second_workload_waits_for_the_first():
     d = _scenario().model_dump(mode="json")
     d["workloads"].append({"name": "later", "flops": 1e26, "deadline": "2027-06-30",
                            "goodput": 0.9})
-    out = training.schedule(Scenario.model_validate(d)).set_index("name")
+    out = schedule_of(Scenario.model_validate(d)).set_index("name")
     # the earlier deadline goes first and holds all 60,000; the second starts when it ends
     assert out.loc["w", "start"] == dt.date(2026, 3, 1)
     assert out.loc["later", "start"] == dt.date(2026, 3, 23)
@@ -362,24 +364,24 @@ def test_a_second_workload_waits_for_the_first():
 def test_deadline_missed_is_late_with_negative_slack():
     # 1e28 FLOP takes 2,143 days (5.9 years) on 60,000 GB200: past the planning window
     # (the horizon's end 2027-12-31 + 3 years)
-    w = training.schedule(_scenario(flops=1e28, deadline="2027-01-01")).iloc[0]
+    w = schedule_of(_scenario(flops=1e28, deadline="2027-01-01")).iloc[0]
     assert w["status"] == "no capacity"
     # with a later deadline the window reaches 2033: the run finishes, late
-    w = training.schedule(_scenario(flops=1e28, deadline="2030-01-01")).iloc[0]
+    w = schedule_of(_scenario(flops=1e28, deadline="2030-01-01")).iloc[0]
     assert w["status"] == "late" and w["finish"] == dt.date(2032, 1, 12)
-    w = training.schedule(_scenario(flops=1e27, deadline="2026-06-30")).iloc[0]
+    w = schedule_of(_scenario(flops=1e27, deadline="2026-06-30")).iloc[0]
     assert w["status"] == "late" and w["slack_days"] < 0
     assert w["days"] == pytest.approx(214.3, abs=0.1)
     assert w["first_start_on_time"] is None
 
 
 def test_max_accelerators_max_days_and_memory_limit_the_run():
-    w = training.schedule(_scenario(max_accelerators=30_000)).iloc[0]
+    w = schedule_of(_scenario(max_accelerators=30_000)).iloc[0]
     assert w["accelerators"] == 30_000 and w["days"] == pytest.approx(2 * 21.43, abs=0.01)
-    w = training.schedule(_scenario(max_days=10)).iloc[0]
+    w = schedule_of(_scenario(max_days=10)).iloc[0]
     assert w["status"] == "no capacity"
     # 2T dense parameters fit 60,000 GB200 (ZeRO-1 over a large data-parallel group)
-    w = training.schedule(_scenario(flops=None, params="2T", tokens="1T")).iloc[0]
+    w = schedule_of(_scenario(flops=None, params="2T", tokens="1T")).iloc[0]
     assert bool(w["fits_memory"]) and w["tensor_parallel"] >= 1
 
 
@@ -392,7 +394,7 @@ def test_contract_end_bounds_a_run():
     # 1e25 on 10,000 H100: 1e25 / (10,000 x 989.4e12 x 0.4 x 0.9) = 32.5 days: fits the term
     d["workloads"] = [{"name": "fits", "flops": 1e25, "deadline": "2026-12-31"},
                       {"name": "too-long", "flops": 1e26, "deadline": "2026-12-31"}]
-    out = training.schedule(Scenario.model_validate(d)).set_index("name")
+    out = schedule_of(Scenario.model_validate(d)).set_index("name")
     assert out.loc["fits", "status"] == "on time"
     assert out.loc["fits", "pue"] == PAR["contract_pue"]
     assert out.loc["too-long", "status"] == "no capacity"  # 325 days > the 2-month term
@@ -409,7 +411,7 @@ def test_use_and_multi_site():
                        "goodput": 0.9},
                       {"name": "both", "flops": 1e26, "deadline": "2026-12-31",
                        "multi_site": True, "goodput": 0.9}]
-    out = training.schedule(Scenario.model_validate(d)).set_index("name")
+    out = schedule_of(Scenario.model_validate(d)).set_index("name")
     # "both" (earlier deadline) goes first and spans the two sites: 60,000 for 21.43 days
     assert out.loc["both", "pool"] == "s1+s2" and out.loc["both", "pool_kind"] == "multi-site"
     assert out.loc["both", "accelerators"] == 60_000
@@ -419,7 +421,7 @@ def test_use_and_multi_site():
     assert out.loc["one", "start"] == dt.date(2026, 1, 23)
     # without multi_site the same run stays on one site
     d["workloads"][1]["multi_site"] = False
-    out = training.schedule(Scenario.model_validate(d)).set_index("name")
+    out = schedule_of(Scenario.model_validate(d)).set_index("name")
     assert out.loc["both", "accelerators"] == 30_000
 
 
@@ -432,7 +434,7 @@ def test_unknown_use_name_is_a_scenario_error(minimal):
 
 
 def test_default_scenario_workloads_are_planned():
-    out = training.schedule(load_scenario("fluidstack-2026")).set_index("name")
+    out = schedule_of(load_scenario("fluidstack-2026")).set_index("name")
     assert list(out.index) == ["dense-400b", "frontier-1e26", "frontier-1e27"]
     assert (out["status"] == "on time").all()
     # every run obeys days = FLOP / (n x peak x MFU x goodput)
@@ -444,7 +446,7 @@ def test_default_scenario_workloads_are_planned():
 
 
 def test_scenario_without_workloads_gives_an_empty_table(minimal):
-    out = training.schedule(load_scenario(minimal))
+    out = schedule_of(load_scenario(minimal))
     assert list(out.columns) == list(training.WORKLOAD_COLUMNS) and out.empty
 
 
@@ -454,8 +456,8 @@ def test_schedule_takes_goodput_from_the_reliability_model():
     # 913B parameters, 12.8 TB)
     d = _scenario().model_dump(mode="json")
     d["workloads"][0].pop("goodput")
-    w = training.schedule(Scenario.model_validate(d)).iloc[0]
-    g, _ = training.run_goodput(60_000, "gb200-nvl72", training.compute_optimal_params(1e26))
+    w = schedule_of(Scenario.model_validate(d)).iloc[0]
+    g, _ = reliability.run_goodput(60_000, "gb200-nvl72", training.compute_optimal_params(1e26))
     assert training.compute_optimal_params(1e26) == pytest.approx(9.129e11, rel=1e-3)
     assert w["goodput"] == pytest.approx(float(g)) and 0.5 < w["goodput"] < 0.9
     assert w["days"] == pytest.approx(1e26 / (60_000 * 2.5e15 * 0.40 * float(g)) / 86400)
@@ -466,9 +468,9 @@ def test_a_deadline_past_the_reliability_wall_is_reported():
     # (120 x 86,400 x 5e15 x 0.197)); at that size a job fails every ~30 min and keeps 0.6 of
     # its time, so it must grow, and fails more often: n x goodput(n) never reaches the need
     r = training.train("gb300-nvl72", flops=1e27, days=120, precision="fp8")
-    assert r["accelerators"] is None and "reliability wall" in r["note"]
+    assert r.accelerators is None and "reliability wall" in r.note
     # with goodput fixed the same deadline has a size, and a feasible one keeps an empty note
     fixed = training.train("gb300-nvl72", flops=1e27, days=120, precision="fp8", goodput=0.9)
-    assert fixed["accelerators"] > 96_000 and fixed["note"] == ""
+    assert fixed.accelerators > 96_000 and fixed.note == ""
     ok = training.train("gb300-nvl72", flops=1e26, days=100, precision="fp8")
-    assert ok["days"] == pytest.approx(100, rel=1e-3) and ok["note"] == ""
+    assert ok.days == pytest.approx(100, rel=1e-3) and ok.note == ""

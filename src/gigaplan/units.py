@@ -123,6 +123,8 @@ KINDS: dict[str, Kind] = {
     "flop": Kind("amount of compute", "FLOP", {"": 0, "flop": 0, "flops": 0}, "1e26 or 3.8e25 FLOP"),
     "months": Kind("duration", "months", {"": 0, "month": 0, "months": 0, "mo": 0}, "3 months"),
     "days": Kind("duration", "days", {"": 0, "d": 0, "day": 0, "days": 0}, "90 days"),
+    "minutes": Kind("duration", "min", {"": 0, "min": 0, "mins": 0, "minute": 0, "minutes": 0},
+                    "10 min"),
     "years": Kind("duration", "years", {"": 0, "y": 0, "yr": 0, "year": 0, "years": 0}, "5 years"),
 }
 
@@ -204,6 +206,8 @@ def parse_quantity(value: object, kind: str) -> float:
                     break
     if spec.money:
         rest = _strip_currency(rest)
+    if rest == "" and not currency:  # a bare number is in the canonical unit, as a number is
+        rest = next(iter(u for u, e in spec.units.items() if e == 0), rest)
     if rest not in spec.units:
         unit_text = m["rest"].strip() or "(none)"
         raise UnitError(f"{expected}, got {value!r} (unit {unit_text!r} cannot be converted to {spec.unit})")

@@ -145,13 +145,16 @@ def reliability_command(
     shape = quantity("--weibull-shape", weibull_shape, "count", minimum=0.2, maximum=5)
     interval_s = None
     if checkpoint_minutes.strip().lower() != "auto":
-        interval_s = 60.0 * quantity("--checkpoint-minutes", checkpoint_minutes, "months",
+        interval_s = 60.0 * quantity("--checkpoint-minutes", checkpoint_minutes, "minutes",
                                      maximum=1e6)
     overrides = parse_sets(sets)
-    for name, minutes in (("reliability.detect_minutes", detect_minutes),
-                          ("reliability.restart_minutes", restart_minutes)):
+    for option, name, minutes in (("--detect-minutes", "reliability.detect_minutes",
+                                   detect_minutes),
+                                  ("--restart-minutes", "reliability.restart_minutes",
+                                   restart_minutes)):
         if minutes is not None:
-            overrides[name] = minutes
+            overrides[name] = quantity(option, minutes, "minutes", positive=False, minimum=0,
+                                       maximum=1440)
     from ..assumptions import Assumptions
 
     a = Assumptions().updated(overrides, origin="--set") if overrides else Assumptions()

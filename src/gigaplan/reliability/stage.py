@@ -74,8 +74,10 @@ def spares_for_availability(units, availability, target=None, a: Assumptions | N
         raise GigaplanError("units must be >= 1, availability in (0, 1] and target in (0, 1)")
     u = np.floor(u)
 
+    k = (u - 1.0).astype(np.int64)
+
     def ok(s):
-        return bdtrc(u - 1.0, u + s, p) >= t
+        return bdtrc(k, (u + s).astype(np.int64), p) >= t
 
     hi = np.ceil(u * (1 - p) / p + 8.0 * np.sqrt(u * (1 - p) / p**2 + 1.0) + 8.0)
     while not np.all(good := ok(hi)):  # rare: widen until enough
