@@ -191,19 +191,10 @@ def parse_quantity(value: object, kind: str) -> float:
     if currency and not spec.money:
         raise UnitError(f"{expected}, got {value!r} (a money amount)")
 
-    exponent = 0
     if spec.percent and rest == "%":
         number /= 100
         rest = ""
-    if spec.money or spec.magnitude:
-        # A magnitude suffix may follow the number directly: "$50B", "405B params", "1.5 million".
-        for word in sorted(_MAGNITUDE, key=len, reverse=True):
-            if word and rest.startswith(word):
-                tail = rest[len(word):]
-                if tail in spec.units or (spec.money and _strip_currency(tail) in spec.units):
-                    exponent += _MAGNITUDE[word]
-                    rest = tail
-                    break
+    exponent, rest = _magnitude(rest, spec)
     if spec.money:
         rest = _strip_currency(rest)
     if rest == "" and not currency:  # a bare number is in the canonical unit, as a number is
@@ -219,6 +210,18 @@ def parse_quantity(value: object, kind: str) -> float:
     if not math.isfinite(out):
         raise UnitError(f"{expected}, got {value!r} (too large)")
     return out
+
+
+def _magnitude(rest: str, spec: Kind) -> tuple[int, str]:
+    """(power of ten, the rest) of a magnitude suffix that may follow the number directly:
+    "$50B", "405B params", "1.5 million" (money and counts only)."""
+    if spec.money or spec.magnitude:
+        for word in sorted(_MAGNITUDE, key=len, reverse=True):
+            if word and rest.startswith(word):
+                tail = rest[len(word):]
+                if tail in spec.units or (spec.money and _strip_currency(tail) in spec.units):
+                    return _MAGNITUDE[word], tail
+    return 0, rest
 
 
 def _strip_currency(rest: str) -> str:

@@ -1,0 +1,177 @@
+"""The run model end to end: overrides reach every stage, a sample axis from the assumptions to
+the headline, summary.json as a typed model, and outputs written as one unit."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import numpy_financial as npf
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gigaplan import finance, pipeline
+from gigaplan.assumptions import Assumptions
+from gigaplan.errors import GigaplanError
+from gigaplan.results import Results
+
+from .test_cli import invoke
+
+NUMBERS = ("owned_it_gw", "contracted_it_gw", "owned_facility_peak_gw", "owned_accelerators",
+           "contracted_accelerators", "peak_bf16_eflops", "peak_fp8_eflops",
+           "effective_bf16_eflops", "owned_capex_usd_b", "contract_payments_usd_b",
+           "npv_usd_b", "failures_per_day")
+
+
+def test_the_default_summary_keeps_the_figures_of_earlier_versions(default_run):
+    # summary.json of fluidstack-2026 written by gigaplan before the run model (same engines,
+    # same data): every figure but the cost per 10^24 FLOP is unchanged
+    h = default_run[0].summary.headline
+    assert h.owned_facility_peak_gw == pytest.approx(1.60882363061115, rel=1e-12)
+    assert h.npv_usd_b == pytest.approx(-93.03067541945464, rel=1e-12)
+    assert h.failures_per_day == pytest.approx(1263.2057359047224, rel=1e-12)
+    assert h.effective_bf16_eflops == pytest.approx(2912.1873600000004, rel=1e-12)
+    assert h.usd_per_accelerator_hour["texas"] == pytest.approx(3.153658193819098, rel=1e-12)
+    run = h.runs[0]
+    assert (run.accelerators, run.start, run.finish) == (24_372.0, "2026-07-18", "2026-08-06")
+    assert run.goodput == pytest.approx(0.8798161257890743, rel=1e-12)
+
+
+def test_cost_per_flop_uses_the_goodput_of_the_workloads_planned_on_the_capacity(default_run):
+    r = default_run[0]
+    blocks = {b.block: b for b in r.summary.finance.blocks}
+    # Texas GB300 runs dense-400b, frontier-1e26 and frontier-1e27: their accelerator-hour
+    # weighted goodput; Texas' Vera Rubin phase runs nothing: the reference job's
+    work = r.workloads.set_index("name")
+    gb300 = work[work["pool"].str.contains("texas") & (work["system"] == "gb300-nvl72")]
+    hours = gb300["accelerator_hours"]
+    assert blocks["tx-1"].goodput == pytest.approx((gb300["goodput"] * hours).sum() / hours.sum())
+    assert "workloads planned on it" in blocks["tx-1"].goodput_basis
+    assert "reference job" in blocks["tx-3"].goodput_basis
+    # cost per FLOP = annual cost / (accelerators x peak x MFU x goodput x utilisation x year)
+    b = blocks["tx-1"]
+    flop = b.accelerators * 2.5e15 * 0.40 * b.goodput * 0.85 * 8760 * 3600
+    assert b.usd_per_1e24_flop == pytest.approx(b.annual_cost_usd / flop * 1e24, rel=1e-12)
+
+
+def _moves(base, other):
+    """(goodput, days, cost per FLOP) of the first workload and the first owned phase."""
+    figures = []
+    for s in (base, other):
+        w = s["workloads"][0]
+        figures.append((w["goodput"], w["days"], s["finance"]["blocks"][0]["usd_per_1e24_flop"]))
+    return figures
+
+
+def test_set_restart_minutes_moves_goodput_days_and_cost_per_flop_together(default_run, tmp_path):
+    base = json.loads(default_run[0].summary.to_json())
+    result = invoke("run", "fluidstack-2026", "-o", str(tmp_path / "o"), "--no-report",
+                    "--set", "reliability.restart_minutes=2", "--json")
+    assert result.exit_code == 0, result.output
+    fast = json.loads(result.stdout)
+    (g0, d0, c0), (g1, d1, c1) = _moves(base, fast)
+    assert g1 > g0 and d1 < d0 and c1 < c0  # faster restarts: more goodput, fewer days, cheaper
+    assert fast["parameters"] == [{"name": "reliability.restart_minutes", "value": 2.0,
+                                   "default": 10.0, "unit": "min", "low": None, "high": None,
+                                   "origin": "--set"}]
+
+
+def test_scenario_parameters_table_does_the_same(default_run, default_text, write, tmp_path):
+    text = default_text + ('\n[parameters]\n"reliability.restart_minutes" = "2 min"  '
+                           "# assumption: in-memory checkpoints and hot spares restart fast\n")
+    path = write(text)
+    r = pipeline.run(path, None, report=False)
+    base = json.loads(default_run[0].summary.to_json())
+    (g0, d0, c0), (g1, d1, c1) = _moves(base, json.loads(r.summary.to_json()))
+    assert g1 > g0 and d1 < d0 and c1 < c0
+    assert r.assumptions["reliability.restart_minutes"] == 2.0
+    assert "parameters.reliability.restart_minutes" in r.summary.provenance.assumptions
+    # both: --set wins over the scenario
+    both = pipeline.run(path, None, report=False,
+                        overrides={"reliability.restart_minutes": 5})
+    assert both.assumptions.overrides["reliability.restart_minutes"].origin == "--set"
+
+
+def test_a_bad_parameters_entry_is_a_scenario_error_with_its_path(default_text, write):
+    path = write(default_text + '\n[parameters]\n"reliability.restart_minutes" = -1\n'
+                                '"facility.ups_efficiency" = 0.9\n')
+    result = invoke("validate", str(path))
+    assert result.exit_code == 2
+    assert "parameters.reliability.restart_minutes = -1: -1 is outside the valid interval " \
+           "[0, 1440]" in result.stderr
+    assert "parameters.facility.ups_efficiency = 0.9: unknown parameter" in result.stderr
+    assert "closest: facility.ups_eff" in result.stderr
+
+
+def test_an_override_given_to_cost_reaches_the_facility_model():
+    base = finance.cost("gb200-nvl72", 72_000, distribution="hvdc")
+    low = finance.cost("gb200-nvl72", 72_000, distribution="hvdc",
+                       a=Assumptions().updated({"facility.it_load_factor": 0.7}))
+    # energy is IT x load factor x PUE: 30% less IT energy, a little less overhead with it
+    assert low.opex["energy_usd"] < 0.75 * base.opex["energy_usd"]
+    assert low.capex_usd == base.capex_usd
+    assert low.usd_per_accelerator_hour < base.usd_per_accelerator_hour
+
+
+def test_samples_run_end_to_end_and_each_equals_its_single_run():
+    rng = np.random.default_rng(3)
+    names = ("reliability.restart_minutes", "facility.it_load_factor",
+             "training.mfu.gb300-nvl72.fp8", "reliability.failures.gb300-nvl72.hbm",
+             "finance.construction_usd_per_mw", "training.tokens_per_param")
+    lows_highs = [Assumptions().range(n) for n in names]
+    a = Assumptions().with_samples({n: rng.uniform(lo, hi, 64)
+                                    for n, (lo, hi) in zip(names, lows_highs, strict=True)})
+    r = pipeline.run("fluidstack-2026", None, report=False, assumptions=a)
+    h = r.headline
+    for key in NUMBERS:
+        assert np.shape(getattr(h, key)) == (64,), key
+    assert r.summary is None and r.finance.yearly["capex_usd"].shape[0] == 64
+    assert len(np.unique(h.npv_usd_b)) == 64 and len(np.unique(h.runs[2]["days"])) > 1
+    for i in range(3):
+        one = pipeline.run("fluidstack-2026", None, report=False, assumptions=a.sample(i))
+        for key in NUMBERS:
+            assert getattr(h, key)[i] == pytest.approx(getattr(one.headline, key), rel=1e-12), key
+        for many, single in zip(h.runs, one.headline.runs, strict=True):
+            assert many["days"][i] == pytest.approx(single["days"], rel=1e-12)
+            assert many["finish"][i] == single["finish"] and many["pool"][i] == single["pool"]
+            assert many["goodput"][i] == pytest.approx(single["goodput"], rel=1e-12)
+        assert h.usd_per_accelerator_hour["texas"][i] == pytest.approx(
+            one.headline.usd_per_accelerator_hour["texas"], rel=1e-12)
+
+
+def test_a_sampled_run_writes_nothing(tmp_path):
+    a = Assumptions().with_samples({"facility.it_load_factor": [0.8, 0.9]})
+    with pytest.raises(GigaplanError, match="a run over samples writes no files"):
+        pipeline.run("single-site-100k", tmp_path / "o", assumptions=a)
+    assert not (tmp_path / "o").exists()
+
+
+def test_summary_json_is_the_results_model_and_its_schema_is_published(default_run):
+    _, out = default_run
+    doc = json.loads((out / "summary.json").read_text())
+    assert Results.model_validate(doc).model_dump(mode="json") == doc
+    schema = json.loads(invoke("schema", "--results").stdout)
+    assert schema["title"] == "gigaplan summary.json"
+    assert set(schema["required"]) == set(doc)
+    assert "HeadlineSummary" in schema["$defs"] and "WorkloadRow" in schema["$defs"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(flows=st.lists(st.floats(-1e3, 1e3), min_size=3, max_size=9),
+       first=st.floats(-1e4, -1.0), last=st.floats(1.0, 1e4))
+def test_irr_for_many_rows_matches_numpy_financial(flows, first, last):
+    values = np.array([first, *flows, last])
+    mine = finance.irr(np.stack([values, values * 2.0]))
+    ref = npf.irr(values)
+    if np.isnan(ref):
+        assert np.isnan(mine).all()
+    else:
+        assert mine == pytest.approx([ref, ref], rel=1e-9, abs=1e-12)
+
+
+def test_irr_of_a_plain_investment_by_hand():
+    # -100 then 39, 59, 55, 20: 28.095% (numpy-financial's documented example)
+    assert finance.irr([[-100, 39, 59, 55, 20]])[0] == pytest.approx(0.28095, abs=1e-5)
+    # leading and trailing zero years fall back to numpy-financial's own rule
+    assert finance.irr([[0, -100, 0, 0, 74, 0]])[0] == pytest.approx(npf.irr([0, -100, 0, 0, 74, 0]))
