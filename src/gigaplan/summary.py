@@ -99,29 +99,33 @@ def _totals(fleet, facility) -> dict:
     }
 
 
+def _by_owner(fleet) -> dict:
+    """(kind, owner) -> {accelerators, it_mw} at full build."""
+    g = fleet.blocks.groupby(["kind", "owner"], sort=False)[["accelerators", "it_mw"]].sum()
+    return g.to_dict(orient="index")
+
+
 def _sites(scenario, fleet, facility, finance) -> list[dict]:
-    b = fleet.blocks
-    by_owner = b.groupby(["kind", "owner"], sort=False)[["accelerators", "it_mw"]].sum()
+    by_owner = _by_owner(fleet)
     power = {d["name"]: d for d in facility.sites_summary()}
     money = {d["name"]: d for d in finance.site_rows()}
     return [{"name": s.name, "region": s.region, "cooling": s.cooling,
              "distribution": s.distribution, "grid_cap_mw": s.grid_cap_mw,
              "phases": len(s.phases),
-             "accelerators": float(by_owner.loc[("site", s.name), "accelerators"]),
-             "it_mw": float(by_owner.loc[("site", s.name), "it_mw"]),
+             "accelerators": float(by_owner[("site", s.name)]["accelerators"]),
+             "it_mw": float(by_owner[("site", s.name)]["it_mw"]),
              **{k: clean(v) for k, v in power[s.name].items() if k != "name"},
              **{k: clean(v) for k, v in money[s.name].items() if k != "name"}}
             for s in scenario.sites]
 
 
 def _contracts(scenario, fleet, finance) -> list[dict]:
-    b = fleet.blocks
-    by_owner = b.groupby(["kind", "owner"], sort=False)[["accelerators", "it_mw"]].sum()
+    by_owner = _by_owner(fleet)
     money = {d["name"]: d for d in finance.contract_rows()}
     return [{"name": c.name, "provider": c.provider, "system": c.system,
              "start": c.start.isoformat(), "end": c.end.isoformat(),
-             "accelerators": float(by_owner.loc[("contract", c.name), "accelerators"]),
-             "it_mw": float(by_owner.loc[("contract", c.name), "it_mw"]),
+             "accelerators": float(by_owner[("contract", c.name)]["accelerators"]),
+             "it_mw": float(by_owner[("contract", c.name)]["it_mw"]),
              "price_usd_per_accelerator_hour": c.price_usd_per_accelerator_hour,
              "total_value_usd": c.total_value_usd,
              "usd_per_accelerator_hour": money[c.name]["usd_per_accelerator_hour"],

@@ -161,16 +161,16 @@ class FacilityResult:
         reference year's (:meth:`reference_year`) energy, water, CO2 and households."""
         b = self.installed.blocks
         owned = b[b["kind"] == "site"]
-        by_site = owned.groupby("owner", sort=False)[["racks", "it_mw"]].sum()
+        by_site = owned.groupby("owner", sort=False)[["racks", "it_mw"]].sum().to_dict("index")
         fig = {k: v[sample] for k, v in self.site_figures().items()}
         a = self.assumptions.sample(sample) if self.assumptions.sampled else self.assumptions
         year = self.reference_year()
         out = []
         for i, site in enumerate(self.sites):
-            racks, it_mw = by_site.loc[site.name, ["racks", "it_mw"]]
+            racks, it_mw = (float(by_site[site.name][k]) for k in ("racks", "it_mw"))
             out.append({
                 "name": site.name,
-                **density(float(racks), float(it_mw) * 1000.0 / float(racks), site.cooling, a),
+                **density(racks, it_mw * 1000.0 / racks, site.cooling, a),
                 "facility_peak_mw": float(fig["facility_peak_mw"][i]),
                 "grid_cap_mw": site.grid_cap_mw, "pue": _maybe(fig["pue"][i]),
                 "reference_year": year, "annual_mwh": float(fig["annual_mwh"][i]),

@@ -162,7 +162,7 @@ def reference_goodput(accelerators, system: str, a: Assumptions,
     Sampled values of ``a`` give an array over samples.
     """
     acc = catalog.accelerator(system)
-    n = np.minimum(float(accelerators), a["training.reference_job_accelerators"])
+    n = np.minimum(np.asarray(accelerators, dtype=float), a["training.reference_job_accelerators"])
     flops = (n * acc.peak_flops(precision) * a.mfu(system, precision)
              * a["training.job_days"] * SECONDS_PER_DAY)
     return run_goodput(n, system, compute_optimal_params(flops, a), a=a)[0]
@@ -200,17 +200,23 @@ def build(scenario, fleet: FleetResult, training, a: Assumptions) -> Reliability
     b = fleet.blocks
     goodput = np.full((a.size, len(b)), np.nan)
     basis = [""] * len(b)
-    pools = b[b["kind"] == "site"].groupby(["owner", "system"], sort=False)["accelerators"]
-    for (owner, system), sub in pools:
-        planned, names = training.pool_goodput(("site", owner, system))
-        ref = reference_goodput(sub.sum(), system, a)
-        value = np.where(np.isnan(planned), ref, planned)
-        note = (f"workloads planned on it ({', '.join(names)})" if names else
-                f"reference job of min({sub.sum():,.0f}, training.reference_job_accelerators) "
-                "accelerators")
-        for j in sub.index:
-            goodput[:, j] = value
-            basis[j] = note
+    owned = b[b["kind"] == "site"]
+    pools = owned.groupby(["owner", "system"], sort=False)
+    sizes = pools["accelerators"].sum()
+    members = pools.indices  # (owner, system) -> row positions within ``owned``
+    rows = owned.index.to_numpy()
+    for system in dict.fromkeys(sizes.index.get_level_values("system")):
+        keys = [k for k in sizes.index if k[1] == system]
+        n = sizes.loc[keys].to_numpy(dtype=float)
+        ref = reference_goodput(n[None, :], system, a.expanded(1))  # (S, pools)
+        for j, (owner, _) in enumerate(keys):
+            planned, names = training.pool_goodput(("site", owner, system))
+            value = np.where(np.isnan(planned), ref[:, j], planned)
+            note = (f"workloads planned on it ({', '.join(names)})" if names else
+                    f"reference job of min({n[j]:,.0f}, training.reference_job_accelerators) "
+                    "accelerators")
+            for i in rows[members[(owner, system)]]:
+                goodput[:, i], basis[i] = value, note
     return ReliabilityResult(failures=fleet_view(b, a), block_goodput=goodput,
                              goodput_basis=basis)
 

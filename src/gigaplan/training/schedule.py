@@ -210,7 +210,9 @@ def _plan_on_pool(w, flops, keys, sysname, starts, free, ctx: _Context, memos: d
     def duration(row, count):
         key = g_cls[row] * _KEY_BASE + np.minimum(count, _KEY_BASE - 1).astype(np.int64)
         g = g_memo(key)["goodput"]
-        return time_to_train_s(flops, np.maximum(count, 1.0), peak, mfu[row], g) / SECONDS_PER_DAY, g
+        with np.errstate(divide="ignore"):  # goodput 0 past the reliability wall: never ends
+            days = time_to_train_s(flops, np.maximum(count, 1.0), peak, mfu[row], g)
+        return days / SECONDS_PER_DAY, g
 
     n, dur, good = _shrink(free, starts, n, ok, duration, _range_min(free), n_days)
     if w.max_days is not None:
