@@ -474,3 +474,48 @@ def test_a_deadline_past_the_reliability_wall_is_reported():
     assert fixed.accelerators > 96_000 and fixed.note == ""
     ok = training.train("gb300-nvl72", flops=1e26, days=100, precision="fp8")
     assert ok.days == pytest.approx(100, rel=1e-3) and ok.note == ""
+
+
+# ------------------------------------------------------------------- the search over pools
+
+_sites = st.lists(st.tuples(st.sampled_from(["gb200-nvl72", "gb300-nvl72"]),
+                            st.integers(10, 400), st.integers(0, 18)), min_size=1, max_size=6)
+
+
+@settings(max_examples=25, deadline=None)
+@given(sites=_sites, flops=st.lists(st.floats(1e24, 3e26), min_size=1, max_size=4),
+       deadlines=st.lists(st.integers(60, 1100), min_size=4, max_size=4),
+       multi=st.booleans())
+def test_skipping_pools_by_their_bounds_gives_the_plan_of_visiting_every_pool(
+        sites, flops, deadlines, multi):
+    from gigaplan.training import pools
+
+    start = dt.date(2026, 1, 1)
+    d = {"name": "pools", "horizon": {"start": "2026-01", "end": "2028-12"},
+         "sites": [{"name": f"s{i}", "region": "ercot", "cooling": "liquid",
+                    "distribution": "hvdc", "grid_cap_mw": 2000,
+                    "phases": [{"online": (start + dt.timedelta(days=30 * m)).isoformat(),
+                                "system": system, "it_mw": mw}]}
+                   for i, (system, mw, m) in enumerate(sites)],
+         "workloads": [{"name": f"w{j}", "flops": f, "precision": "bf16", "multi_site": multi
+                        and j == 0, "deadline": (start + dt.timedelta(days=deadlines[j])).isoformat()}
+                       for j, f in enumerate(flops)]}
+    s = load_scenario(d)
+    fast = schedule_of(s)
+    pools.PRUNE = False
+    try:
+        every = schedule_of(s)
+    finally:
+        pools.PRUNE = True
+    pd.testing.assert_frame_equal(fast, every)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.floats(1.0, 1e7), more=st.floats(1.0, 1e3), params=st.floats(1e9, 3e12),
+       system=st.sampled_from(["h100-sxm", "gb300-nvl72", "tpu-v7", "vr200-nvl144"]))
+def test_goodput_never_rises_with_the_job_size(n, more, params, system):
+    # what the pool bounds rely on: the storage bandwidth grows with the job, so its checkpoint
+    # time does not change, while it fails more often and each failure costs no less
+    g1 = float(reliability.run_goodput(n, system, params)[0])
+    g2 = float(reliability.run_goodput(n * more, system, params)[0])
+    assert g2 <= g1 * (1 + 1e-12)

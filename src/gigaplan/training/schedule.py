@@ -12,25 +12,22 @@ which reserves the accelerators it uses. Energy uses the site's PUE over the run
 
 Every array carries the leading sample axis of the :class:`~gigaplan.assumptions.Assumptions`
 (S = 1 without samples): each sample is scheduled as its own run would be, in one vectorised
-pass. Goodput and memory layouts are evaluated once per distinct (parameter class, accelerator
-count) (:class:`_Memo`), and pools whose free capacity is identical are evaluated once.
+pass. The search for each workload's plan is :func:`gigaplan.training.pools.search`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .. import catalog
 from ..assumptions import Assumptions
-from ..constants import SECONDS_PER_DAY
 from ..fleet import FleetResult, pool_capacity
-from ..reliability import compute_optimal_params, run_goodput
-from .formulas import effective_flops_per_s, propose_layout, time_to_train_s, training_flops
+from .formulas import effective_flops_per_s, training_flops
+from .pools import Context, search
+from .pools import pools as candidate_pools
 
 __all__ = ["WORKLOAD_COLUMNS", "TrainingResult", "schedule"]
 
@@ -42,263 +39,9 @@ WORKLOAD_COLUMNS = (
     "it_mw", "pue", "facility_mw", "energy_mwh", "fits_memory", "tensor_parallel",
     "pipeline_parallel", "data_parallel", "memory_per_accelerator_gb", "note",
 )
-_LAYOUT_FIELDS = ("fits", "tensor_parallel", "pipeline_parallel", "data_parallel", "memory_gb")
-#: Rounds of shrinking a plan to the capacity free over its whole run.
-_SHRINK_ROUNDS = 60
-_KEY_BASE = 2 ** 40  # memo key = parameter class x 2^40 + accelerator count
 
 
-class _Memo:
-    """Values of an expensive vectorised function, computed once per distinct integer key."""
-
-    def __init__(self, fn):
-        self.fn, self.keys, self.values = fn, np.empty(0, dtype=np.int64), {}
-
-    def __call__(self, keys: np.ndarray) -> dict[str, np.ndarray]:
-        u, inv = np.unique(np.asarray(keys, dtype=np.int64), return_inverse=True)
-        pos = np.searchsorted(self.keys, u)
-        have = np.zeros(len(u), dtype=bool)
-        inside = pos < len(self.keys)
-        have[inside] = self.keys[pos[inside]] == u[inside]
-        if not have.all():
-            new = u[~have]
-            got = self.fn(new)
-            keys = np.concatenate([self.keys, new])
-            order = np.argsort(keys, kind="stable")
-            self.keys = keys[order]
-            self.values = {k: np.concatenate([self.values[k], np.asarray(v)])[order]
-                           if self.values else np.asarray(v)[order] for k, v in got.items()}
-            pos = np.searchsorted(self.keys, u)
-        return {k: v[pos][inv.reshape(-1)] for k, v in self.values.items()}
-
-
-def _range_min(values: np.ndarray):
-    """A sparse table over each row of ``values`` (S, D): ``query(row, lo, hi)`` gives
-    min(values[row, lo:hi]) for arrays of lo < hi in O(1) each."""
-    levels, k = [values], 1
-    while 2 * k <= values.shape[1]:
-        prev = levels[-1]
-        levels.append(np.minimum(prev[:, :-k], prev[:, k:]))
-        k *= 2
-
-    def query(row: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        j = np.floor(np.log2(np.maximum(hi - lo, 1))).astype(int)
-        out = np.empty(len(lo))
-        for level in np.unique(j):
-            sel = j == level
-            arr = levels[level]
-            out[sel] = np.minimum(arr[row[sel], lo[sel]], arr[row[sel], hi[sel] - (1 << level)])
-        return out
-
-    return query
-
-
-@dataclass
-class _Context:
-    """What placing the workloads shares: the day axis, each pool's installed accelerators
-    (days,), what earlier workloads hold (S, days), the assumptions and the site energy."""
-
-    days: pd.DatetimeIndex
-    members: dict
-    reserved: dict
-    a: Assumptions
-    site_energy: dict
-    classes: dict = field(default_factory=dict)
-    usage: dict = field(default_factory=dict)
-
-    @property
-    def size(self) -> int:
-        return self.a.size
-
-    def representatives(self, prefixes: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-        """(class of each sample, first sample of each class) over the values under
-        ``prefixes``: samples of one class share every result that reads only those."""
-        if prefixes not in self.classes:
-            cls = self.a.classes(prefixes)
-            rep = np.zeros(cls.max() + 1, dtype=np.int64)
-            rep[cls[::-1]] = np.arange(len(cls))[::-1]
-            self.classes[prefixes] = (cls, rep)
-        return self.classes[prefixes]
-
-
-def _pools(w, ctx: _Context) -> list[tuple[str, str, str, list[tuple]]]:
-    """(pool name, kind, system, member keys) the workload may use, in a fixed order."""
-    pools = []
-    systems = sorted({k[2] for k in ctx.members})
-    for sysname in systems:
-        if w.system is not None and sysname != w.system:
-            continue
-        if not catalog.accelerator(sysname).supports(w.precision):
-            continue
-        keys = [k for k in ctx.members if k[2] == sysname and (w.use is None or k[1] in w.use)]
-        if not keys:
-            continue
-        if w.multi_site:
-            pools.append(("+".join(k[1] for k in keys), "multi-site", sysname, keys))
-        else:
-            pools.extend((k[1], k[0], sysname, [k]) for k in keys)
-    return pools
-
-
-def _goodput_memo(w, sysname: str, ckpt: np.ndarray, ctx: _Context) -> _Memo:
-    """Goodput of ``w`` on ``n`` accelerators of ``sysname`` (memo over (class, n))."""
-    cls, rep = ctx.representatives(("reliability", "training"))
-
-    def fn(keys):
-        c, n = keys // _KEY_BASE, (keys % _KEY_BASE).astype(float)
-        if w.goodput is not None:
-            return {"goodput": np.full(len(keys), w.goodput)}
-        s = rep[c]
-        return {"goodput": run_goodput(np.maximum(n, 1.0), sysname, ckpt[s],
-                                       a=ctx.a.take(s))[0]}
-
-    return _Memo(fn), cls
-
-
-def _layout_memo(w, acc, ctx: _Context) -> tuple[_Memo, np.ndarray]:
-    """Memory layout of ``w`` on ``n`` accelerators of ``acc`` (memo over (class, n))."""
-    cls, rep = ctx.representatives(("training",))
-    active = np.nan if w.active_params is None else w.active_params
-
-    def fn(keys):
-        c, n = keys // _KEY_BASE, (keys % _KEY_BASE).astype(float)
-        lay = propose_layout(w.params, active, n, acc.hbm_gb, acc.scale_up_domain,
-                             par=ctx.a.take(rep[c]).group("training"))
-        return {k: lay[k] for k in _LAYOUT_FIELDS}
-
-    return _Memo(fn), cls
-
-
-def _shrink(free, starts, n, ok, duration, query, n_days: int) -> tuple[np.ndarray, ...]:
-    """Shrink every plan (sample x start) to the least free capacity over its own run, until
-    none shrinks: each entry's count, duration [days] and goodput at that count."""
-    size, n_st = n.shape
-    dur, good = np.full(n.shape, np.inf), np.full(n.shape, np.nan)
-    todo = np.flatnonzero(ok)
-    for _ in range(_SHRINK_ROUNDS):
-        if not len(todo):
-            break
-        row, col = np.divmod(todo, n_st)
-        d, g = duration(row, n.flat[todo])
-        dur.flat[todo], good.flat[todo] = d, g
-        end = starts[col] + np.ceil(d - 1e-9)
-        fits = end <= n_days
-        ok.flat[todo[~fits]] = False
-        todo, row, col, end = todo[fits], row[fits], col[fits], end[fits]
-        m = np.floor(query(row, starts[col], end.astype(int)) + 1e-9)
-        shrink = m < n.flat[todo]
-        n.flat[todo[shrink]] = m[shrink]
-        ok.flat[todo[shrink & (m < 1)]] = False
-        todo = todo[shrink & (m >= 1)]
-    return n, dur, good
-
-
-def _plan_on_pool(w, flops, keys, sysname, starts, free, ctx: _Context, memos: dict) -> dict:
-    """The earliest-finishing plan of ``w`` on one pool, per sample (arrays (S,); finish inf
-    where none), and the first start that would meet the deadline."""
-    acc = catalog.accelerator(sysname)
-    peak = acc.peak_flops(w.precision)
-    mfu = (np.full(ctx.size, w.mfu) if w.mfu is not None else
-           np.broadcast_to(ctx.a.mfu(sysname, w.precision), (ctx.size,)))
-    n_days = free.shape[1]
-    n = np.floor(free[:, starts] + 1e-9)
-    if w.max_accelerators is not None:
-        n = np.minimum(n, math.floor(w.max_accelerators))
-    ok = n >= 1
-    g_memo, g_cls = memos["goodput"][sysname]
-
-    def duration(row, count):
-        key = g_cls[row] * _KEY_BASE + np.minimum(count, _KEY_BASE - 1).astype(np.int64)
-        g = g_memo(key)["goodput"]
-        with np.errstate(divide="ignore"):  # goodput 0 past the reliability wall: never ends
-            days = time_to_train_s(flops, np.maximum(count, 1.0), peak, mfu[row], g)
-        return days / SECONDS_PER_DAY, g
-
-    n, dur, good = _shrink(free, starts, n, ok, duration, _range_min(free), n_days)
-    if w.max_days is not None:
-        ok &= dur <= w.max_days
-    layout = None
-    if w.params is not None and ok.any():
-        l_memo, l_cls = memos["layout"][sysname]
-        idx = np.flatnonzero(ok)
-        key = l_cls[idx // len(starts)] * _KEY_BASE + n.flat[idx].astype(np.int64)
-        layout = l_memo(key)
-        ok.flat[idx] &= layout["fits"].astype(bool)
-        layout = {k: _scatter(v, idx, n.shape) for k, v in layout.items()}
-    finish = np.where(ok, starts[None, :] + dur, np.inf)
-    k = np.argmin(finish, axis=1)
-    rows = np.arange(ctx.size)
-    deadline = (pd.Timestamp(w.deadline) - ctx.days[0]) / pd.Timedelta(days=1)
-    on_time = ok & (finish <= deadline)
-    first_on_time = np.where(on_time.any(axis=1), starts[np.argmax(on_time, axis=1)], np.inf)
-    return {"finish": finish[rows, k], "start": starts[k], "n": n[rows, k], "dur": dur[rows, k],
-            "goodput": good[rows, k], "mfu": mfu, "peak": peak, "first_on_time": first_on_time,
-            "layout": None if layout is None else {f: v[rows, k] for f, v in layout.items()}}
-
-
-def _scatter(values, idx, shape) -> np.ndarray:
-    out = np.full(shape, np.nan)
-    out.flat[idx] = values
-    return out
-
-
-def _signature(sysname: str, free: np.ndarray) -> tuple[str, bytes]:
-    """Identifies a pool's plan: the same system and free capacity give the same plan."""
-    return sysname, hashlib.blake2b(np.ascontiguousarray(free).tobytes(), digest_size=20).digest()
-
-
-def _free(keys, ctx: _Context) -> np.ndarray:
-    """Free accelerators of a pool on every day, per sample (S, days)."""
-    return sum(np.maximum(ctx.members[k][None, :] - ctx.reserved[k], 0.0)
-               if k in ctx.reserved else np.broadcast_to(ctx.members[k], (ctx.size, len(ctx.days)))
-               for k in keys)
-
-
-def _search(w, flops: float, pools: list, ctx: _Context) -> dict:
-    """The earliest-finishing plan over every pool and start day, per sample."""
-    size = ctx.size
-    first = max(ctx.days[0], pd.Timestamp(w.earliest_start) if w.earliest_start else ctx.days[0])
-    starts = np.arange(int((first - ctx.days[0]).days), len(ctx.days) - 1)
-    best = {"finish": np.full(size, np.inf), "pool": np.full(size, -1), "start": np.zeros(size, int),
-            "n": np.full(size, np.nan), "dur": np.full(size, np.nan),
-            "goodput": np.full(size, np.nan), "mfu": np.full(size, np.nan),
-            "peak": np.full(size, np.nan), "layout": None}
-    first_on_time = np.full(size, np.inf)
-    ckpt = np.broadcast_to(w.params if w.params is not None else
-                           compute_optimal_params(flops, ctx.a), (size,))
-    memos: dict = {"goodput": {}, "layout": {}}
-    seen = set()
-    for i, (_, _, sysname, keys) in enumerate(pools):
-        free = _free(keys, ctx)
-        sig = _signature(sysname, free)
-        if sig in seen:  # an identical pool earlier in the order wins every tie
-            continue
-        seen.add(sig)
-        if sysname not in memos["goodput"]:
-            memos["goodput"][sysname] = _goodput_memo(w, sysname, ckpt, ctx)
-            memos["layout"][sysname] = _layout_memo(w, catalog.accelerator(sysname), ctx)
-        plan = _plan_on_pool(w, flops, keys, sysname, starts, free, ctx, memos)
-        first_on_time = np.minimum(first_on_time, plan["first_on_time"])
-        better = plan["finish"] < best["finish"]
-        if not better.any():
-            continue
-        best["pool"][better] = i
-        for f in ("finish", "start", "n", "dur", "goodput", "mfu"):
-            best[f][better] = plan[f][better]
-        best["peak"][better] = plan["peak"]
-        if plan["layout"] is not None:
-            if best["layout"] is None:
-                best["layout"] = {f: np.full(size, np.nan) for f in _LAYOUT_FIELDS}
-            for f, v in plan["layout"].items():
-                best["layout"][f][better] = v[better]
-        elif best["layout"] is not None:
-            for v in best["layout"].values():
-                v[better] = np.nan
-    best["first_on_time"] = first_on_time
-    return best
-
-
-def _reserve(best: dict, pools: list, ctx: _Context) -> dict:
+def _reserve(best: dict, pools: list, ctx: Context) -> dict:
     """Hold each sample's chosen accelerators in its pool from its start to its end; returns
     each chosen member's share of the run (sample x key)."""
     shares: dict = {}
@@ -336,7 +79,7 @@ def _pue_between(site: tuple, sel: np.ndarray, start: np.ndarray, finish: np.nda
     return (e * mask).sum(axis=1) / (i * mask).sum(axis=1)
 
 
-def _pue(best, pools, shares, start, finish, ctx: _Context) -> np.ndarray:
+def _pue(best, pools, shares, start, finish, ctx: Context) -> np.ndarray:
     """PUE of each sample's run: its members' PUE weighted by their share of the run."""
     pue = np.full(ctx.size, np.nan)
     contract = np.broadcast_to(ctx.a["training.contract_pue"], (ctx.size,))
@@ -353,7 +96,7 @@ def _pue(best, pools, shares, start, finish, ctx: _Context) -> np.ndarray:
     return pue
 
 
-def _why_none(w, ctx: _Context) -> str:
+def _why_none(w, ctx: Context) -> str:
     systems = sorted({k[2] for k in ctx.members})
     if w.system is not None and w.system not in systems:
         return f"the fleet has no {w.system}"
@@ -368,12 +111,12 @@ def _why_none(w, ctx: _Context) -> str:
             "years), or its memory does not fit any pool")
 
 
-def _place(w, ctx: _Context) -> dict:
+def _place(w, ctx: Context) -> dict:
     """Place one workload, per sample; reserves its accelerators and records its usage."""
     flops = float(w.flops if w.flops is not None else
                   training_flops(w.params, w.tokens, w.active_params))
-    pools = _pools(w, ctx)
-    best = _search(w, flops, pools, ctx)
+    pools = candidate_pools(w, ctx)
+    best = search(w, flops, pools, ctx)
     placed = best["pool"] >= 0
     shares = _reserve(best, pools, ctx)
     start = np.where(placed, ctx.days.values[np.where(placed, best["start"], 0)],
@@ -493,7 +236,7 @@ def schedule(scenario, fleet: FleetResult, facility, a: Assumptions) -> Training
     r = facility.result
     site_energy = {name: (facility.inputs.dates.values, r["energy_mwh"][..., k],
                           r["it_energy_mwh"][..., k]) for k, name in enumerate(facility.inputs.sites)}
-    ctx = _Context(days=days, members={k: rows[j] for j, k in enumerate(cap.keys)}, reserved={},
+    ctx = Context(days=days, members={k: rows[j] for j, k in enumerate(cap.keys)}, reserved={},
                    a=a, site_energy=site_energy)
     order = sorted(range(len(scenario.workloads)),
                    key=lambda i: (scenario.workloads[i].deadline, i))
