@@ -106,23 +106,32 @@ def _fmt(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
 
 
+#: Rows a table of the report shows at most; the CSV files have them all.
+TABLE_ROWS = 200
+
+
+def _cell(v, formats: dict, c) -> str:
+    if c in formats:
+        return f'<td class="n">{formats[c](v)}</td>'
+    if isinstance(v, float):
+        return f'<td class="n">{_fmt(v)}</td>'
+    return f"<td>{_e('' if v is None else v)}</td>"
+
+
 def _table(frame: pd.DataFrame, formats: dict[str, Callable] | None = None,
-           cls: str = "") -> str:
+           cls: str = "", where: str = "") -> str:
+    """An HTML table of ``frame``: its first :data:`TABLE_ROWS` rows, then a note of how many
+    more there are (and ``where`` to find them)."""
     formats = formats or {}
     head = "".join(f"<th>{_e(c)}</th>" for c in frame.columns)
-    rows = []
-    for _, row in frame.iterrows():
-        cells = []
-        for c in frame.columns:
-            v = row[c]
-            if c in formats:
-                cells.append(f'<td class="n">{formats[c](v)}</td>')
-            elif isinstance(v, float):
-                cells.append(f'<td class="n">{_fmt(v)}</td>')
-            else:
-                cells.append(f"<td>{_e('' if v is None else v)}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<table class="{cls}"><tr>{head}</tr>{"".join(rows)}</table>'
+    shown = frame.iloc[:TABLE_ROWS]
+    cols = list(shown.columns)
+    rows = ["<tr>" + "".join(_cell(v, formats, c) for c, v in zip(cols, row, strict=True))
+            + "</tr>" for row in shown.itertuples(index=False, name=None)]
+    more = len(frame) - len(shown)
+    note = (f"<p class='note'>{more:,} more rows{(' in ' + _e(where)) if where else ''}.</p>"
+            if more > 0 else "")
+    return f'<table class="{cls}"><tr>{head}</tr>{"".join(rows)}</table>{note}'
 
 
 # ------------------------------------------------------------------------------- sections
@@ -213,7 +222,7 @@ def _energy_table(r: RunResult) -> str:
                "households", "people"]].copy()
     frame.columns = ["site", "year", "facility MWh", "PUE", "water m³", "WUE L/kWh", "CO2 t",
                      "households", "people"]
-    return (_table(frame, {"year": str})
+    return (_table(frame, {"year": str}, where="facility_by_year.csv")
             + f"<p class='note'>Households and people: {_e(basis.households)}. "
               "CO2 is location-based (the region's grid average, EPA eGRID); water is the "
               "site's cooling water.</p>")
@@ -236,7 +245,7 @@ def _workload_table(r: RunResult) -> str:
     cols = [c for c in ("name", "status", "pool", "system", "accelerators", "start", "finish",
                         "days", "goodput", "mfu", "facility_mw", "energy_mwh", "note")
             if c in w.columns]
-    return _table(w[cols])
+    return _table(w[cols], where="workloads.csv")
 
 
 def _reliability_table(r: RunResult) -> str:
@@ -249,7 +258,7 @@ def _reliability_table(r: RunResult) -> str:
     frame.columns = ["owner", "system", "accelerators", "failures/day", "planned/day",
                      "MTBF of one job (h)", "repair unit", "spare units", "spares %"]
     a = r.assumptions
-    return (_table(frame) + "<p class='note'>Rates per component: "
+    return (_table(frame, where="reliability.csv") + "<p class='note'>Rates per component: "
             f"{_e(parameter('reliability.failures.h100-sxm.accelerator').source)}. Downtime per "
             f"interruption: detection {float(a['reliability.detect_minutes']):g} min + restart "
             f"{float(a['reliability.restart_minutes']):g} min + reload (assumptions; they decide "
@@ -319,7 +328,8 @@ def _assumptions(r: RunResult) -> str:
     n_sourced = sum(1 for v in marks.values() if v.kind == "source")
     out = [f"<h3>Scenario inputs: {len(inputs)} values, {n_sourced} with a source, {n_assumed} "
            "marked as assumptions (unmarked values are defaults or names)</h3>",
-           _table(inputs) if len(inputs) else "<p class='empty'>No inputs.</p>"]
+           _table(inputs, where="the scenario file") if len(inputs)
+           else "<p class='empty'>No inputs.</p>"]
     systems = list(dict.fromkeys(r.blocks["system"]))
     if systems:
         acc = pd.DataFrame([{"system": a.name, "status": a.status, "source": a.source,

@@ -40,10 +40,34 @@ def _fig(title: str, ytitle: str, **extra) -> go.Figure:
     return f
 
 
+#: Sites or contracts drawn one by one; the rest are summed into one "others" series.
+SHOWN = 12
+
+
+def _largest(sizes: pd.Series, n: int = SHOWN) -> list:
+    """The names of the ``n`` largest, in their original order."""
+    keep = set(sizes.nlargest(n).index)
+    return [k for k in sizes.index if k in keep]
+
+
+def _others(wide: pd.DataFrame, sizes: pd.Series) -> pd.DataFrame:
+    """``wide`` (one column per owner) with all but the :data:`SHOWN` largest summed."""
+    if wide.shape[1] <= SHOWN + 1:
+        return wide
+    keep = _largest(sizes)
+    rest = [c for c in wide.columns if c not in keep]
+    return wide[keep].assign(**{f"others ({len(rest)})": wide[rest].sum(axis=1)})
+
+
 def _by_owner(r: RunResult, column: str, scale: float = 1.0) -> pd.DataFrame:
     t = r.fleet_table
-    return t.pivot_table(index="date", columns="name", values=column, aggfunc="sum",
+    wide = t.pivot_table(index="date", columns="name", values=column, aggfunc="sum",
                          sort=False) * scale
+    return _others(wide, wide.max(axis=0))
+
+
+def _note_largest(title: str, total: int) -> str:
+    return title if total <= SHOWN else f"{title} (the {SHOWN} largest of {total})"
 
 
 # ------------------------------------------------------------------------------ capacity
@@ -130,8 +154,9 @@ def power_pue(r: RunResult):
     t = t[t["it_mw"] > 0] if not t.empty else t
     if t.empty:
         return None
-    f = _fig("Monthly PUE by site", "PUE")
-    for name, g in t.groupby("name", sort=False):
+    keep = _largest(t.groupby("name", sort=False)["it_mw"].max())
+    f = _fig(_note_largest("Monthly PUE by site", t["name"].nunique()), "PUE")
+    for name, g in t[t["name"].isin(keep)].groupby("name", sort=False):
         f.add_scatter(x=g["date"], y=g["pue"], name=name, mode="lines+markers")
     return f
 
@@ -140,8 +165,10 @@ def power_headroom(r: RunResult):
     t = _sites(r)
     if t.empty:
         return None
-    f = _fig("Grid-cap headroom by site (cap minus design-hour peak)", "MW")
-    for name, g in t.groupby("name", sort=False):
+    keep = _largest(t.groupby("name", sort=False)["it_mw"].max())
+    f = _fig(_note_largest("Grid-cap headroom by site (cap minus design-hour peak)",
+                           t["name"].nunique()), "MW")
+    for name, g in t[t["name"].isin(keep)].groupby("name", sort=False):
         f.add_scatter(x=g["date"], y=g["headroom_mw"], name=name, mode="lines")
     f.add_hline(y=0, line=dict(color="red", dash="dash"))
     return f
@@ -153,6 +180,13 @@ def energy_by_year(r: RunResult):
     y = r.facility_by_year
     if y.empty:
         return None
+    keep = set(_largest(y.groupby("name", sort=False)["energy_mwh"].sum()))
+    others = y[~y["name"].isin(keep)]
+    if len(others):
+        rest = others.groupby("year", as_index=False)[["energy_mwh", "households", "water_m3",
+                                                       "co2_t"]].sum()
+        y = pd.concat([y[y["name"].isin(keep)],
+                       rest.assign(name=f"others ({others['name'].nunique()})")])
     f = _fig("Annual facility energy by site", "TWh", barmode="group")
     for name, g in y.groupby("name", sort=False):
         f.add_bar(x=g["year"], y=g["energy_mwh"] / 1e6, name=name,
@@ -171,6 +205,7 @@ def money_capex(r: RunResult):
     cols = ["shell_core_usd", "electrical_usd", "mechanical_usd", "land_usd", "soft_usd",
             "systems_usd", "network_usd", "storage_usd"]
     by_site = b.groupby("site", sort=False)[cols].sum() / 1e9
+    by_site = _others(by_site.T, by_site.sum(axis=1)).T
     f = _fig("Capex by site and component", "$B", barmode="stack")
     for c in cols:
         f.add_bar(x=by_site.index, y=by_site[c], name=c.removesuffix("_usd").replace("_", " "))
@@ -196,8 +231,11 @@ def money_cashflow(r: RunResult):
 
 def money_hourly(r: RunResult):
     s = r.summary
-    rows = [(x.name, "owned", x.usd_per_accelerator_hour, "") for x in s.sites]
-    rows += [(x.name, "contract", x.usd_per_accelerator_hour, x.system) for x in s.contracts]
+    sites = pd.Series({x.name: x.accelerators for x in s.sites}, dtype=float)
+    keep = set(_largest(sites)) if len(sites) else set()
+    rows = [(x.name, "owned", x.usd_per_accelerator_hour, "") for x in s.sites if x.name in keep]
+    rows += [(x.name, "contract", x.usd_per_accelerator_hour, x.system)
+             for x in s.contracts[:SHOWN]]
     rows = [x for x in rows if x[2] is not None]
     if not rows:
         return None
