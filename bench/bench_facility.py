@@ -20,7 +20,9 @@ import numpy as np
 
 import gigaplan
 from timing import best_of
-from gigaplan import facility
+from gigaplan import facility, fleet
+from gigaplan.assumptions import Assumptions
+from gigaplan.assumptions import catalog as parameters
 from gigaplan.scenario import scenario_from_dict
 
 
@@ -34,7 +36,7 @@ def ten_year_scenario():
 
 def sampled_params(n: int, seed: int = 0) -> dict:
     rng = np.random.default_rng(seed)
-    table = facility.parameters()
+    table = {p.short: p for p in parameters().values() if p.group == "facility"}
     return facility.params(**{k: rng.uniform(p.low, p.high, n)
                               for k, p in table.items() if p.high > p.low})
 
@@ -47,10 +49,12 @@ def main() -> None:
     args = ap.parse_args()
 
     scenario = ten_year_scenario()
-    facility.fleet_power(scenario)  # warm caches (catalog, quadrature)
-    t_fleet = best_of(lambda: facility.fleet_power(scenario), 20)
-    t_tables = best_of(lambda: facility.fleet_power(scenario).yearly(), 10)
-    fp = facility.fleet_power(scenario)
+    a = Assumptions()
+    stage = lambda: facility.build(scenario, fleet.build(scenario), a)  # noqa: E731
+    stage()  # warm caches (catalog, quadrature)
+    t_fleet = best_of(stage, 20)
+    t_tables = best_of(lambda: (lambda f: (f.table(), f.yearly()))(stage()), 10)
+    fp = stage()
 
     p = sampled_params(args.samples)
     t_vec = best_of(lambda: facility.evaluate(fp.inputs, p), 3)

@@ -353,11 +353,11 @@ def plan(runs: pd.DataFrame | Sequence[Mapping] | Mapping, *, source: str = "",
     lay, has, zero, seq = _layout(rows, r, par)
     count, seconds = r["count"], r["seconds"]
     it_mw = count * np.array([x.system_w_per_accelerator for x in r["accs"]]) / 1e6
-    pues: dict = {}
-    pue = np.array([pues.setdefault(k, facility.single_site(
-        k[0], 1000, cooling=k[1], distribution=k[2], region=k[3], a=a).pue_annual)
-        for k in zip(rows["system"], rows["cooling"], rows["distribution"], rows["region"],
-                     strict=True)])
+    sites = list(zip(rows["system"], rows["cooling"], rows["distribution"], rows["region"],
+                     strict=True))
+    pues = {k: facility.single_site(k[0], 1000, cooling=k[1], distribution=k[2], region=k[3],
+                                    a=a).pue_annual for k in dict.fromkeys(sites)}
+    pue = np.array([pues[k] for k in sites])
     load, hours = a["facility.it_load_factor"], seconds / SECONDS_PER_HOUR
     num = rows["num"]
     opt = lambda key: np.where(has, lay[key], None)  # noqa: E731 (layout only with a size)
