@@ -208,7 +208,9 @@ def test_run_writes_the_fleet_table_and_shows_facility_figures(tmp_path):
     assert summary["totals"]["owned_energy_mwh"] == pytest.approx(
         table.loc[table["kind"] == "site", "energy_mwh"].sum())
     assert "Owned sites by year" in result.stdout and f"{tx2030['energy_mwh']:,.0f}" in result.stdout
-    assert summary["warnings"] == []
+    # the AWS contract began in October 2025: only its hours within the horizon count
+    assert summary["warnings"] == ["contracts[2] (aws-trainium) starts 2025-10-01, before the "
+                                   "horizon: only its hours within the horizon are paid and used"]
 
 
 def test_run_warns_when_a_site_exceeds_its_grid_cap(tmp_path):

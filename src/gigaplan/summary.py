@@ -13,6 +13,7 @@ import pandas as pd
 from . import __version__, catalog
 from .assumptions import parameter
 from .jsonable import clean, records
+from .scenario import scenario_warnings
 from .results import HEADLINE_RUNS, Headline, Results, RunResult, squeeze
 
 __all__ = ["headline", "results"]
@@ -217,7 +218,7 @@ def results(run: RunResult) -> Results:
         "installed_by_year": records(run.fleet.yearly_totals().reset_index()),
         "facility_by_year": records(run.facility_by_year),
         "finance": _finance(run.finance, run.reliability),
-        "warnings": run.facility.grid_warnings() + a.warnings(),
+        "warnings": scenario_warnings(s) + run.facility.grid_warnings() + a.warnings(),
         "workloads": records(run.workloads),
         "reliability": _reliability(run.reliability),
         "provenance": {

@@ -96,6 +96,8 @@ class _Months:
 
     def __init__(self, fleet: FleetResult):
         mi = fleet.monthly
+        #: months before the horizon's first (construction lead time, or sunk phases)
+        self.before = np.arange(len(mi.dates)) < fleet.horizon_offset
         self.dates, self.hours = mi.dates, mi.hours
         self.mean, self.end = mi.mean, mi.peak
         self.start = mi.dates.values.astype("datetime64[s]")
@@ -150,8 +152,9 @@ def _owned(scenario, fleet: FleetResult, m: _Months, a: Assumptions) -> dict:
         weights = np.where(total > 0, weights / np.where(total > 0, total, 1.0), weights)
     else:
         weights = m.of(online)
+    sunk = (online < pd.Timestamp(scenario.horizon.start)).to_numpy()
     return {"index": idx, "blocks": ob, "sites": site_of, "prices": prices, "cap": cap,
-            "weights": weights, "online": m.of(online), "p": p}
+            "weights": weights, "online": m.of(online), "p": p, "sunk": sunk}
 
 
 def _refresh(delivered: np.ndarray, life_years: float) -> np.ndarray:
@@ -204,21 +207,25 @@ def _monthly_owned(o: dict, econ: dict, m: _Months, fin, utilization) -> dict:
         return {k: zero for k in ("capex_facility_usd", "capex_it_usd", "tax_credit_usd",
                                   "depreciation_usd", *OPEX_COLUMNS[1:], "used_hours")}
     j = o["index"]
-    cols["capex_facility_usd"] = cap["facility_usd"] @ o["weights"].T
     delivered = np.diff(m.end[:, j], axis=0, prepend=0.0).clip(min=0.0)
     if fin.refresh:
         delivered = _refresh(delivered, fin.accelerator_life_years)
-    cols["capex_it_usd"] = cap["it_usd"] @ delivered.T
+    # a phase online before the horizon is sunk: what it cost before the horizon is not in the
+    # cash flow (its depreciation still counts against tax); construction ahead of a phase
+    # online within the horizon is, and is discounted to the horizon's first year
+    keep = ~(m.before[:, None] & o["sunk"][None, :])
+    cols["capex_facility_usd"] = cap["facility_usd"] @ (o["weights"] * keep).T
+    cols["capex_it_usd"] = cap["it_usd"] @ (delivered * keep).T
     cols["tax_credit_usd"] = fin.tax_credit * (cols["capex_facility_usd"] + cols["capex_it_usd"])
     cols["depreciation_usd"] = (
-        _straight_line(cols["capex_it_usd"], fin.accelerator_life_years)
+        _straight_line(cap["it_usd"] @ delivered.T, fin.accelerator_life_years)
         + _straight_line(cap["facility_usd"] @ o["online"].T, fin.facility_life_years))
-    share_h = m.mean[:, j] * (m.hours / HOURS_PER_YEAR)[:, None]
+    share_h = m.mean[:, j] * (m.hours / HOURS_PER_YEAR * ~m.before)[:, None]
     for k in OPEX_COLUMNS[1:]:
         cols[k] = np.broadcast_to(econ["opex"][k], cap["it_usd"].shape) @ share_h.T
     acc = o["blocks"]["accelerators"].to_numpy(dtype=float)
-    cols["used_hours"] = ((m.mean[:, j] * acc[None, :] * m.hours[:, None]).sum(axis=1)[None, :]
-                          * utilization[:, None])
+    cols["used_hours"] = ((m.mean[:, j] * acc[None, :] * (m.hours * ~m.before)[:, None])
+                          .sum(axis=1)[None, :] * utilization[:, None])
     return cols
 
 

@@ -5,7 +5,7 @@
 >>> [site.name for site in s.sites]
 """
 
-from .consistency import block_size, check_scenario, phase_it_mw
+from .consistency import block_size, check_scenario, phase_it_mw, scenario_warnings
 from .loader import load_scenario, parse_scenario, scenario_from_dict
 from .models import Climate, Contract, Finance, Horizon, Phase, Provenance, Scenario, Site, Workload
 
@@ -25,4 +25,5 @@ __all__ = [
     "parse_scenario",
     "phase_it_mw",
     "scenario_from_dict",
+    "scenario_warnings",
 ]

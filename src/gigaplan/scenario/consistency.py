@@ -14,7 +14,7 @@ from ..errors import GigaplanError, Problem, closest
 from ..psychrometrics import check_climate
 from .models import Scenario
 
-__all__ = ["block_size", "check_scenario", "phase_it_mw"]
+__all__ = ["block_size", "check_scenario", "phase_it_mw", "scenario_warnings"]
 
 
 def block_size(block) -> tuple[float, float, str]:
@@ -55,8 +55,33 @@ def _unique(kind: str, names: list[str]) -> Iterator[Problem]:
 
 def check_scenario(s: Scenario) -> list[Problem]:
     """Every cross-field problem of ``s``, in file order (empty when consistent)."""
-    return [*_horizon(s), *_sites(s), *_contracts(s), *_workloads(s), *_parameters(s),
-            *_whole(s)]
+    return [*_horizon(s), *_names(s), *_sites(s), *_contracts(s), *_workloads(s),
+            *_parameters(s), *_whole(s)]
+
+
+def _names(s: Scenario) -> Iterator[Problem]:
+    """Sites, contracts and workloads share one namespace (``use`` and the outputs name them)."""
+    seen: dict[str, str] = {}
+    for kind, items in (("sites", s.sites), ("contracts", s.contracts),
+                        ("workloads", s.workloads)):
+        for i, item in enumerate(items):
+            other = seen.get(item.name)
+            if other is not None and not other.startswith(kind + "["):
+                yield _value(f"{kind}[{i}].name", item.name,
+                             f"also the name of {other}; sites, contracts and workloads need "
+                             "different names")
+            seen.setdefault(item.name, f"{kind}[{i}]")
+
+
+def _whole_accelerators(path: str, block) -> Iterator[Problem]:
+    """A phase or contract given in MW must hold at least one whole accelerator."""
+    if block.it_mw is None:
+        return
+    system = catalog.accelerator(block.system)
+    if system.count_for_it_mw(block.it_mw) < 1:
+        yield _value(f"{path}.it_mw", block.it_mw,
+                     f"holds no whole {block.system} (one draws "
+                     f"{system.system_w_per_accelerator:,.0f} W)")
 
 
 def _horizon(s: Scenario) -> Iterator[Problem]:
@@ -73,6 +98,7 @@ def _sites(s: Scenario) -> Iterator[Problem]:
         for j, phase in enumerate(site.phases):
             pat = f"{at}.phases[{j}]"
             problems = list(_either(pat, phase, "it_mw", "accelerators"))
+            problems += list(_whole_accelerators(pat, phase))
             yield from problems
             if j and phase.online < site.phases[j - 1].online:
                 yield _value(f"{pat}.online", phase.online.isoformat(),
@@ -107,6 +133,7 @@ def _contracts(s: Scenario) -> Iterator[Problem]:
     for i, c in enumerate(s.contracts):
         at = f"contracts[{i}]"
         yield from _either(at, c, "accelerators", "it_mw")
+        yield from _whole_accelerators(at, c)
         yield from _either(at, c, "price_usd_per_accelerator_hour", "total_value_usd", required=False)
         if c.end <= c.start:
             yield _value(f"{at}.end", c.end.isoformat(),
@@ -114,6 +141,10 @@ def _contracts(s: Scenario) -> Iterator[Problem]:
         if c.start > s.horizon.end:
             yield _value(f"{at}.start", c.start.isoformat(),
                          f"after horizon.end ({s.horizon.end.isoformat()}): never counted")
+        if c.end <= s.horizon.start:
+            yield _value(f"{at}.end", c.end.isoformat(),
+                         f"not after horizon.start ({s.horizon.start.isoformat()}): the "
+                         "contract would never be counted")
 
 
 def _workloads(s: Scenario) -> Iterator[Problem]:
@@ -133,6 +164,10 @@ def _workloads(s: Scenario) -> Iterator[Problem]:
         if w.deadline <= s.horizon.start:
             yield _value(f"{at}.deadline", w.deadline.isoformat(),
                          f"must be after horizon.start ({s.horizon.start.isoformat()})")
+        elif w.deadline > s.horizon.end:
+            yield _value(f"{at}.deadline", w.deadline.isoformat(),
+                         f"after horizon.end ({s.horizon.end.isoformat()}): the plan covers the "
+                         "horizon only; extend it or bring the deadline in")
         if w.earliest_start is not None and w.earliest_start >= w.deadline:
             yield _value(f"{at}.earliest_start", w.earliest_start.isoformat(),
                          f"must be before the deadline ({w.deadline.isoformat()})")
@@ -160,3 +195,20 @@ def _parameters(s: Scenario) -> Iterator[Problem]:
 def _whole(s: Scenario) -> Iterator[Problem]:
     if not s.sites and not s.contracts:
         yield Problem("", "the scenario has no capacity: add at least one [[sites]] or [[contracts]]")
+
+
+def scenario_warnings(s: Scenario) -> list[str]:
+    """What a valid scenario does that a reader may not expect, one sentence each."""
+    out = []
+    for i, site in enumerate(s.sites):
+        for j, phase in enumerate(site.phases):
+            if phase.online < s.horizon.start:
+                out.append(f"sites[{i}].phases[{j}] ({site.name}) is online from "
+                           f"{phase.online.isoformat()}, before the horizon starts: its capex is "
+                           "sunk (not in the cash flow); its opex and energy count from "
+                           f"{s.horizon.start.isoformat()}")
+    for i, c in enumerate(s.contracts):
+        if c.start < s.horizon.start < c.end:
+            out.append(f"contracts[{i}] ({c.name}) starts {c.start.isoformat()}, before the "
+                       "horizon: only its hours within the horizon are paid and used")
+    return out

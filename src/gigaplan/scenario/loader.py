@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,6 +21,8 @@ from .models import Provenance, Scenario
 
 __all__ = ["load_scenario", "parse_scenario", "scenario_from_dict"]
 
+#: Largest scenario file read (10 MB: a thousand sites take about 1 MB).
+MAX_BYTES = 10_000_000
 _MARK = re.compile(r"^#\s*(assumption|source)\b\s*:?\s*(.*)$", re.IGNORECASE)
 
 
@@ -29,7 +32,8 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
     Parameters
     ----------
     source : str, Path or mapping
-        A path to a ``.toml`` (or ``.yaml``/``.yml``) file, the name of a built-in scenario
+        A path to a ``.toml`` (or ``.yaml``/``.yml``, ``.json``) file (a regular file of at
+        most :data:`MAX_BYTES`, UTF-8 with or without a byte-order mark), the name of a built-in scenario
         (``"fluidstack-2026"``, ``"single-site-100k"``), or an already-parsed dict.
 
     Returns
@@ -57,6 +61,12 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
         raise ScenarioError(text_name, f"no such file{hint}")
     if path.is_dir():
         raise ScenarioError(text_name, "is a directory, expected a scenario file (.toml or .yaml)")
+    if not path.is_file():
+        raise ScenarioError(text_name, "is not a regular file (a pipe or a device?); expected a "
+                                       "scenario file (.toml, .yaml or .json)")
+    if path.stat().st_size > MAX_BYTES:
+        raise ScenarioError(text_name, f"is {path.stat().st_size:,} bytes; a scenario file is at "
+                                       f"most {MAX_BYTES:,}")
     data = path.read_bytes()
     if b"\x00" in data:
         raise ScenarioError(text_name, "is a binary file, expected a text scenario (.toml or .yaml)")
@@ -65,17 +75,26 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
     except UnicodeDecodeError as exc:
         raise ScenarioError(text_name, f"is not UTF-8 text (byte {exc.start}); expected a "
                                        "TOML or YAML scenario") from None
-    fmt = "yaml" if path.suffix.lower() in (".yaml", ".yml") else "toml"
+    text = text.removeprefix("\ufeff")  # a byte-order mark some editors write
+    suffix = path.suffix.lower()
+    fmt = "yaml" if suffix in (".yaml", ".yml") else "json" if suffix == ".json" else "toml"
     return parse_scenario(text, text_name, fmt=fmt)
 
 
 def parse_scenario(text: str, source: str = "<string>", fmt: str = "toml") -> Scenario:
-    """Validate scenario ``text`` in ``fmt`` (``"toml"`` or ``"yaml"``); see :func:`load_scenario`."""
+    """Validate scenario ``text`` in ``fmt`` (``"toml"``, ``"yaml"`` or ``"json"``); see
+    :func:`load_scenario`."""
     if not text.strip():
         raise ScenarioError(source, "the scenario is empty; start from `gigaplan init` "
                                     "(it needs at least name, [horizon] and a site or contract)")
     marks: dict[str, Provenance] = {}
-    if fmt == "yaml":
+    if fmt == "json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ScenarioError(source, f"JSON syntax error at line {exc.lineno}, column "
+                                        f"{exc.colno}: {exc.msg}") from None
+    elif fmt == "yaml":
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:

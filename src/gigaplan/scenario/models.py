@@ -13,7 +13,8 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
+                      StrictBool)
 from pydantic_core import PydanticCustomError
 
 from .. import catalog
@@ -47,7 +48,34 @@ def _quantity(kind: str):
     )
 
 
+#: Bounds that no single site, phase or contract may pass (a scenario that does is an input
+#: error, not a plan): 100 GW of IT and 10^8 accelerators, dates between 1990 and 2100.
+MAX_BLOCK_MW = 100_000.0
+MAX_ACCELERATORS = 1e8
+FIRST_DATE, LAST_DATE = dt.date(1990, 1, 1), dt.date(2100, 12, 31)
+
+
+def _at_most(limit: float, what: str):
+    def check(value):
+        if value is not None and value > limit:
+            raise PydanticCustomError("too_large", "{what}: at most {limit} (a single site, phase "
+                                      "or contract beyond it is not a plan)",
+                                      {"what": what, "limit": f"{limit:,.0f}"})
+        return value
+
+    return AfterValidator(check)
+
+
+def _whole(value):
+    if value is not None and float(value) != int(value):
+        raise PydanticCustomError("whole", "expected a whole number of accelerators")
+    return value
+
+
 PowerMW = Annotated[float, *_quantity("power_mw")]
+BlockMW = Annotated[float, *_quantity("power_mw"), _at_most(MAX_BLOCK_MW, "MW")]
+Accelerators = Annotated[float, *_quantity("count"), AfterValidator(_whole),
+                         _at_most(MAX_ACCELERATORS, "accelerators")]
 Usd = Annotated[float, *_quantity("usd")]
 UsdPerHour = Annotated[float, *_quantity("usd_per_hour")]
 UsdPerMWh = Annotated[float, *_quantity("usd_per_mwh")]
@@ -75,7 +103,15 @@ def _month_date(value: object) -> object:
     return value
 
 
-Date = Annotated[dt.date, BeforeValidator(_month_date, json_schema_input_type=dt.date | str)]
+def _date_range(value: dt.date) -> dt.date:
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise PydanticCustomError("date_range", "expected a date from {first} to {last}",
+                                  {"first": FIRST_DATE.isoformat(), "last": LAST_DATE.isoformat()})
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_month_date, json_schema_input_type=dt.date | str),
+                 AfterValidator(_date_range)]
 
 
 def _catalog_name(what: str, names, listing: str):
@@ -139,14 +175,14 @@ class Finance(_Model):
         description="Months of facility construction spending before a phase comes online. "
                     "Default 18 is an assumption (Cushman & Wakefield 2025: switchgear lead "
                     "times 46-48 weeks, generators and chillers 30+ weeks).")
-    refresh: bool = Field(
+    refresh: StrictBool = Field(
         False, description="Buy the accelerators again at the end of their life (same price).")
     utilization: Fraction | None = Field(
-        None, gt=0, le=1,
+        None, ge=0.01, le=1,
         description="Share of hours owned accelerators are used; default 0.85 (an assumption, "
                     "gigaplan catalog finance).")
     revenue_usd_per_accelerator_hour: UsdPerHour | None = Field(
-        None, gt=0,
+        None, gt=0, le=1e4,
         description="Optional revenue per used accelerator-hour (owned and contracted), for "
                     "NPV, IRR and payback.")
 
@@ -161,14 +197,15 @@ class Phase(_Model):
     name: Name | None = None
     online: Date = Field(description="Date the phase starts coming online.")
     system: SystemName
-    it_mw: PowerMW | None = Field(None, gt=0, description="IT load of the phase [MW].")
-    accelerators: Count | None = Field(None, gt=0, description="Accelerators in the phase.")
+    it_mw: BlockMW | None = Field(None, gt=0, description="IT load of the phase [MW].")
+    accelerators: Accelerators | None = Field(None, gt=0,
+                                              description="Accelerators in the phase.")
     ramp_months: Months = Field(
         3, ge=0, le=60,
         description="Months from first to full capacity (linear). Default 3 is an assumption.",
     )
     price_usd_per_accelerator: Usd | None = Field(
-        None, gt=0,
+        None, gt=0, le=1e8,
         description="Price of one accelerator with its share of the system [USD]; default: "
                     "the catalog price (required when the catalog has none).")
 
@@ -192,11 +229,11 @@ class Site(_Model):
     cooling: Literal["air", "liquid", "hybrid"] = Field(description="Heat rejection design.")
     distribution: Literal["ac", "hvdc"] = Field(
         description="Power distribution: 'ac' (UPS + PDU + PSU) or 'hvdc' (800 V DC class).")
-    grid_cap_mw: PowerMW = Field(gt=0, description="Grid interconnect capacity [MW].")
+    grid_cap_mw: BlockMW = Field(gt=0, description="Grid interconnect capacity [MW].")
     price_usd_per_mwh: UsdPerMWh | None = Field(
-        None, gt=0, description="Electricity price [USD/MWh]; default: the region's industrial price.")
+        None, gt=0, le=1e5, description="Electricity price [USD/MWh]; default: the region's industrial price.")
     incentives_usd: Usd = Field(
-        0, ge=0, description="State or local incentives received when the site first comes "
+        0, ge=0, le=1e12, description="State or local incentives received when the site first comes "
                              "online [USD]; give only with a source.")
     climate: Climate | None = Field(
         None, description="Monthly climate of the site; default: the region's climate station.")
@@ -214,13 +251,14 @@ class Contract(_Model):
     provider: str = Field(min_length=1, description="Who sells the capacity.")
     kind: Literal["cloud", "colocation"] = "cloud"
     system: SystemName
-    accelerators: Count | None = Field(None, gt=0, description="Accelerators contracted.")
-    it_mw: PowerMW | None = Field(None, gt=0, description="IT load contracted [MW].")
+    accelerators: Accelerators | None = Field(None, gt=0, description="Accelerators contracted.")
+    it_mw: BlockMW | None = Field(None, gt=0, description="IT load contracted [MW].")
     start: Date
     end: Date
     price_usd_per_accelerator_hour: UsdPerHour | None = Field(
-        None, gt=0, description="Price per accelerator-hour [USD/h].")
-    total_value_usd: Usd | None = Field(None, gt=0, description="Total contract value [USD].")
+        None, gt=0, le=1e4, description="Price per accelerator-hour [USD/h].")
+    total_value_usd: Usd | None = Field(None, gt=0, le=1e13,
+                                        description="Total contract value [USD].")
 
 
 class Workload(_Model):
@@ -231,17 +269,18 @@ class Workload(_Model):
     """
 
     name: Name
-    flops: Flop | None = Field(None, gt=0, description="Total training compute [FLOP].")
-    params: Params | None = Field(None, gt=0, description="Model parameters N.")
+    flops: Flop | None = Field(None, ge=1e15, le=1e32,
+                               description="Total training compute [FLOP], 1e15 to 1e32.")
+    params: Params | None = Field(None, ge=1e6, le=1e15, description="Model parameters N.")
     active_params: Params | None = Field(
-        None, gt=0, description="Parameters active per token (mixture-of-experts).")
-    tokens: Tokens | None = Field(None, gt=0, description="Training tokens D.")
+        None, ge=1e6, le=1e15, description="Parameters active per token (mixture-of-experts).")
+    tokens: Tokens | None = Field(None, ge=1e6, le=1e17, description="Training tokens D.")
     precision: Literal["bf16", "fp8"] = "bf16"
     system: SystemName | None = Field(None, description="Restrict the run to one system type.")
     earliest_start: Date | None = None
     deadline: Date = Field(description="Date the run must finish by.")
     max_days: Days | None = Field(
-        None, gt=0, description="Longest acceptable run [days]: the planner looks for the first "
+        None, gt=0, le=3650, description="Longest acceptable run [days]: the planner looks for the first "
                                 "start when the fleet can do it this fast.")
     mfu: Fraction | None = Field(
         None, gt=0, le=1, description="Model FLOPs utilisation; default: the catalog's for the "
@@ -249,12 +288,14 @@ class Workload(_Model):
     goodput: Fraction | None = Field(
         None, gt=0, le=1, description="Share of wall-clock time that moves the model forward; "
                                       "default: the reliability model's for the run's size.")
-    multi_site: bool = Field(
+    multi_site: StrictBool = Field(
         False, description="Let the run span every site and contract of one system type "
                            "(default: one site or one contract).")
     use: list[Name] | None = Field(
-        None, description="Names of the sites and contracts the run may use (default: any).")
-    max_accelerators: Count | None = Field(
+        None, min_length=1,
+        description="Names of the sites and contracts the run may use (default: any; an empty "
+                    "list would allow none).")
+    max_accelerators: Accelerators | None = Field(
         None, gt=0, description="Most accelerators the run may take (default: every free one "
                                 "of its pool).")
 
