@@ -37,14 +37,16 @@ def catalog_accelerators(
     if as_json:
         emit_json([a.to_dict() for a in items])
         return
-    columns = [c for c in _ACCEL_COLUMNS if out.width >= 130 or c[0] in _NARROW]
-    t = Table(title="Accelerators (dense peak FLOP/s; sources: gigaplan catalog show NAME)",
-              caption="* announced figures, not yet shipping"
-                      + ("" if len(columns) == len(_ACCEL_COLUMNS) else
-                         "; more columns on a wider terminal, all with --json"),
+    wide = out.width >= 130
+    columns = [c for c in _ACCEL_COLUMNS if wide or c[0] in _NARROW]
+    t = Table(title="Accelerators (dense peak FLOP/s; sources: catalog show NAME)",
+              caption="* announced, not yet shipping" + ("" if wide else
+                                                          "; all columns: --json"),
               title_justify="left", caption_justify="left")
     for key, label, scale in columns:
-        t.add_column(label, justify="left" if scale is None else "right", no_wrap=True)
+        t.add_column(label if wide else label.replace(" ", "\n", 1).replace("system ", ""),
+                     justify="left" if scale is None else "right", no_wrap=True,
+                     min_width=13 if key == "name" else None)
     for a in items:
         d = a.to_dict()
         d["name"] = a.name + ("*" if a.announced else "")

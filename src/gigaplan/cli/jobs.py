@@ -246,6 +246,11 @@ def _print_run_plan(r: dict) -> None:
             + (f" ({big(r['active_params'])} active)" if r["active_params"] else "")
             if r["params"] else f"{r['flops']:.3g} FLOP")
     out.print(f"{size} on {r['system']} ({r['precision']})", style="bold")
+    if r["accelerators"] is None:  # past the reliability wall: no size meets the deadline
+        facts([("compute", f"{r['flops']:.3g} FLOP", ""),
+               ("accelerators", "none will do", r["note"]),
+               ("MFU", f"{r['mfu']:.3f}", short(r["mfu_source"]))])
+        return
     rows = [
         ("compute", f"{r['flops']:.3g} FLOP", "6 x (active) params x tokens" if r["params"]
          else ""),
@@ -289,8 +294,8 @@ def _print_runs(records: list[dict]) -> None:
         memory = ("-" if r["fits_memory"] is None else
                   f"fits (TP {r['tensor_parallel']} x PP {r['pipeline_parallel']})"
                   if r["fits_memory"] else f"short {r['memory_shortfall_gb']:,.0f} GB")
-        t.add_row(r["name"] or "", r["system"], f"{r['flops']:.3g}", f"{r['accelerators']:,.0f}",
-                  f"{r['days']:,.1f}", f"{r['mfu']:.3f}", f"{r['goodput']:.2f}",
+        t.add_row(r["name"] or "", r["system"], f"{r['flops']:.3g}", fmt(r["accelerators"]),
+                  fmt(r["days"]), f"{r['mfu']:.3f}", fmt(r["goodput"]),
                   fmt(r["energy_mwh"]), memory)
     out.print(t)
 

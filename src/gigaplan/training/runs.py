@@ -108,20 +108,33 @@ def _text(frame: pd.DataFrame, column: str, default: str | None) -> np.ndarray:
     return values
 
 
+#: The largest value each input may take (a run beyond them is not a training run).
+LIMITS = {"flops": 1e32, "params": 1e15, "active_params": 1e15, "tokens": 1e17, "count": 1e8,
+          "days": 36_500, "seq_len": 1e7, "layers": 1e5, "hidden": 1e7}
+#: The smallest run worth planning: a day's work of one accelerator is more than this.
+MIN_DAYS = 1 / 24
+
+
 def _check_positive(values, column, problems, *, whole=False, fraction=False):
     for i in np.flatnonzero(~np.isnan(values)):
         v = values[i]
-        if fraction and not 0 < v <= 1:
+        if not np.isfinite(v):
+            problems.add(i, column, _plain(v), "expected a finite number")
+        elif column in LIMITS and v > LIMITS[column]:
+            problems.add(i, column, _plain(v), f"expected at most {LIMITS[column]:g}")
+        elif fraction and not 0 < v <= 1:
             problems.add(i, column, _plain(v), "expected a fraction in (0, 1]")
         elif not fraction and v <= 0:
             problems.add(i, column, _plain(v), "expected a number > 0")
+        elif column == "days" and v < MIN_DAYS:
+            problems.add(i, column, _plain(v), f"expected at least {MIN_DAYS:.4g} (one hour)")
         elif whole and not float(v).is_integer():
             problems.add(i, column, _plain(v), "expected a whole number")
 
 
 def _plain(v: float):
     v = float(v)
-    return int(v) if v.is_integer() and abs(v) < 1e15 else v
+    return int(v) if np.isfinite(v) and v.is_integer() and abs(v) < 1e15 else v
 
 
 def _check_row_shape(i: int, num: dict, problems: _Problems) -> None:
