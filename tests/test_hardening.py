@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gigaplan import pipeline
 from gigaplan.errors import GigaplanError
@@ -321,3 +323,71 @@ def test_catalog_tables_fit_80_columns():
 def test_pipeline_errors_are_gigaplan_errors():
     with pytest.raises(GigaplanError, match="no such file"):
         pipeline.run("no-such-scenario.toml", None)
+
+
+# ------------------------------------------------------------ valid scenarios always run
+
+@st.composite
+def scenarios(draw):
+    """Valid-looking scenarios of every shape: sites of any catalog system, contracts,
+    workloads of any size; invalid draws are rejected by validation, never crash."""
+    import datetime as dt
+
+    from gigaplan import catalog
+
+    start = dt.date(2025, 1, 1) + dt.timedelta(days=draw(st.integers(0, 700)))
+    end = start + dt.timedelta(days=draw(st.integers(200, 3000)))
+    systems = catalog.accelerator_names()
+    span = (end - start).days
+
+    def when(lo: int = -400) -> str:  # some phases and contracts begin before the horizon
+        return (start + dt.timedelta(days=draw(st.integers(lo, span)))).isoformat()
+
+    sites = []
+    for i in range(draw(st.integers(0, 3))):
+        phases = sorted(({"online": when(), "system": draw(st.sampled_from(systems)),
+                          "it_mw": draw(st.floats(0.5, 2000)),
+                          "ramp_months": draw(st.floats(0, 24)),
+                          "price_usd_per_accelerator": draw(st.floats(5e3, 1e5))}
+                         for _ in range(draw(st.integers(1, 3)))), key=lambda p: p["online"])
+        sites.append({"name": f"s{i}", "region": draw(st.sampled_from(catalog.region_names())),
+                      "cooling": draw(st.sampled_from(["liquid", "hybrid"])),
+                      "distribution": draw(st.sampled_from(["ac", "hvdc"])),
+                      "grid_cap_mw": sum(p["it_mw"] for p in phases) * draw(st.floats(0.9, 3)),
+                      "phases": phases})
+    contracts = [{"name": f"c{i}", "provider": "p", "system": draw(st.sampled_from(systems)),
+                  "accelerators": float(draw(st.integers(1, 2_000_000))),
+                  **dict(zip(("start", "end"), sorted((when(), when(1))))),
+                  "price_usd_per_accelerator_hour": draw(st.floats(0.5, 20))}
+                 for i in range(draw(st.integers(0, 2)))]
+    workloads = [{"name": f"w{i}", "flops": draw(st.floats(1e20, 1e28)),
+                  "precision": draw(st.sampled_from(["bf16", "fp8"])), "deadline": when(1),
+                  "multi_site": draw(st.booleans())}
+                 for i in range(draw(st.integers(0, 3)))]
+    return {"name": "drawn", "horizon": {"start": start.isoformat(), "end": end.isoformat()},
+            "finance": {"revenue_usd_per_accelerator_hour": draw(st.floats(0.5, 10)),
+                        "refresh": draw(st.booleans())},
+            "sites": sites, "contracts": contracts, "workloads": workloads,
+            "parameters": {"reliability.restart_minutes": draw(st.floats(0, 60)),
+                           "facility.it_load_factor": draw(st.floats(0.1, 1.0))}}
+
+
+@settings(max_examples=40, deadline=None)
+@given(d=scenarios())
+def test_anything_validate_accepts_run_completes(d):
+    import warnings
+
+    from gigaplan import report
+    from gigaplan.errors import ScenarioError
+    from gigaplan.scenario import load_scenario
+
+    try:
+        s = load_scenario(d)
+    except ScenarioError:
+        return  # rejected with its paths: fine
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy warning either
+        r = pipeline.run(s, None)
+        html = report.build(r)
+    assert r.summary.scenario == "drawn" and "</html>" in html
+    json.loads(r.summary.to_json())
