@@ -205,7 +205,24 @@ def _write_files(r: RunResult, folder: Path, report: bool, progress) -> list[str
 
 
 def _swap(new: Path, target: Path) -> None:
-    """Move the finished folder ``new`` to ``target``, replacing a previous run."""
+    """Move the finished folder ``new`` to ``target``, replacing a previous run; Ctrl-C and
+    SIGTERM wait until the two renames are done (so the folder is never left without a run)."""
+    import signal
+    import threading
+
+    mask = {signal.SIGINT, signal.SIGTERM}
+    blocking = hasattr(signal, "pthread_sigmask") and threading.current_thread() is \
+        threading.main_thread()
+    if blocking:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, mask)
+    try:
+        _replace(new, target)
+    finally:
+        if blocking:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _replace(new: Path, target: Path) -> None:
     if not target.exists():
         os.replace(new, target)
         return

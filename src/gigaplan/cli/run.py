@@ -150,7 +150,8 @@ def run(
             result = pipeline.run(scenario, output, report=not no_report, progress=progress,
                                   overrides=overrides)
     except KeyboardInterrupt:
-        err.print("interrupted: no output written (a previous run in the folder is kept)")
+        err.print("interrupted: the output folder holds one whole run (the previous one, or "
+                  "this one if it was already in place), never a part of one")
         raise typer.Exit(130) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
