@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import gigaplan
 from gigaplan import catalog, facility, fleet
-from gigaplan.assumptions import Assumptions, catalog as parameter_catalog
+from gigaplan.assumptions import catalog as parameter_catalog
 from gigaplan.errors import GigaplanError, ScenarioError, UnknownNameError
 from gigaplan.scenario import scenario_from_dict
 

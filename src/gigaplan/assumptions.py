@@ -37,7 +37,7 @@ from .datafiles import read_table
 from .errors import GigaplanError, UnknownNameError
 
 __all__ = ["GROUPS", "Assumptions", "Interval", "Override", "Parameter", "catalog", "names",
-           "parameter", "parse_override"]
+           "one_set", "parameter", "parse_override"]
 
 #: Parameter groups and the table each comes from.
 GROUPS = {"facility": "facility.csv", "finance": "finance.csv", "training": "training.csv",
@@ -422,6 +422,16 @@ class Assumptions:
                          "value": f"{np.size(v)} samples" if np.ndim(v) == 1 else float(v),
                          "low": low, "high": high, "origin": o.origin if o else ""})
         return pd.DataFrame(rows).set_index("name")
+
+
+def one_set(a: Assumptions | None, what: str) -> Assumptions:
+    """``a`` (default: the shipped values) when it holds no samples; else an error saying that
+    ``what`` (e.g. "the training planner") takes one set of assumptions."""
+    a = Assumptions() if a is None else a
+    if a.sampled:
+        raise GigaplanError(f"{what} takes one set of assumptions: pass a.sample(i), or run a "
+                            "scenario through gigaplan.pipeline for every sample at once")
+    return a
 
 
 def _show(value) -> str:

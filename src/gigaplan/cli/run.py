@@ -10,11 +10,9 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from ..errors import GigaplanError, UnknownNameError
-from .app import DEFAULT_SCENARIO, app, count, emit_json, err, fmt, guarded, money, out
+from .app import DEFAULT_SCENARIO, app, emit_json, err, guarded, out
 
 __all__ = ["init", "parse_sets", "run", "schema", "validate"]
 

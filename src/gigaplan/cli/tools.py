@@ -6,18 +6,16 @@ Every numeric option takes the unit strings of scenario files ("100k", "$50B", "
 
 from __future__ import annotations
 
-import math
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.table import Table
 
 from ..errors import GigaplanError
-from .app import app, count, emit_json, facts, fmt, guarded, money, out, quantity, short
+from .app import app, emit_json, facts, guarded, money, out, quantity
 from .run import parse_sets
 
-__all__ = ["budget", "cost", "power", "reliability_command", "train"]
+__all__ = ["MAX_COUNT", "budget", "cost", "power"]
 
 #: Largest accelerator count the one-question commands take (a single site or job).
 MAX_COUNT = 1e8

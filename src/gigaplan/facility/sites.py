@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import catalog
-from ..assumptions import Assumptions, parameter
+from ..assumptions import Assumptions, one_set, parameter
 from ..errors import GigaplanError
 from ..fleet import FleetResult, MonthlyInstalled
 from .model import (FLOW_COLUMNS, FacilityInputs, SiteClimate, evaluate, site_climate,
@@ -187,7 +187,7 @@ class FacilityResult:
         Site rows carry the facility columns of ``sample``; contract rows carry capacity only
         (the provider's facility is not modelled: its facility columns are NaN).
         """
-        mi, b, r = self.installed, self.installed.blocks, self.result
+        mi, b = self.installed, self.installed.blocks
         if b.empty:
             return pd.DataFrame()
         starts = group_starts(b["owner"])
@@ -349,13 +349,6 @@ class SiteFacility:
         return asdict(self)
 
 
-def _scalar(a: Assumptions | None) -> Assumptions:
-    a = Assumptions() if a is None else a
-    if a.sampled:
-        raise GigaplanError("one site is evaluated with one set of assumptions: pass "
-                            "a.sample(i), or run the scenario through gigaplan.pipeline")
-    return a
-
 
 def _annual(it_nominal_mw: float, cooling: str, distribution: str, climate: SiteClimate,
             co2_kg_per_mwh: float, a: Assumptions) -> dict:
@@ -401,7 +394,7 @@ def single_site(system: str, count: int, *, cooling: str | None = None,
         raise GigaplanError(f"count = {count!r}: expected a whole number of accelerators >= 1")
     cooling = site_design(system, cooling, distribution)
     climate = site_climate(region, dry_bulb_c, dew_point_c)
-    a = _scalar(a)
+    a = one_set(a, "one site at full load")
     it_nominal = acc.it_mw(count)
     r = _annual(it_nominal, cooling, distribution, climate, reg.co2_kg_per_mwh, a)
     losses, facility_mw, it_mw, conversion = _losses(r)

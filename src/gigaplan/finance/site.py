@@ -7,11 +7,10 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-import numpy as np
 import numpy_financial as npf
 
 from .. import catalog, facility
-from ..assumptions import Assumptions
+from ..assumptions import Assumptions, one_set
 from ..errors import GigaplanError
 from ..reliability import reference_goodput
 from .formulas import (CAPEX_COLUMNS, OPEX_COLUMNS, _check_fraction, annual_cost,
@@ -65,13 +64,6 @@ class SiteCost:
         return out
 
 
-def _scalar(a: Assumptions | None) -> Assumptions:
-    a = Assumptions() if a is None else a
-    if a.sampled:
-        raise GigaplanError("one site is costed with one set of assumptions: pass a.sample(i), "
-                            "or run a scenario through gigaplan.pipeline")
-    return a
-
 
 def _tco(cap: dict, opex_total: float, years: float, life: float, rate: float) -> tuple:
     """(undiscounted, discounted) cost of owning for ``years``: facility now, accelerators at
@@ -98,7 +90,7 @@ def cost(system: str, count: int, *, region: str = "ercot", cooling: str | None 
     they reach the facility model too (energy, PUE). Goodput in the cost per FLOP: the reference
     job's on this site (:func:`gigaplan.reliability.reference_goodput`).
     """
-    a = _scalar(a)
+    a = one_set(a, "the cost of one site")
     p = a.group("finance")
     utilization = p["utilization"] if utilization is None else utilization
     _check_fraction("utilization", utilization)
@@ -192,7 +184,7 @@ def budget(usd: float, system: str, *, region: str = "ercot", cooling: str | Non
     """
     if not usd > 0 or not math.isfinite(usd):
         raise GigaplanError(f"budget = {usd!r}: expected a positive USD amount")
-    a = _scalar(a)
+    a = one_set(a, "the cost of one site")
     p = a.group("finance")
     acc, reg = catalog.accelerator(system), catalog.region(region)
     unit_price = price(acc, price_usd)

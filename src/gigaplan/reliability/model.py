@@ -42,7 +42,6 @@ goodput, sooner (:data:`FIRST_ORDER_RATIO`).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np

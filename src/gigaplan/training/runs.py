@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import catalog, facility
-from ..assumptions import Assumptions
+from ..assumptions import Assumptions, one_set
 from ..constants import FLOP_PER_PARAM_TOKEN, SECONDS_PER_DAY, SECONDS_PER_HOUR
 from ..errors import GigaplanError, UnknownNameError
 from ..jsonable import records
@@ -189,13 +189,6 @@ def _frame(runs) -> pd.DataFrame:
 
 
 
-def _scalar(a: Assumptions | None) -> Assumptions:
-    a = Assumptions() if a is None else a
-    if a.sampled:
-        raise GigaplanError("the training planner takes one set of assumptions: pass "
-                            "a.sample(i), or run a scenario through gigaplan.pipeline")
-    return a
-
 
 def _parse(frame: pd.DataFrame, label, source: str) -> dict:
     """Every input column of ``frame`` read and checked; raises one error listing every
@@ -356,7 +349,7 @@ def plan(runs: pd.DataFrame | Sequence[Mapping] | Mapping, *, source: str = "",
     Every bad value is reported at once as a :class:`~gigaplan.errors.GigaplanError` naming the
     row (``label(i, field)`` formats where; default ``row N, field``) and ``source``.
     """
-    a = _scalar(a)
+    a = one_set(a, "the training planner")
     if not isinstance(runs, pd.DataFrame) and not isinstance(runs, Mapping) and not len(runs):
         raise GigaplanError("no runs to plan: give at least one row")
     rows = _parse(_frame(runs), label, source)
