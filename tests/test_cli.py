@@ -150,10 +150,8 @@ def test_validate_missing_file(tmp_path):
     assert result.exit_code == 2 and "missing.toml: no such file" in result.stderr
 
 
-def test_run_writes_outputs_and_prints_the_summary(tmp_path):
-    out = tmp_path / "out"
-    result = invoke("run", "fluidstack-2026", "-o", str(out))
-    assert result.exit_code == 0
+def test_run_writes_outputs_and_prints_the_summary(default_cli):
+    result, out = default_cli
     assert "Installed at each year end" in result.stdout
     summary = json.loads((out / "summary.json").read_text())
     assert summary["scenario"] == "fluidstack-2026"
@@ -187,10 +185,8 @@ def test_debug_flag_shows_the_traceback_anywhere_on_the_line(tmp_path):
         assert "ScenarioError" in debug.stderr
 
 
-def test_run_writes_the_fleet_table_and_shows_facility_figures(tmp_path):
-    out = tmp_path / "out"
-    result = invoke("run", "fluidstack-2026", "-o", str(out))
-    assert result.exit_code == 0
+def test_run_writes_the_fleet_table_and_shows_facility_figures(default_cli):
+    result, out = default_cli
     table = pd.read_parquet(out / "fleet.parquet")
     summary = json.loads((out / "summary.json").read_text())
     # one row per site and contract per month: 2026-01 .. 2030-12 = 60 months x (2 + 3)
@@ -313,9 +309,9 @@ def test_money_commands_bad_input_exit_2():
         assert message in result.stderr and "Traceback" not in result.output
 
 
-def test_run_writes_cashflow_and_money_summary(tmp_path):
-    result = invoke("run", "fluidstack-2026", "-o", str(tmp_path))
-    assert result.exit_code == 0 and "Money: owned sites and contracts" in result.stdout
+def test_run_writes_cashflow_and_money_summary(default_cli):
+    result, tmp_path = default_cli
+    assert "Money: owned sites and contracts" in result.stdout
     cash = pd.read_csv(tmp_path / "cashflow.csv")
     summary = json.loads((tmp_path / "summary.json").read_text())
     money = summary["finance"]
@@ -415,11 +411,10 @@ def test_train_batch_bad_file_and_mixed_options(tmp_path):
     assert result.exit_code == 2 and "not both (also given: --system)" in result.stderr
 
 
-def test_run_writes_workloads_and_reports_their_completion(tmp_path):
-    result = invoke("run", "fluidstack-2026", "-o", str(tmp_path))
-    assert result.exit_code == 0
-    work = pd.read_csv(tmp_path / "workloads.csv")
-    summary = json.loads((tmp_path / "summary.json").read_text())
+def test_run_writes_workloads_and_reports_their_completion(default_cli, tmp_path):
+    result, out = default_cli
+    work = pd.read_csv(out / "workloads.csv")
+    summary = json.loads((out / "summary.json").read_text())
     assert list(work["name"]) == [w["name"] for w in summary["workloads"]]
     assert {"start", "finish", "days", "accelerators", "energy_mwh", "status"} <= set(work)
     for w in summary["workloads"]:

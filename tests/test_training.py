@@ -482,7 +482,7 @@ _sites = st.lists(st.tuples(st.sampled_from(["gb200-nvl72", "gb300-nvl72"]),
                             st.integers(10, 400), st.integers(0, 18)), min_size=1, max_size=6)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(sites=_sites, flops=st.lists(st.floats(1e24, 3e26), min_size=1, max_size=4),
        deadlines=st.lists(st.integers(60, 1000), min_size=4, max_size=4),
        multi=st.booleans())
