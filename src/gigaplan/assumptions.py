@@ -147,6 +147,11 @@ def _failure_rows(systems: list[str]) -> Iterable[Parameter]:
 
 
 @cache
+def _defaults() -> dict[str, float]:
+    return {k: p.value for k, p in catalog().items()}
+
+
+@cache
 def catalog() -> dict[str, Parameter]:
     """Every parameter by dotted name, in listing order (groups, then MFU, then failures)."""
     out: dict[str, Parameter] = {}
@@ -258,19 +263,28 @@ class Assumptions:
     group with short names (:meth:`group`), or through :meth:`mfu` and :meth:`failure_rates`.
     """
 
-    __slots__ = ("_values", "_overrides", "_size", "_groups")
+    __slots__ = ("_values", "_overrides", "_size", "_groups", "_arrays")
 
     def __init__(self, values: Mapping[str, Value] | None = None,
                  overrides: Mapping[str, Override] | None = None):
-        table = catalog()
-        self._values = {k: p.value for k, p in table.items()}
-        self._values.update(values or {})
-        self._overrides = dict(overrides or {})
-        sizes = {np.shape(v)[0] for v in self._values.values() if np.ndim(v) >= 1}
+        merged = dict(_defaults())
+        merged.update(values or {})
+        self._set(merged, dict(overrides or {}))
+
+    def _set(self, values: dict, overrides: dict) -> None:
+        self._values, self._overrides, self._groups = values, overrides, {}
+        self._arrays = [k for k, v in values.items() if isinstance(v, np.ndarray) and v.ndim >= 1]
+        sizes = {values[k].shape[0] for k in self._arrays}
         if len(sizes) > 1:
             raise GigaplanError(f"sample arrays of different lengths: {sorted(sizes)}")
         self._size = sizes.pop() if sizes else None
-        self._groups: dict[str, dict] = {}
+
+    @classmethod
+    def _of(cls, values: dict, overrides: dict) -> Assumptions:
+        """An Assumptions of complete ``values`` (every name), without merging defaults."""
+        out = cls.__new__(cls)
+        out._set(values, overrides)
+        return out
 
     # ---- reading
     def __getitem__(self, name: str) -> Value:
@@ -382,8 +396,10 @@ class Assumptions:
     def take(self, index) -> Assumptions:
         """Sample arrays indexed by ``index`` (scalars stay), e.g. one entry per run of a batch."""
         index = np.asarray(index)
-        return Assumptions({k: v[index] if np.ndim(v) == 1 else v
-                            for k, v in self._values.items()}, self._overrides)
+        values = dict(self._values)
+        for k in self._arrays:
+            values[k] = values[k][index]
+        return Assumptions._of(values, self._overrides)
 
     def expanded(self, ndim: int) -> Assumptions:
         """A copy whose sampled values are shaped (S, 1, ..., 1) with ``ndim`` trailing axes,

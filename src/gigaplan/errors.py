@@ -78,6 +78,10 @@ def _short(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+#: Problems a scenario error prints at most (all are in ``ScenarioError.problems``).
+SHOWN_PROBLEMS = 50
+
+
 class ScenarioError(GigaplanError, ValueError):
     """A scenario that cannot be read or is not valid; lists every problem found."""
 
@@ -86,6 +90,9 @@ class ScenarioError(GigaplanError, ValueError):
             problems = [Problem("", problems)]
         self.source = source
         self.problems = list(problems)
-        lines = [f"{source}: {p}" for p in self.problems]
+        lines = [f"{source}: {p}" for p in self.problems[:SHOWN_PROBLEMS]]
+        if len(self.problems) > SHOWN_PROBLEMS:
+            lines.append(f"... and {len(self.problems) - SHOWN_PROBLEMS:,} more "
+                         "(ScenarioError.problems lists them all)")
         head = f"{len(self.problems)} problems in {source}:\n  " if len(self.problems) > 1 else ""
         super().__init__(head + "\n  ".join(lines) if head else lines[0])

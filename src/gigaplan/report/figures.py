@@ -66,8 +66,12 @@ def _by_owner(r: RunResult, column: str, scale: float = 1.0) -> pd.DataFrame:
     return _others(wide, wide.max(axis=0))
 
 
-def _note_largest(title: str, total: int) -> str:
-    return title if total <= SHOWN else f"{title} (the {SHOWN} largest of {total})"
+#: Workloads the Gantt chart shows at most (the largest by accelerator-hours).
+GANTT_ROWS = 40
+
+
+def _note_largest(title: str, total: int, shown: int = SHOWN) -> str:
+    return title if total <= shown else f"{title} (the {shown} largest of {total:,})"
 
 
 # ------------------------------------------------------------------------------ capacity
@@ -257,19 +261,22 @@ def training_gantt(r: RunResult):
     w = w[w["status"] != "no capacity"]
     if w.empty:
         return None
-    f = _fig("Workloads on the fleet (start to finish; marker: deadline)", "")
-    start = pd.to_datetime(w["start"])
-    finish = pd.to_datetime(w["finish"])
+    total = len(w)
+    if total > GANTT_ROWS:  # the largest runs, in their order
+        w = w.loc[sorted(w["accelerator_hours"].nlargest(GANTT_ROWS).index)]
+    f = _fig(_note_largest("Workloads on the fleet (start to finish; marker: deadline)", total,
+                           GANTT_ROWS), "")
+    start, finish = pd.to_datetime(w["start"]), pd.to_datetime(w["finish"])
     colors = {"on time": "#2a9d8f", "late": "#e76f51"}
-    labels = [f"{row['name']}<br>{row['pool']} · {row['accelerators']:,.0f}"
-              for _, row in w.iterrows()]
-    for (_, row), label, s0, s1 in zip(w.iterrows(), labels, start, finish, strict=True):
-        f.add_bar(y=[label], x=[(s1 - s0).total_seconds() * 1000], base=[s0],
-                  orientation="h", name=row["status"], showlegend=False,
-                  marker_color=colors.get(row["status"], "#888"),
-                  hovertext=f"{row['pool']}: {row['accelerators']:,.0f} x {row['system']}, "
-                            f"{row['start']} to {row['finish']}, {row['days']:,.1f} days, "
-                            f"goodput {row['goodput']:.2f}", hoverinfo="text")
+    labels = [f"{n}<br>{p} · {a:,.0f}" for n, p, a in zip(w["name"], w["pool"],
+                                                          w["accelerators"], strict=True)]
+    hover = [f"{p}: {a:,.0f} x {sy}, {s0} to {s1}, {d:,.1f} days, goodput {g:.2f}"
+             for p, a, sy, s0, s1, d, g in zip(w["pool"], w["accelerators"], w["system"],
+                                               w["start"], w["finish"], w["days"], w["goodput"],
+                                               strict=True)]
+    f.add_bar(y=labels, x=(finish - start).dt.total_seconds() * 1000, base=start,
+              orientation="h", showlegend=False, hovertext=hover, hoverinfo="text",
+              marker_color=[colors.get(x, "#888") for x in w["status"]])
     f.add_scatter(y=labels, x=pd.to_datetime(w["deadline"]), mode="markers",
                   marker=dict(symbol="line-ns-open", size=18, color="black"), name="deadline")
     f.update_xaxes(type="date")
@@ -283,8 +290,12 @@ def training_scaling(r: RunResult):
     w = w[w["status"] != "no capacity"] if not w.empty else w
     if w.empty or curves is None or curves.empty:
         return None
-    f = _fig("Time to train against accelerator count (goodput from the reliability model)",
-             "days", xaxis_type="log", yaxis_type="log")
+    w = w[w["name"].isin(set(curves["name"]))]
+    total = len(w)
+    w = w.loc[sorted(w["flops"].nlargest(SHOWN).index)]
+    f = _fig(_note_largest("Time to train against accelerator count (goodput from the "
+                           "reliability model)", total), "days", xaxis_type="log",
+             yaxis_type="log")
     for _, row in w.iterrows():
         p = curves[curves["name"] == row["name"]]
         f.add_scatter(x=p["accelerators"], y=p["days"], name=f"{row['name']} ({row['system']})",

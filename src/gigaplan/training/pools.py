@@ -91,6 +91,7 @@ class Context:
     site_energy: dict
     classes: dict = field(default_factory=dict)
     usage: dict = field(default_factory=dict)
+    memos: dict = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -126,6 +127,11 @@ def pools(w, ctx: Context) -> list[tuple[str, str, str, list[tuple]]]:
     return pools
 
 
+def _at(ctx: Context, samples: np.ndarray) -> Assumptions:
+    """The assumptions of ``samples`` (one entry each); one sample's broadcast as they are."""
+    return ctx.a if ctx.size == 1 else ctx.a.take(samples)
+
+
 def _goodput_memo(w, sysname: str, ckpt: np.ndarray, ctx: Context) -> _Memo:
     """Goodput of ``w`` on ``n`` accelerators of ``sysname`` (memo over (class, n))."""
     cls, rep = ctx.representatives(("reliability", "training"))
@@ -136,7 +142,7 @@ def _goodput_memo(w, sysname: str, ckpt: np.ndarray, ctx: Context) -> _Memo:
             return {"goodput": np.full(len(keys), w.goodput)}
         s = rep[c]
         return {"goodput": run_goodput(np.maximum(n, 1.0), sysname, ckpt[s],
-                                       a=ctx.a.take(s))[0]}
+                                       a=_at(ctx, s))[0]}
 
     return _Memo(fn), cls
 
@@ -149,7 +155,7 @@ def _layout_memo(w, acc, ctx: Context) -> tuple[_Memo, np.ndarray]:
     def fn(keys):
         c, n = keys // _KEY_BASE, (keys % _KEY_BASE).astype(float)
         lay = propose_layout(w.params, active, n, acc.hbm_gb, acc.scale_up_domain,
-                             par=ctx.a.take(rep[c]).group("training"))
+                             par=_at(ctx, rep[c]).group("training"))
         return {k: lay[k] for k in _LAYOUT_FIELDS}
 
     return _Memo(fn), cls
@@ -315,12 +321,19 @@ def search(w, flops: float, candidates: list, ctx: Context) -> dict:
             "goodput": np.full(size, np.nan), "mfu": np.full(size, np.nan),
             "peak": np.full(size, np.nan), "layout": None}
     first_on_time = np.full(size, np.inf)
-    ckpt = np.broadcast_to(w.params if w.params is not None else
-                           compute_optimal_params(flops, ctx.a), (size,))
+    ckpt = np.ascontiguousarray(np.broadcast_to(
+        w.params if w.params is not None else compute_optimal_params(flops, ctx.a), (size,)),
+        dtype=float)
     memos: dict = {"goodput": {}, "layout": {}}
     for sysname in dict.fromkeys(c[2] for c in candidates):
-        memos["goodput"][sysname] = _goodput_memo(w, sysname, ckpt, ctx)
-        memos["layout"][sysname] = _layout_memo(w, catalog.accelerator(sysname), ctx)
+        # workloads of the same checkpoint (or fixed goodput) and model share their memos
+        g_key = ("goodput", sysname, w.goodput, ckpt.tobytes())
+        l_key = ("layout", sysname, w.params, w.active_params)
+        if g_key not in ctx.memos:
+            ctx.memos[g_key] = _goodput_memo(w, sysname, ckpt, ctx)
+        if l_key not in ctx.memos:
+            ctx.memos[l_key] = _layout_memo(w, catalog.accelerator(sysname), ctx)
+        memos["goodput"][sysname], memos["layout"][sysname] = ctx.memos[g_key], ctx.memos[l_key]
     for i, sysname, keys, free, lb, lb_on_time in _candidates(w, flops, candidates, starts,
                                                               ctx, memos):
         worse = (lb > best["finish"]) | ((lb == best["finish"]) & (i > best["pool"]))

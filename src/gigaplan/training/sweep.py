@@ -13,11 +13,13 @@ __all__ = ["scaling_curves"]
 
 def scaling_curves(workloads: pd.DataFrame, a: Assumptions) -> pd.DataFrame:
     """Days to train each placed workload's FLOP on 10^3-10^6 accelerators (31 counts, log
-    spaced) with goodput from the reliability model: one planner call for all of them.
+    spaced) with goodput from the reliability model: one planner call for all of them, one
+    curve per distinct (system, FLOP, precision), named after its first workload.
 
     Columns: ``name``, ``system``, ``accelerators``, ``days`` (NaN past the reliability wall).
     """
     placed = workloads[workloads["status"] != "no capacity"] if not workloads.empty else workloads
+    placed = placed.drop_duplicates(["system", "flops", "precision"])  # one curve per run size
     if placed.empty:
         return pd.DataFrame(columns=["name", "system", "accelerators", "days"])
     counts = np.unique(np.round(np.logspace(3, 6, 31)))
