@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import numpy_financial as npf
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -175,3 +176,14 @@ def test_irr_of_a_plain_investment_by_hand():
     assert finance.irr([[-100, 39, 59, 55, 20]])[0] == pytest.approx(0.28095, abs=1e-5)
     # leading and trailing zero years fall back to numpy-financial's own rule
     assert finance.irr([[0, -100, 0, 0, 74, 0]])[0] == pytest.approx(npf.irr([0, -100, 0, 0, 74, 0]))
+
+
+def test_library_entry_points_give_clear_errors_for_empty_input():
+    from gigaplan import load_scenario, training
+    from gigaplan.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="expected a scenario: a file path, a built-in name"):
+        load_scenario(None)
+    for empty in ([], pd.DataFrame()):
+        with pytest.raises(GigaplanError, match="no runs to plan: give at least one row"):
+            training.plan(empty)

@@ -49,6 +49,9 @@ class Accelerator:
     ``system_w_per_accelerator`` is the system's power divided by its accelerators: chip, host
     CPUs, memory, in-system network and fans (not the facility's losses, nor the scale-out
     network outside the rack). Missing figures (no FP8 unit, unpublished TDP or price) are NaN.
+    ``mfu_bf16``/``mfu_fp8`` are the catalog's published figures; the models read MFU only
+    through :meth:`gigaplan.assumptions.Assumptions.mfu` (``training.mfu.<system>.<precision>``),
+    where it can be set like any other parameter.
     """
 
     name: str
@@ -84,11 +87,6 @@ class Accelerator:
     def peak_flops(self, precision: Precision) -> float:
         """Dense peak FLOP/s per accelerator at ``precision`` (NaN if it has no such unit)."""
         return {"bf16": self.bf16_dense_flops, "fp8": self.fp8_dense_flops}[precision]
-
-    def default_mfu(self, precision: Precision) -> float:
-        """Model FLOPs utilisation of published large runs at ``precision`` (NaN if none);
-        ``mfu_source`` says which run, or that the figure is transferred from another system."""
-        return {"bf16": self.mfu_bf16, "fp8": self.mfu_fp8}[precision]
 
     def supports(self, precision: Precision) -> bool:
         """Whether the accelerator has dense tensor throughput at ``precision``."""

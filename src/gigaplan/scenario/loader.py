@@ -50,6 +50,10 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
     """
     if isinstance(source, Mapping):
         return scenario_from_dict(source, "<dict>")
+    if not isinstance(source, (str, Path)):
+        raise ScenarioError(repr(source), "expected a scenario: a file path, a built-in name "
+                                          f"({', '.join(scenario_names())}) or a dict, got "
+                                          f"{type(source).__name__}")
     text_name = str(source)
     path = Path(source)
     if not path.exists() and text_name in scenario_names():

@@ -350,9 +350,11 @@ def plan(runs: pd.DataFrame | Sequence[Mapping] | Mapping, *, source: str = "",
     row (``label(i, field)`` formats where; default ``row N, field``) and ``source``.
     """
     a = one_set(a, "the training planner")
-    if not isinstance(runs, pd.DataFrame) and not isinstance(runs, Mapping) and not len(runs):
-        raise GigaplanError("no runs to plan: give at least one row")
-    rows = _parse(_frame(runs), label, source)
+    frame = _frame(runs)
+    if frame.empty:
+        raise GigaplanError(f"{source + ': ' if source else ''}no runs to plan: give at least "
+                            "one row")
+    rows = _parse(frame, label, source)
     par = a.group("training")
     r = _size(rows, a)
     mfu_source, goodput_source, note = _sources(rows, r, a)
