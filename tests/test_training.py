@@ -519,3 +519,17 @@ def test_goodput_never_rises_with_the_job_size(n, more, params, system):
     g1 = float(reliability.run_goodput(n, system, params)[0])
     g2 = float(reliability.run_goodput(n * more, system, params)[0])
     assert g2 <= g1 * (1 + 1e-12)
+
+
+def test_a_pool_of_one_accelerator_is_searched():
+    # found by the scenario property test: the pool bound's grid had a single point
+    d = {"name": "one", "horizon": {"start": "2025-01-01", "end": "2025-07-20"},
+         "contracts": [{"name": "c0", "provider": "p", "system": "a100-sxm", "accelerators": 1,
+                        "start": "2025-01-01", "end": "2025-03-01",
+                        "price_usd_per_accelerator_hour": 1.0}],
+         "workloads": [{"name": "w0", "flops": 1e20, "deadline": "2025-03-01"}]}
+    w = schedule_of(load_scenario(d)).iloc[0]
+    # 1e20 / (312e12 x 0.302 x goodput) / 86,400 = 12.28 days / goodput, goodput ~1 on one A100
+    assert w["status"] == "on time" and w["accelerators"] == 1
+    assert w["days"] == pytest.approx(1e20 / (3.12e14 * 0.302 * w["goodput"]) / 86_400)
+    assert 0.99 < w["goodput"] <= 1

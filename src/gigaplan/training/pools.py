@@ -255,7 +255,8 @@ def _throughput_bound(w, sysname: str, n_max: float, memo: _Memo, cls: np.ndarra
     F g(m_K) on the last grid step below F.
     """
     top = max(float(n_max), 1.0)
-    grid = np.unique(np.floor(1.02 ** np.arange(0.0, math.log(top) / math.log(1.02) + 2.0)))
+    grid = np.unique(np.r_[np.floor(1.02 ** np.arange(0.0, math.log(top) / math.log(1.02) + 2.0)),
+                           math.floor(top) + 1.0])  # at least two points, the last above top
     key = cls[:, None] * _KEY_BASE + grid[None, :].astype(np.int64)
     g = memo(key.ravel())["goodput"].reshape(key.shape)          # (S, K)
     steps = np.maximum.accumulate(grid[None, 1:] * g[:, :-1], axis=1)  # (S, K - 1)
