@@ -37,7 +37,7 @@ from .datafiles import read_table
 from .errors import GigaplanError, UnknownNameError
 
 __all__ = ["GROUPS", "Assumptions", "Interval", "Override", "Parameter", "catalog", "names",
-           "one_set", "parameter", "parse_override"]
+           "group_values", "one_set", "parameter", "parse_override"]
 
 #: Parameter groups and the table each comes from.
 GROUPS = {"facility": "facility.csv", "finance": "finance.csv", "training": "training.csv",
@@ -438,6 +438,14 @@ class Assumptions:
                          "value": f"{np.size(v)} samples" if np.ndim(v) == 1 else float(v),
                          "low": low, "high": high, "origin": o.origin if o else ""})
         return pd.DataFrame(rows).set_index("name")
+
+
+def group_values(group: str, overrides: Mapping[str, object]) -> dict[str, Value]:
+    """The values of ``group`` by short name, with ``overrides`` (short names; numbers, or
+    1-D arrays of samples) checked like any other; for notebooks and tests."""
+    scalar = {f"{group}.{k}": v for k, v in overrides.items() if np.ndim(v) == 0}
+    arrays = {f"{group}.{k}": v for k, v in overrides.items() if np.ndim(v) != 0}
+    return Assumptions().updated(scalar).with_samples(arrays).group(group)
 
 
 def one_set(a: Assumptions | None, what: str) -> Assumptions:

@@ -106,8 +106,7 @@ def _by_owner(fleet) -> dict:
     return g.to_dict(orient="index")
 
 
-def _sites(scenario, fleet, facility, finance) -> list[dict]:
-    by_owner = _by_owner(fleet)
+def _sites(scenario, by_owner, facility, finance) -> list[dict]:
     power = {d["name"]: d for d in facility.sites_summary()}
     money = {d["name"]: d for d in finance.site_rows()}
     return [{"name": s.name, "region": s.region, "cooling": s.cooling,
@@ -120,8 +119,7 @@ def _sites(scenario, fleet, facility, finance) -> list[dict]:
             for s in scenario.sites]
 
 
-def _contracts(scenario, fleet, finance) -> list[dict]:
-    by_owner = _by_owner(fleet)
+def _contracts(scenario, by_owner, finance) -> list[dict]:
     money = {d["name"]: d for d in finance.contract_rows()}
     return [{"name": c.name, "provider": c.provider, "system": c.system,
              "start": c.start.isoformat(), "end": c.end.isoformat(),
@@ -204,6 +202,7 @@ def results(run: RunResult) -> Results:
     """The ``summary.json`` of an unsampled run (the keys are documented in the README)."""
     s, a = run.scenario, run.assumptions
     marks = s.provenance
+    by_owner = _by_owner(run.fleet)
     doc = {
         "gigaplan_version": __version__, "scenario": s.name, "description": s.description,
         "source": s.source,
@@ -212,8 +211,8 @@ def results(run: RunResult) -> Results:
         "totals": _totals(run.fleet, run.facility),
         "headline": _headline_summary(run.headline),
         "facility_basis": _facility_basis(a),
-        "sites": _sites(s, run.fleet, run.facility, run.finance),
-        "contracts": _contracts(s, run.fleet, run.finance),
+        "sites": _sites(s, by_owner, run.facility, run.finance),
+        "contracts": _contracts(s, by_owner, run.finance),
         "blocks": records(run.fleet.blocks),
         "installed_by_year": records(run.fleet.yearly_totals().reset_index()),
         "facility_by_year": records(run.facility_by_year),

@@ -65,7 +65,7 @@ import numpy as np
 import pandas as pd
 
 from .. import catalog
-from ..assumptions import Assumptions
+from ..assumptions import Assumptions, group_values
 from ..constants import SECONDS_PER_HOUR
 from ..errors import GigaplanError
 from ..psychrometrics import check_climate, relative_humidity_pct, wet_bulb_stull_c
@@ -101,9 +101,7 @@ def params(**overrides: float | np.ndarray) -> dict[str, float | np.ndarray]:
     """The facility parameters by short name, with ``overrides`` (numbers, or 1-D arrays of
     samples) checked against each parameter's valid interval; for notebooks and tests. The
     engines read the same values from an :class:`~gigaplan.assumptions.Assumptions`."""
-    scalar = {f"facility.{k}": v for k, v in overrides.items() if np.ndim(v) == 0}
-    arrays = {f"facility.{k}": v for k, v in overrides.items() if np.ndim(v) != 0}
-    return Assumptions().updated(scalar).with_samples(arrays).group("facility")
+    return group_values("facility", overrides)
 
 
 def _sampled(p: Mapping[str, float | np.ndarray], extra_dims: int) -> dict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -108,7 +109,12 @@ class FacilityResult:
 
     def site_figures(self) -> dict[str, np.ndarray]:
         """Per site (arrays (S, N)): peak facility MW over the horizon, energy-weighted PUE,
-        and the reference year's energy, water, WUE, CO2, households and people."""
+        and the reference year's energy, water, WUE, CO2, households and people (computed
+        once: finance and the summary both read them)."""
+        return self._site_figures
+
+    @cached_property
+    def _site_figures(self) -> dict[str, np.ndarray]:
         r, a = self.result, self.assumptions.as_samples()
         years, _, counts = self._years()
         k = int(np.flatnonzero(years == self.reference_year())[0])

@@ -52,7 +52,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .. import catalog
-from ..assumptions import Assumptions
+from ..assumptions import Assumptions, group_values
 from ..constants import HOURS_PER_YEAR, SECONDS_PER_YEAR
 from ..errors import GigaplanError
 
@@ -70,9 +70,7 @@ OPEX_COLUMNS = ("energy_usd", "maintenance_usd", "staff_usd", "tax_insurance_usd
 def params(**overrides: float | np.ndarray) -> dict[str, float | np.ndarray]:
     """The finance parameters by short name with ``overrides`` (numbers or 1-D arrays of
     samples) checked; for notebooks and tests (the engines read an Assumptions)."""
-    scalar = {f"finance.{k}": v for k, v in overrides.items() if np.ndim(v) == 0}
-    arrays = {f"finance.{k}": v for k, v in overrides.items() if np.ndim(v) != 0}
-    return Assumptions().updated(scalar).with_samples(arrays).group("finance")
+    return group_values("finance", overrides)
 
 
 # ------------------------------------------------------------------------------ formulas
