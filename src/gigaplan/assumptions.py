@@ -319,15 +319,24 @@ class Assumptions:
                                     if k.startswith(head)}
         return self._groups[prefix]
 
+    def _get(self, name: str, default: float) -> Value:
+        """``name``'s value; ``default`` for a name the catalog lacks (a system without that
+        precision or component), an error for one left out by :meth:`take`."""
+        if name in self._values:
+            return self._values[name]
+        if name in _defaults():
+            raise GigaplanError(f"{name}: not in this subset of the assumptions (take(only=))")
+        return default
+
     def mfu(self, system: str, precision: str) -> Value:
         """Model FLOPs utilisation of ``system`` at ``precision`` (NaN where it has none)."""
-        return self._values.get(f"training.mfu.{system}.{precision}", math.nan)
+        return self._get(f"training.mfu.{system}.{precision}", math.nan)
 
     def failure_rates(self, system: str) -> tuple[dict[str, Value], Value]:
         """(unexpected interruptions per accelerator-year by component, planned ones)."""
         head = f"reliability.failures.{system}."
-        comp = {c: self._values.get(head + c, 0.0) for c in _COMPONENTS}
-        return comp, self._values.get(head + "planned", 0.0)
+        comp = {c: self._get(head + c, 0.0) for c in _COMPONENTS}
+        return comp, self._get(head + "planned", 0.0)
 
     @property
     def overrides(self) -> dict[str, Override]:
@@ -393,12 +402,21 @@ class Assumptions:
         return Assumptions({k: float(v[i]) if np.ndim(v) == 1 else v
                             for k, v in self._values.items()}, self._overrides)
 
-    def take(self, index) -> Assumptions:
-        """Sample arrays indexed by ``index`` (scalars stay), e.g. one entry per run of a batch."""
+    def take(self, index, only: Iterable[str] | None = None) -> Assumptions:
+        """Sample arrays indexed by ``index`` (scalars stay), e.g. one entry per run of a batch.
+
+        ``only``: names or groups (``"training"``, ``"reliability.failures.h100-sxm"``) that
+        the caller's model reads; other sampled values are left out of the copy (reading one
+        raises), which saves indexing every array for a model that reads a few.
+        """
         index = np.asarray(index)
         values = dict(self._values)
+        heads = None if only is None else tuple(only)
         for k in self._arrays:
-            values[k] = values[k][index]
+            if heads is None or any(k == h or k.startswith(h + ".") for h in heads):
+                values[k] = values[k][index]
+            else:
+                del values[k]
         return Assumptions._of(values, self._overrides)
 
     def expanded(self, ndim: int) -> Assumptions:

@@ -48,15 +48,15 @@ import numpy as np
 
 from .. import catalog
 from ..assumptions import Assumptions, parameter
+from ..assumptions import names as parameter_names
 from ..constants import FLOP_PER_PARAM_TOKEN, HOURS_PER_JULIAN_YEAR, SECONDS_PER_HOUR
 from ..errors import GigaplanError
 
 __all__ = [
     "COMPONENTS", "FIRST_ORDER_RATIO", "HARDWARE", "SPARES", "VALID_RATIO", "Job", "analytic",
     "checkpoint_bytes", "component_rates", "compute_optimal_params", "daly_interval_s",
-    "expected_wall_s", "first_order_goodput", "goodput_note", "job", "job_rates_per_hour",
-    "long_run_goodput",
-    "optimal_interval_s", "rate_source", "repair_unit", "run_goodput", "steady_goodput",
+    "expected_wall_s", "first_order_goodput", "goodput_note", "goodput_reads", "job",
+    "job_rates_per_hour", "long_run_goodput", "optimal_interval_s", "rate_source", "repair_unit", "run_goodput", "steady_goodput",
     "young_interval_s",
 ]
 
@@ -385,6 +385,16 @@ def run_goodput(accelerators, system, params, *, a: Assumptions | None = None,
         j = job(np.maximum(n[at], 1.0), str(name), ckpt[at], a=a, **job_options)
         goodput[at], interval[at] = long_run_goodput(j)
     return goodput, interval
+
+
+def goodput_reads(system: str) -> tuple[str, ...]:
+    """The parameters :func:`run_goodput` reads for ``system`` (names and groups, for
+    :meth:`~gigaplan.assumptions.Assumptions.take`): the ``reliability`` times and bandwidths,
+    ``system``'s failure rates and the checkpoint's bytes per parameter."""
+    own = [n for n in parameter_names() if n.startswith("reliability.")
+           and not n.startswith("reliability.failures.")]
+    return (*own, f"reliability.failures.{system}", "training.weight_bytes_per_param",
+            "training.optimizer_bytes_per_param")
 
 
 def goodput_note(accelerators: float, system: str, goodput: float, interval_s: float,

@@ -24,11 +24,12 @@ import numpy as np
 import pandas as pd
 
 from ..assumptions import Assumptions
+from ..assumptions import names as parameter_names
 from ..constants import FLOP_PER_PARAM_TOKEN, GB
 from ..reliability import checkpoint_bytes, compute_optimal_params
 
 __all__ = [
-    "FLOP_PER_PARAM_TOKEN", "RECOMPUTE", "accelerators_for", "activation_bytes",
+    "FLOP_PER_PARAM_TOKEN", "LAYOUT_READS", "RECOMPUTE", "accelerators_for", "activation_bytes",
     "checkpoint_bytes", "compute_optimal_params", "effective_flops_per_s", "layout_candidates",
     "max_flops", "model_shape", "propose_layout", "state_bytes", "time_to_train_s",
     "training_flops",
@@ -139,6 +140,11 @@ def layout_candidates() -> pd.DataFrame:
     t, p, r = np.meshgrid(_T, _P, np.arange(len(RECOMPUTE)), indexing="ij")
     return pd.DataFrame({"tensor_parallel": t.ravel(), "pipeline_parallel": p.ravel(),
                          "recompute": np.asarray(RECOMPUTE)[r.ravel()]})
+
+
+#: The parameters :func:`propose_layout` reads: every ``training`` parameter but the MFUs.
+LAYOUT_READS = tuple(n for n in parameter_names()
+                     if n.startswith("training.") and not n.startswith("training.mfu."))
 
 
 def propose_layout(params, active_params, accelerators, hbm_gb, scale_up_domain, *, zero=1,

@@ -12,6 +12,7 @@ same free capacity are evaluated once. The result is exactly that of visiting ev
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -21,8 +22,8 @@ import pandas as pd
 from .. import catalog
 from ..assumptions import Assumptions
 from ..constants import SECONDS_PER_DAY
-from ..reliability import compute_optimal_params, run_goodput
-from .formulas import propose_layout, time_to_train_s
+from ..reliability import compute_optimal_params, goodput_reads, run_goodput
+from .formulas import LAYOUT_READS, propose_layout, time_to_train_s
 
 __all__ = ["Context", "pools", "search"]
 
@@ -30,6 +31,8 @@ _LAYOUT_FIELDS = ("fits", "tensor_parallel", "pipeline_parallel", "data_parallel
 #: Rounds of shrinking a plan to the capacity free over its whole run.
 _SHRINK_ROUNDS = 60
 _KEY_BASE = 2 ** 40  # memo key = parameter class x 2^40 + accelerator count
+#: Rounds of checking only each sample's best plans' memory before checking all the rest.
+_LAZY_ROUNDS = 6
 #: Skip pools whose bounds cannot improve the plan (False: visit every pool; for testing).
 PRUNE = True
 
@@ -127,14 +130,15 @@ def pools(w, ctx: Context) -> list[tuple[str, str, str, list[tuple]]]:
     return pools
 
 
-def _at(ctx: Context, samples: np.ndarray) -> Assumptions:
-    """The assumptions of ``samples`` (one entry each); one sample's broadcast as they are."""
-    return ctx.a if ctx.size == 1 else ctx.a.take(samples)
+def _at(ctx: Context, samples: np.ndarray, only: tuple[str, ...]) -> Assumptions:
+    """The assumptions ``only`` of ``samples`` (one entry each); one sample's as they are."""
+    return ctx.a if ctx.size == 1 else ctx.a.take(samples, only)
 
 
 def _goodput_memo(w, sysname: str, ckpt: np.ndarray, ctx: Context) -> _Memo:
     """Goodput of ``w`` on ``n`` accelerators of ``sysname`` (memo over (class, n))."""
     cls, rep = ctx.representatives(("reliability", "training"))
+    reads = goodput_reads(sysname)
 
     def fn(keys):
         c, n = keys // _KEY_BASE, (keys % _KEY_BASE).astype(float)
@@ -142,7 +146,7 @@ def _goodput_memo(w, sysname: str, ckpt: np.ndarray, ctx: Context) -> _Memo:
             return {"goodput": np.full(len(keys), w.goodput)}
         s = rep[c]
         return {"goodput": run_goodput(np.maximum(n, 1.0), sysname, ckpt[s],
-                                       a=_at(ctx, s))[0]}
+                                       a=_at(ctx, s, reads))[0]}
 
     return _Memo(fn), cls
 
@@ -155,7 +159,7 @@ def _layout_memo(w, acc, ctx: Context) -> tuple[_Memo, np.ndarray]:
     def fn(keys):
         c, n = keys // _KEY_BASE, (keys % _KEY_BASE).astype(float)
         lay = propose_layout(w.params, active, n, acc.hbm_gb, acc.scale_up_domain,
-                             par=_at(ctx, rep[c]).group("training"))
+                             par=_at(ctx, rep[c], LAYOUT_READS).group("training"))
         return {k: lay[k] for k in _LAYOUT_FIELDS}
 
     return _Memo(fn), cls
@@ -209,28 +213,87 @@ def _plan_on_pool(w, flops, keys, sysname, starts, free, ctx: Context, memos: di
     n, dur, good = _shrink(free, starts, n, ok, duration, _range_min(free), n_days)
     if w.max_days is not None:
         ok &= dur <= w.max_days
+    deadline = (pd.Timestamp(w.deadline) - ctx.days[0]) / pd.Timedelta(days=1)
+    rows = np.arange(ctx.size)
     layout = None
     if w.params is not None and ok.any():
         l_memo, l_cls = memos["layout"][sysname]
-        idx = np.flatnonzero(ok)
-        key = l_cls[idx // len(starts)] * _KEY_BASE + n.flat[idx].astype(np.int64)
-        layout = l_memo(key)
-        ok.flat[idx] &= layout["fits"].astype(bool)
-        layout = {k: _scatter(v, idx, n.shape) for k, v in layout.items()}
+        keys = l_cls[:, None] * _KEY_BASE + n.astype(np.int64)
+        dense = w.active_params is None or w.active_params >= w.params
+        k, on_time = _fitting(ok, starts[None, :] + dur, deadline, keys, l_memo, dense)
+        placed = ok[rows, k]
+        got = l_memo(keys[rows[placed], k[placed]])
+        layout = {f: _scatter(v, placed) for f, v in got.items()}
     finish = np.where(ok, starts[None, :] + dur, np.inf)
-    k = np.argmin(finish, axis=1)
-    rows = np.arange(ctx.size)
-    deadline = (pd.Timestamp(w.deadline) - ctx.days[0]) / pd.Timedelta(days=1)
-    on_time = ok & (finish <= deadline)
+    if layout is None:
+        k = np.argmin(finish, axis=1)
+        on_time = ok & (finish <= deadline)
     first_on_time = np.where(on_time.any(axis=1), starts[np.argmax(on_time, axis=1)], np.inf)
     return {"finish": finish[rows, k], "start": starts[k], "n": n[rows, k], "dur": dur[rows, k],
             "goodput": good[rows, k], "mfu": mfu, "peak": peak, "first_on_time": first_on_time,
-            "layout": None if layout is None else {f: v[rows, k] for f, v in layout.items()}}
+            "layout": layout}
 
 
-def _scatter(values, idx, shape) -> np.ndarray:
-    out = np.full(shape, np.nan)
-    out.flat[idx] = values
+def _fitting(ok, finish, deadline: float, keys, memo: _Memo, monotone: bool):
+    """The earliest-finishing plan whose memory fits, per sample, and the plans on time.
+
+    Checks memory lazily: each round checks only each sample's best plan and its first plan on
+    time, and removes every plan found not to fit: at that count (the layout depends only on
+    the parameter class and the count, which ``keys`` encode) or, when ``monotone`` (a dense
+    model: more accelerators never need more memory each), at that count or fewer. After
+    :data:`_LAZY_ROUNDS` rounds, the samples still undecided check all their plans at once.
+    Updates ``ok`` in place; the result is that of checking every plan first.
+    """
+    size = ok.shape[0]
+    k, on_time = np.zeros(size, dtype=np.int64), np.zeros_like(ok)
+    checked = np.zeros_like(ok)
+    live = np.arange(size)            # samples whose plans may still change
+    for round_ in itertools.count():
+        sub_ok, sub_checked = ok[live], checked[live]
+        fin = np.where(sub_ok, finish[live], np.inf)
+        kk = np.argmin(fin, axis=1)
+        ot = sub_ok & (fin <= deadline)
+        jj = np.argmax(ot, axis=1)
+        r = np.arange(len(live))
+        best, first = sub_ok[r, kk] & ~sub_checked[r, kk], ot[r, jj] & ~sub_checked[r, jj]
+        done = ~(best | first)
+        k[live[done]], on_time[live[done]] = kk[done], ot[done]
+        live, r, kk, jj, best, first = (x[~done] for x in (live, r, kk, jj, best, first))
+        if not len(live):
+            return k, on_time
+        if round_ < _LAZY_ROUNDS:
+            rows, cols = np.r_[live[best], live[first]], np.r_[kk[best], jj[first]]
+        else:  # the undecided samples: all their plans at once
+            rows, cols = np.nonzero(ok[live] & ~checked[live])
+            rows = live[rows]
+        key = keys[rows, cols]
+        fits = memo(key)["fits"].astype(bool)
+        checked[rows, cols] = True
+        bad = np.unique(key[~fits])
+        if len(bad):
+            _drop(ok, live, keys, bad, monotone)
+    raise AssertionError("unreachable")
+
+
+def _drop(ok, live, keys, bad, monotone: bool) -> None:
+    """Remove from ``ok`` (rows ``live``) every plan at a count whose memory is known not to
+    fit (keys ``bad``), and when ``monotone`` every smaller count of the same class."""
+    sub = keys[live]
+    if not monotone:
+        ok[live] &= ~np.isin(sub, bad)
+        return
+    cls, count = np.divmod(bad, _KEY_BASE)
+    classes, at = np.unique(cls, return_inverse=True)
+    most = np.zeros(len(classes), dtype=np.int64)
+    np.maximum.at(most, at.reshape(-1), count)
+    kc, kn = np.divmod(sub, _KEY_BASE)
+    pos = np.minimum(np.searchsorted(classes, kc), len(classes) - 1)
+    ok[live] &= ~((classes[pos] == kc) & (kn <= most[pos]))
+
+
+def _scatter(values, placed) -> np.ndarray:
+    out = np.full(placed.shape, np.nan)
+    out[placed] = values
     return out
 
 
