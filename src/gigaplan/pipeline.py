@@ -23,15 +23,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import facility, finance, fleet, reliability, training
+from . import facility, reliability, training
 from .assumptions import Assumptions
+from .chain import STAGES, stages
 from .errors import GigaplanError
 from .fileio import FileError, os_error
 from .results import RunResult
 from .scenario import Scenario, load_scenario
-from .summary import headline, results
 
-__all__ = ["OUTPUT_FILES", "OutputError", "STAGES", "Sweeps", "assumptions_for", "run",
+__all__ = ["OUTPUT_FILES", "OutputError", "STAGES", "Sweeps", "assumptions_for", "run", "stages",
            "write"]
 
 SUMMARY_FILE = "summary.json"
@@ -39,8 +39,6 @@ SUMMARY_FILE = "summary.json"
 OUTPUT_FILES = ("summary.json", "blocks.csv", "installed_by_year.csv", "fleet.parquet",
                 "facility_by_year.csv", "cashflow.csv", "workloads.csv", "reliability.csv",
                 "report.html")
-#: The stages, in order (names passed to ``progress``).
-STAGES = ("fleet", "facility", "training", "reliability", "finance")
 
 
 class OutputError(FileError):
@@ -69,28 +67,6 @@ def assumptions_for(scenario: Scenario, overrides: Mapping[str, object] | None =
     if overrides:
         a = a.updated(overrides, origin="--set")
     return a
-
-
-def stages(scenario: Scenario, a: Assumptions,
-           progress: Callable[[str], None] | None = None) -> RunResult:
-    """Every stage of ``scenario`` under ``a`` (no files written)."""
-    step = progress or (lambda name: None)
-    step("fleet")
-    fl = fleet.build(scenario)
-    step("facility")
-    fa = facility.build(scenario, fl, a)
-    step("training")
-    tr = training.schedule(scenario, fl, fa, a)
-    step("reliability")
-    re = reliability.build(scenario, fl, tr, a)
-    step("finance")
-    fi = finance.build(scenario, fl, fa, re, a)
-    h = headline(scenario, fl, fa, tr, re, fi, a.sampled)
-    out = RunResult(scenario=scenario, assumptions=a, fleet=fl, facility=fa, training=tr,
-                    reliability=re, finance=fi, headline=h)
-    if not a.sampled:
-        out.summary = results(out)
-    return out
 
 
 def sweeps(r: RunResult) -> Sweeps:

@@ -16,7 +16,7 @@ from .jsonable import clean, records
 from .scenario import scenario_warnings
 from .results import HEADLINE_RUNS, Headline, Results, RunResult, squeeze
 
-__all__ = ["headline", "results"]
+__all__ = ["MEASURE_UNITS", "headline", "measures", "results", "series"]
 
 
 def _runs(training, sampled: bool) -> list[dict]:
@@ -62,6 +62,58 @@ def headline(scenario, fleet, facility, training, reliability, finance,
         contract_payments_usd_b=one(finance.yearly["contract_payments_usd"].sum(axis=1) / 1e9),
         npv_usd_b=one(finance.npv_usd / 1e9), usd_per_accelerator_hour=prices,
         failures_per_day=one(reliability.failures_per_day), runs=_runs(training, sampled))
+
+
+#: The unit of each measure of :func:`measures` (by name, or by the first part of a dotted one).
+MEASURE_UNITS = {
+    "owned_it_gw": "GW", "contracted_it_gw": "GW", "owned_facility_peak_gw": "GW",
+    "owned_accelerators": "accelerators", "contracted_accelerators": "accelerators",
+    "peak_bf16_eflops": "EFLOP/s", "peak_fp8_eflops": "EFLOP/s",
+    "effective_bf16_eflops": "EFLOP/s", "owned_capex_usd_b": "$B",
+    "contract_payments_usd_b": "$B", "npv_usd_b": "$B", "failures_per_day": "per day",
+    "owned_energy_twh": "TWh", "owned_water_gl": "GL", "owned_co2_mt": "Mt CO2",
+    "usd_per_accelerator_hour": "$/accelerator-hour", "days": "days", "finish": "date",
+    "goodput": "fraction",
+}
+
+
+def measures(run) -> dict[str, np.ndarray]:
+    """Every ranged figure of a run, one array over its samples each: the headline numbers,
+    ``usd_per_accelerator_hour.<site or contract>``, ``runs.<workload>.days``, ``runs.<workload>.goodput``
+    and ``runs.<workload>.finish`` (days after the horizon's first day; NaN where the run finds no
+    capacity), and the owned sites' energy, water and CO2 over the horizon."""
+    h, size = run.headline, run.assumptions.size
+    one = lambda x: np.broadcast_to(np.asarray(x, dtype=float), (size,))  # noqa: E731
+    out = {k: one(getattr(h, k)) for k in h.__dataclass_fields__
+           if k not in ("runs", "accelerators_by_system", "usd_per_accelerator_hour")}
+    r = run.facility.result
+    out["owned_energy_twh"] = one(r["energy_mwh"].sum(axis=(1, 2)) / 1e6)
+    out["owned_water_gl"] = one(r["water_m3"].sum(axis=(1, 2)) / 1e6)
+    out["owned_co2_mt"] = one(r["co2_t"].sum(axis=(1, 2)) / 1e6)
+    for name, v in h.usd_per_accelerator_hour.items():
+        out[f"usd_per_accelerator_hour.{name}"] = one(np.nan if v is None else v)
+    day0 = np.datetime64(run.scenario.horizon.start, "D")
+    for r_ in h.runs:
+        finish = np.asarray(r_["finish"], dtype="datetime64[s]")
+        out[f"runs.{r_['name']}.days"] = one(np.where(np.isnat(finish), np.nan, r_["days"]))
+        out[f"runs.{r_['name']}.goodput"] = one(np.where(np.isnat(finish), np.nan, r_["goodput"]))
+        out[f"runs.{r_['name']}.finish"] = one((finish - day0) / np.timedelta64(1, "D"))
+    return out
+
+
+def series(run) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Time series of a run for bands: name -> (labels (T,), values (S, T)): the owned sites'
+    monthly design-hour facility peak [MW] and energy [MWh] (labels: month dates), and the
+    yearly net cash flow [USD] (labels: years)."""
+    r, size = run.facility.result, run.assumptions.size
+    months = run.facility.inputs.dates.values.astype("datetime64[D]")
+    full = lambda x: np.broadcast_to(np.asarray(x, dtype=float), (size, x.shape[-1]))  # noqa: E731
+    return {
+        "facility_peak_mw": (months, full(r["facility_peak_mw"].sum(axis=2))),
+        "energy_mwh": (months, full(r["energy_mwh"].sum(axis=2))),
+        "net_cash_flow_usd": (np.asarray(run.finance.years),
+                              full(run.finance.yearly["net_cash_flow_usd"])),
+    }
 
 
 def _date(x) -> str | None:

@@ -6,24 +6,33 @@
 """
 
 from .consistency import block_size, check_scenario, phase_it_mw, scenario_warnings
-from .loader import load_scenario, parse_scenario, scenario_from_dict
-from .models import Climate, Contract, Finance, Horizon, Phase, Provenance, Scenario, Site, Workload
+from .loader import load_scenario, parse_scenario, scenario_from_dict, with_values
+from .models import (Climate, Contract, Correlation, Finance, Horizon, Phase, Provenance, Scenario,
+                     Site, Uncertain, Uncertainty, Workload)
+from .paths import PathError, kind_at, value_at
 
 __all__ = [
     "Climate",
     "Contract",
+    "Correlation",
     "Finance",
     "Horizon",
+    "PathError",
     "Phase",
     "Provenance",
     "Scenario",
     "Site",
+    "Uncertain",
+    "Uncertainty",
     "Workload",
     "block_size",
     "check_scenario",
+    "kind_at",
     "load_scenario",
     "parse_scenario",
     "phase_it_mw",
     "scenario_from_dict",
     "scenario_warnings",
+    "value_at",
+    "with_values",
 ]

@@ -18,8 +18,9 @@ from ..datafiles import scenario_names, scenario_text
 from ..errors import Problem, ScenarioError, closest
 from .consistency import check_scenario
 from .models import Provenance, Scenario
+from .paths import PathError, kind_at, parse_path, value_at
 
-__all__ = ["load_scenario", "parse_scenario", "scenario_from_dict"]
+__all__ = ["load_scenario", "parse_scenario", "scenario_from_dict", "with_values"]
 
 #: Largest scenario file read (10 MB: a thousand sites take about 1 MB).
 MAX_BYTES = 10_000_000
@@ -130,7 +131,7 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>",
         scenario = Scenario.model_validate(dict(data))
     except ValidationError as exc:
         raise ScenarioError(source, [_problem(err) for err in exc.errors()]) from None
-    problems = check_scenario(scenario)
+    problems = check_scenario(scenario) + _uncertain_problems(scenario)
     provenance = dict(marks or {})
     for path, reason in scenario.assumptions.items():
         if _lookup(data, path) is _MISSING:
@@ -143,6 +144,78 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>",
     scenario._provenance = provenance
     scenario._source = source
     return scenario
+
+
+def with_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
+    """A copy of ``scenario`` with ``values`` (field path -> value) set, validated like a file
+    (:class:`ScenarioError` naming the path otherwise). The copy is one draw of the uncertain
+    inputs: it has no ``[[uncertain]]`` entries nor ``[uncertainty]`` table."""
+    data = scenario.model_dump(exclude={"uncertain", "uncertainty"})
+    for path, value in values.items():
+        steps = parse_path(path)
+        node = data
+        for step in steps[:-1]:
+            node = node[step]
+        node[steps[-1]] = value
+    return scenario_from_dict(data, scenario.source, scenario.provenance)
+
+
+def _uncertain_problems(s: Scenario) -> list[Problem]:
+    """Every problem of the ``[[uncertain]]`` entries: a path that names no number or date,
+    a bound the field itself would refuse, low above high, the most likely value outside."""
+    out, seen = [], set()
+    for i, u in enumerate(s.uncertain):
+        at = f"uncertain[{i}]"
+        try:
+            kind_at(s, u.path)
+        except PathError as exc:
+            out.append(Problem(f"{at}.path", str(exc), u.path, has_value=True))
+            continue
+        if u.path in seen:
+            out.append(Problem(f"{at}.path", "is uncertain twice; give one entry per path",
+                               u.path, has_value=True))
+            continue
+        seen.add(u.path)
+        got = {}
+        for what in ("low", "high", "value"):
+            raw = getattr(u, what)
+            if raw is None:
+                if what != "value":
+                    out.append(Problem(f"{at}.{what}", "is required (the range's bound)"))
+                continue
+            try:
+                got[what] = value_at(with_values(s, {u.path: raw}), u.path)
+            except ScenarioError as exc:
+                why = "; ".join(p.message for p in exc.problems if p.path == u.path) or str(exc)
+                out.append(Problem(f"{at}.{what}", f"not a valid {u.path}: {why}", raw,
+                                   has_value=True))
+        low, high = got.get("low"), got.get("high")
+        value = got.get("value", value_at(s, u.path))
+        if low is not None and high is not None:
+            if low > high:
+                out.append(Problem(at, f"low {low} is above high {high}"))
+            elif not low <= value <= high:
+                out.append(Problem(f"{at}.value", f"{value} is outside [{low}, {high}]; give the "
+                                   "most likely value inside the range", value, has_value=True))
+    return out + _correlation_problems(s, seen)
+
+
+def _correlation_problems(s: Scenario, paths: set[str]) -> list[Problem]:
+    from ..assumptions import names
+
+    known, out = set(names()) | paths, []
+    for i, c in enumerate(s.uncertainty.correlations):
+        for side in ("a", "b"):
+            name = getattr(c, side)
+            if name not in known:
+                near = ", ".join(closest(name, sorted(known)))
+                out.append(Problem(f"uncertainty.correlations[{i}].{side}", "names no parameter "
+                                   f"nor [[uncertain]] path; closest: {near}", name,
+                                   has_value=True))
+        if c.a == c.b:
+            out.append(Problem(f"uncertainty.correlations[{i}]", "correlates an input with "
+                                                                  "itself"))
+    return out
 
 
 # ----------------------------------------------------------------------------- helpers

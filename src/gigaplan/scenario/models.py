@@ -24,12 +24,15 @@ from ..units import KINDS, parse_quantity
 __all__ = [
     "Climate",
     "Contract",
+    "Correlation",
     "Finance",
     "Horizon",
     "Phase",
     "Provenance",
     "Scenario",
     "Site",
+    "Uncertain",
+    "Uncertainty",
     "Workload",
 ]
 
@@ -300,6 +303,44 @@ class Workload(_Model):
                                 "of its pool).")
 
 
+Distribution = Literal["pert", "triangular", "uniform"]
+
+
+class Correlation(_Model):
+    """A rank correlation between two uncertain inputs (parameter names or scenario paths)."""
+
+    a: str = Field(min_length=1, description="A parameter name or an [[uncertain]] path.")
+    b: str = Field(min_length=1, description="Another one.")
+    rho: float = Field(ge=-0.99, le=0.99, description="Spearman rank correlation.")
+
+
+class Uncertainty(_Model):
+    """How ``gigaplan run`` samples the uncertain inputs (``--samples`` etc. override it)."""
+
+    samples: int = Field(0, ge=0, le=10_000_000, description=(
+        "Monte Carlo samples of a run (0: none; the central run only)."))
+    seed: int = Field(0, ge=0, le=2**63 - 1, description="Seed of the sampling.")
+    method: Literal["lhs", "sobol", "random"] = Field(
+        "lhs", description="Latin hypercube, scrambled Sobol' or plain random sampling.")
+    distribution: Distribution = Field(
+        "pert", description="Distribution of every parameter's low-value-high range.")
+    sensitivity_samples: int = Field(0, ge=0, le=1 << 20, description=(
+        "Sobol base samples N for the report's 'What moves the answer' (0: none)."))
+    correlations: list[Correlation] = Field(default_factory=list)
+
+
+class Uncertain(_Model):
+    """A scenario value known only within a range: ``path`` (``sites[0].phases[1].online``),
+    ``low`` and ``high`` in the field's own units, the most likely ``value`` (default: the
+    scenario's) and a ``distribution`` (default: the run's)."""
+
+    path: str = Field(min_length=1, max_length=200)
+    low: Any
+    high: Any
+    value: Any = None
+    distribution: Distribution | None = None
+
+
 class Provenance(_Model):
     """Where a scenario value comes from: a source, or an assumption with its reason."""
 
@@ -323,6 +364,8 @@ class Scenario(_Model):
                     "string with the parameter's unit), or {low, high} (optionally with value) "
                     "for a range; names and units: `gigaplan catalog parameters`. Mark each "
                     "with '# source: ...' or '# assumption: ...'.")
+    uncertainty: Uncertainty = Field(default_factory=Uncertainty)
+    uncertain: list[Uncertain] = Field(default_factory=list, max_length=256)
     assumptions: dict[str, str] = Field(
         default_factory=dict,
         description="Field path -> reason, for values not from a public source "

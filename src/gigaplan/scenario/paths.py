@@ -1,0 +1,98 @@
+"""Field paths into a scenario (``sites[0].phases[1].online``): reading the value at a path,
+what kind of value it holds, and a copy of the scenario with new values at some paths.
+
+The ``[[uncertain]]`` entries name their inputs by path; the Monte Carlo run builds one
+scenario per draw of them with :func:`gigaplan.scenario.with_values`, validated like the file
+itself.
+
+>>> from gigaplan import load_scenario
+>>> s = load_scenario("fluidstack-2026")
+>>> value_at(s, "sites[0].phases[0].online"), kind_at(s, "sites[0].phases[0].online")
+(datetime.date(2026, 1, 1), 'date')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..errors import GigaplanError
+from .models import Scenario
+
+__all__ = ["KINDS", "PathError", "kind_at", "parse_path", "value_at"]
+
+_STEP = re.compile(r"([A-Za-z_]\w*)(?:\[(\d+)\])?")
+#: What an uncertain path may hold: a date, a number, or a whole number (accelerators).
+KINDS = ("date", "number", "whole")
+#: Fields no draw may change: they set the time axis every sample shares.
+_FIXED = ("horizon",)
+
+
+class PathError(GigaplanError):
+    """A path that names no number or date of the scenario."""
+
+
+def parse_path(path: str) -> list[str | int]:
+    """``"sites[0].phases[1].online"`` -> ``["sites", 0, "phases", 1, "online"]``."""
+    out: list[str | int] = []
+    for part in path.split("."):
+        m = _STEP.fullmatch(part.strip())
+        if m is None:
+            raise PathError(f"{path!r} is not a field path (expected names and [index] "
+                            "steps, e.g. sites[0].phases[1].online)")
+        out.append(m[1])
+        if m[2] is not None:
+            out.append(int(m[2]))
+    return out
+
+
+def _walk(scenario: Scenario, path: str) -> tuple[BaseModel, str, Any]:
+    """(the model holding the field, the field's name, its value)."""
+    steps = parse_path(path)
+    node: Any = scenario
+    done: list[str] = []
+    for i, step in enumerate(steps):
+        if isinstance(step, int):
+            if not isinstance(node, list) or step >= len(node):
+                size = len(node) if isinstance(node, list) else 0
+                raise PathError(f"{'.'.join(done)} has {size} entr{'y' if size == 1 else 'ies'}"
+                                f"; index {step} names none")
+            node = node[step]
+            done[-1] += f"[{step}]"
+            continue
+        if not isinstance(node, BaseModel) or step not in type(node).model_fields:
+            where = ".".join(done) or "the scenario"
+            fields = sorted(type(node).model_fields) if isinstance(node, BaseModel) else []
+            hint = f" (fields: {', '.join(fields)})" if fields else ""
+            raise PathError(f"{where} has no field {step!r}{hint}")
+        if i == len(steps) - 1:
+            return node, step, getattr(node, step)
+        node = getattr(node, step)
+        done.append(step)
+    raise PathError(f"{path!r} names a list entry, not a field")
+
+
+def value_at(scenario: Scenario, path: str) -> Any:
+    """The scenario's value at ``path``."""
+    return _walk(scenario, path)[2]
+
+
+def kind_at(scenario: Scenario, path: str) -> str:
+    """``"date"``, ``"number"`` or ``"whole"`` (an accelerator count): what ``path`` holds;
+    :class:`PathError` for anything else (names, flags, lists, the horizon, unset values)."""
+    if parse_path(path)[0] in _FIXED:
+        raise PathError(f"{path}: the horizon sets the time axis every sample shares; it "
+                        "cannot be uncertain")
+    model, name, value = _walk(scenario, path)
+    if value is None:
+        raise PathError(f"{path} is not set in this scenario; give it a value first (the "
+                        "range is drawn around it)")
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PathError(f"{path} holds {type(value).__name__} {value!r}; only numbers and "
+                        "dates can be uncertain")
+    return "whole" if name in ("accelerators", "max_accelerators") else "number"

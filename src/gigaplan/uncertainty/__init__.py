@@ -1,0 +1,23 @@
+"""Uncertainty: what is uncertain, how it is sampled, and what moves the answer.
+
+:mod:`~gigaplan.uncertainty.inputs` lists a scenario's uncertain inputs (ranged parameters and
+``[[uncertain]]`` paths), :mod:`~gigaplan.uncertainty.distributions` maps unit numbers to their
+values (PERT by default), :mod:`~gigaplan.uncertainty.sampling` draws Latin hypercube / Sobol'
+points in fixed seeded chunks, :mod:`~gigaplan.uncertainty.stats` summarises samples (P10, P50,
+P90), :mod:`~gigaplan.uncertainty.sensitivity` gives Sobol' and Morris indices with SALib, and
+:mod:`~gigaplan.uncertainty.execution` spreads chunks over a dask cluster. Nothing here knows the
+engines: :mod:`gigaplan.montecarlo` pushes the samples through them.
+"""
+
+from .distributions import DISTRIBUTIONS, mean, ppf
+from .execution import SCHEDULER_ENV, map_chunks, scheduler_from_env
+from .inputs import Input, inputs, scenario_systems
+from .sampling import CHUNK, METHODS, chunks, correlate, unit_samples
+from .sensitivity import analyze, design, indices
+from .stats import PERCENTILES, bands, describe
+
+__all__ = [
+    "CHUNK", "DISTRIBUTIONS", "METHODS", "PERCENTILES", "SCHEDULER_ENV", "Input", "analyze",
+    "bands", "chunks", "correlate", "describe", "design", "indices", "inputs", "map_chunks",
+    "mean", "ppf", "scenario_systems", "scheduler_from_env", "unit_samples",
+]

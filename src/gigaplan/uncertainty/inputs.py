@@ -1,0 +1,121 @@
+"""What is uncertain in a run: every parameter with a plausible range that the scenario can
+feel, and the scenario values its ``[[uncertain]]`` entries name.
+
+A parameter is an input when its range is wider than a point, or when the user gave a range
+(``--set NAME=LOW..HIGH``, ``{low, high}`` in ``[parameters]``); a value the user set without a
+range is pinned. Parameters of systems the scenario does not use (the MFU of an absent
+accelerator, its failure rates), and MFUs at precisions no workload uses (bf16 always counts:
+the headline's effective FLOP/s), cannot move the answer and are left out, so Sobol' and
+Morris runs spend nothing on them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..assumptions import Assumptions, catalog
+from ..scenario import Scenario, kind_at, value_at, with_values
+from .distributions import DISTRIBUTIONS, ppf
+
+__all__ = ["Input", "inputs", "scenario_systems"]
+
+
+@dataclass(frozen=True)
+class Input:
+    """One uncertain input: a parameter (dotted name) or a scenario path, of kind
+    ``"parameter"`` / ``"number"`` (any value), ``"whole"`` (rounded) or ``"date"`` (held as
+    proleptic ordinal days)."""
+
+    name: str
+    kind: str
+    low: float
+    mode: float
+    high: float
+    distribution: str
+    unit: str
+    source: str
+
+    @property
+    def is_parameter(self) -> bool:
+        """True for a model parameter (a dotted name), False for a scenario path."""
+        return not self.name.endswith("]") and "[" not in self.name
+
+    def values(self, u) -> np.ndarray:
+        """The input's values at cumulative probabilities ``u``: a date's rounded to whole
+        days, an accelerator count's to whole accelerators."""
+        x = ppf(u, self.low, self.mode, self.high, self.distribution)
+        return np.round(x) if self.kind in ("date", "whole") else x
+
+    def scenario_value(self, x: float):
+        """A drawn value as the scenario holds it (a date for a date field)."""
+        return dt.date.fromordinal(int(x)) if self.kind == "date" else float(x)
+
+    def show(self, x: float) -> str:
+        """A value for people: a date, or a number with the input's unit."""
+        if self.kind == "date":
+            return dt.date.fromordinal(int(round(x))).isoformat()
+        return f"{x:,.4g} {self.unit}".strip()
+
+
+def scenario_systems(s: Scenario) -> set[str]:
+    """The accelerator systems of the scenario's sites and contracts."""
+    return {p.system for site in s.sites for p in site.phases} | {c.system for c in s.contracts}
+
+
+#: Parameters that only take whole values (sequence length, micro-batch, head size, expert
+#: parallelism, accelerators): drawn values are rounded.
+_WHOLE_PARAMETERS = frozenset({
+    "training.seq_len", "training.micro_batch", "training.head_dim",
+    "training.max_expert_parallel", "training.reference_job_accelerators"})
+
+
+def _feels(name: str, systems: set[str], precisions: set[str]) -> bool:
+    parts = name.split(".")
+    if name.startswith("training.mfu."):
+        return parts[2] in systems and parts[3] in precisions
+    if name.startswith("reliability.failures."):
+        return parts[2] in systems
+    return True
+
+
+def _ordinal(x) -> float:
+    return float(x.toordinal()) if isinstance(x, dt.date) else float(x)
+
+
+def inputs(s: Scenario, a: Assumptions, distribution: str | None = None) -> list[Input]:
+    """The uncertain inputs of scenario ``s`` under assumptions ``a``: parameters in catalog
+    order, then the ``[[uncertain]]`` paths in file order. ``distribution`` (default: the
+    scenario's ``[uncertainty]`` one) applies to parameters and to paths without their own."""
+    kind = distribution or s.uncertainty.distribution
+    if kind not in DISTRIBUTIONS:
+        raise ValueError(f"distribution {kind!r}: expected one of {', '.join(DISTRIBUTIONS)}")
+    systems = scenario_systems(s)
+    precisions = {"bf16"} | {w.precision for w in s.workloads}
+    given = a.overrides
+    out = []
+    for name, p in catalog().items():
+        o = given.get(name)
+        ranged = o is not None and o.low is not None
+        if (o is not None and not ranged) or not _feels(name, systems, precisions):
+            continue
+        low, high = a.range(name)
+        value = float(a[name])
+        if not ranged and not high > low:
+            continue
+        out.append(Input(name, "whole" if name in _WHOLE_PARAMETERS else "parameter",
+                         min(low, value), value, max(high, value), kind, p.unit, p.source))
+    for i, u in enumerate(s.uncertain):
+        mark = s.provenance.get(f"uncertain[{i}]")
+        low, high, mode = (_parsed(s, u.path, raw) for raw in (u.low, u.high, u.value))
+        out.append(Input(u.path, kind_at(s, u.path), low, mode, high, u.distribution or kind,
+                         "", mark.text if mark else "scenario [[uncertain]] entry"))
+    return out
+
+
+def _parsed(s: Scenario, path: str, raw) -> float:
+    """``raw`` read as the field at ``path`` reads it (units, dates); None: the scenario's."""
+    value = value_at(s if raw is None else with_values(s, {path: raw}), path)
+    return _ordinal(value)
