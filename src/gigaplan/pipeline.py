@@ -25,11 +25,13 @@ from pathlib import Path
 
 from . import facility, reliability, training
 from .assumptions import Assumptions
+from . import montecarlo
 from .chain import STAGES, stages
 from .errors import GigaplanError
 from .fileio import FileError, os_error
 from .results import RunResult
 from .scenario import Scenario, load_scenario
+from .summary import results
 
 __all__ = ["OUTPUT_FILES", "OutputError", "STAGES", "Sweeps", "assumptions_for", "run", "stages",
            "write"]
@@ -38,7 +40,7 @@ SUMMARY_FILE = "summary.json"
 #: Every file a run writes, in the order :func:`write` writes them.
 OUTPUT_FILES = ("summary.json", "blocks.csv", "installed_by_year.csv", "fleet.parquet",
                 "facility_by_year.csv", "cashflow.csv", "workloads.csv", "reliability.csv",
-                "report.html")
+                "bands.parquet", "sensitivity.csv", "report.html")
 
 
 class OutputError(FileError):
@@ -80,12 +82,21 @@ def sweeps(r: RunResult) -> Sweeps:
 def run(scenario: Scenario | str | Path, out_dir: str | Path | None = "gigaplan-out", *,
         report: bool = True, progress: Callable[[str], None] | None = None,
         assumptions: Assumptions | None = None,
-        overrides: Mapping[str, object] | None = None) -> RunResult:
+        overrides: Mapping[str, object] | None = None, samples: int | None = None,
+        seed: int | None = None, method: str | None = None, distribution: str | None = None,
+        sensitivity_samples: int | None = None, workers: int | None = None,
+        scheduler: str | None = None) -> RunResult:
     """Run every stage of ``scenario`` and, if ``out_dir`` is given, write the outputs there.
 
     ``assumptions`` (default: the shipped values) with the scenario's ``[parameters]`` and
     ``overrides`` applied. With sampled assumptions every stage and the headline carry the
     sample axis; such a run has no ``summary`` and writes nothing (``out_dir`` must be None).
+
+    ``samples`` (default: the scenario's ``[uncertainty] samples``; 0: none) Monte Carlo draws
+    of every uncertain input after the central run (:func:`gigaplan.montecarlo.run`, with
+    ``seed``, ``method``, ``distribution``, on a dask cluster with ``workers`` or
+    ``scheduler``): the summary gains P10/P50/P90 of every figure, ``bands.parquet`` the
+    series' bands; ``sensitivity_samples`` (default: the scenario's) > 0 adds Sobol' indices.
     Files: see :data:`OUTPUT_FILES` and :func:`write`. ``progress(step)`` is called as each
     step starts.
     """
@@ -97,11 +108,36 @@ def run(scenario: Scenario | str | Path, out_dir: str | Path | None = "gigaplan-
                             "the result's arrays")
     target = None if out_dir is None else check_output_dir(out_dir)
     result = stages(scenario, a, progress)
+    cfg = scenario.uncertainty
+    n = cfg.samples if samples is None else samples
+    if n and not a.sampled:
+        _ranges(result, n, progress, seed=seed, method=method, distribution=distribution,
+                workers=workers, scheduler=scheduler, sensitivity_samples=(
+                    cfg.sensitivity_samples if sensitivity_samples is None
+                    else sensitivity_samples))
     if report:
         result.sweeps = sweeps(result)
     if target is not None:
         write(result, target, report=report, progress=progress)
     return result
+
+
+def _ranges(result: RunResult, n: int, progress, *, sensitivity_samples: int,
+            **options) -> None:
+    """The Monte Carlo run, the sensitivity indices and the swings of ``result``'s inputs."""
+    step = progress or (lambda name: None)
+    s, a = result.scenario, result.assumptions
+    where = {k: options[k] for k in ("workers", "scheduler")}
+    step(f"sampling ({n:,} samples)")
+    result.montecarlo = montecarlo.run(s, a, n, central=result, **options)
+    if sensitivity_samples:
+        step("sensitivity")
+        result.sensitivity = montecarlo.sensitivity(
+            s, a, n=sensitivity_samples, seed=options["seed"],
+            distribution=options["distribution"], **where)
+    step("swings")
+    result.swings = montecarlo.swings(s, a, distribution=options["distribution"])
+    result.summary = results(result)
 
 
 # --------------------------------------------------------------------------------- output
@@ -168,7 +204,13 @@ def _write_files(r: RunResult, folder: Path, report: bool, progress) -> list[str
     safe_csv(r.cashflow, folder / "cashflow.csv", index=False)
     safe_csv(r.workloads, folder / "workloads.csv", index=False)
     safe_csv(r.reliability_table, folder / "reliability.csv", index=False)
-    names = list(OUTPUT_FILES[:-1])
+    names = list(OUTPUT_FILES[:8])
+    if r.montecarlo is not None:
+        r.montecarlo.bands_frame().to_parquet(folder / "bands.parquet", index=False)
+        names.append("bands.parquet")
+    if r.sensitivity is not None:
+        safe_csv(r.sensitivity.table, folder / "sensitivity.csv", index=False)
+        names.append("sensitivity.csv")
     if report:
         from . import report as _report  # plotly loads only when a report is written
 

@@ -301,6 +301,69 @@ class ParameterSet(_Out):
     origin: str
 
 
+class RangeSummary(_Out):
+    """A figure's central value (the run without samples) and its spread over the samples;
+    dates (``runs.<name>.finish``) as ISO strings. ``n``: samples where it is defined."""
+
+    unit: str
+    value: float | str | None
+    p10: float | str | None
+    p50: float | str | None
+    p90: float | str | None
+    mean: float | str | None
+    n: int
+
+
+class InputSummary(_Out):
+    """An uncertain input: a parameter or an [[uncertain]] scenario path, its range and
+    distribution (dates as ISO strings)."""
+
+    name: str
+    kind: str
+    low: float | str
+    value: float | str
+    high: float | str
+    distribution: str
+    unit: str
+    source: str
+
+
+class SensitivityRow(_Out):
+    output: str
+    input: str
+    rank: int
+    S1: Num = None
+    S1_conf: Num = None
+    ST: Num = None
+    ST_conf: Num = None
+    mu_star: Num = None
+    mu_star_conf: Num = None
+    mu: Num = None
+    sigma: Num = None
+
+
+class SensitivitySummary(_Out):
+    method: str
+    n: int
+    rows: int
+    seed: int
+    indices: list[SensitivityRow]
+    skipped: dict[str, str]
+
+
+class UncertaintySummary(_Out):
+    """How the run was sampled and the P10/P50/P90 of every figure (``ranges``)."""
+
+    samples: int
+    seed: int
+    method: str
+    chunk: int
+    inputs: list[InputSummary]
+    ranges: dict[str, RangeSummary]
+    sensitivity: SensitivitySummary | None
+    basis: str
+
+
 class Results(_Out):
     """Everything ``summary.json`` holds (one run, no samples)."""
 
@@ -323,6 +386,7 @@ class Results(_Out):
     reliability: ReliabilitySummary
     provenance: ProvenanceSummary
     parameters: list[ParameterSet]
+    uncertainty: UncertaintySummary | None = None
 
     def to_json(self) -> str:
         """The ``summary.json`` text."""
@@ -373,6 +437,12 @@ class RunResult:
     summary: Results | None = None
     sweeps: Any = None
     files: list[Path] = field(default_factory=list)
+    #: Monte Carlo samples (:class:`gigaplan.montecarlo.MonteCarlo`), Sobol' indices
+    #: (:class:`gigaplan.montecarlo.Sensitivity`) and the inputs' swings (a DataFrame), when
+    #: the run drew samples.
+    montecarlo: Any = None
+    sensitivity: Any = None
+    swings: Any = None
 
     @property
     def sampled(self) -> bool:

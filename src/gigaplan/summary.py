@@ -277,5 +277,47 @@ def results(run: RunResult) -> Results:
             "sourced": sorted(p for p, v in marks.items() if v.kind == "source"),
         },
         "parameters": _parameters(a),
+        "uncertainty": _uncertainty(run),
     }
     return Results.model_validate(doc)
+
+
+def _unit(name: str) -> str:
+    head, _, rest = name.partition(".")
+    return MEASURE_UNITS.get(head) or MEASURE_UNITS.get(rest.rsplit(".", 1)[-1], "")
+
+
+def _uncertainty(run) -> dict | None:
+    """The ``uncertainty`` section: settings, inputs, every figure's range, Sobol' indices."""
+    mc = run.montecarlo
+    if mc is None:
+        return None
+    from .uncertainty import CHUNK
+
+    central = measures(run)
+    day0 = np.datetime64(run.scenario.horizon.start, "D")
+    ranges = {}
+    for name, stats in mc.describe().items():
+        row = {"unit": _unit(name), "value": clean(float(central[name][0])), **stats}
+        if name.endswith(".finish"):  # days after the horizon start -> dates
+            row = {k: (None if v is None else str(day0 + np.timedelta64(int(round(v)), "D")))
+                   if k not in ("unit", "n") else v for k, v in row.items()}
+        ranges[name] = row
+    sens = run.sensitivity
+    return {
+        "samples": mc.samples, "seed": mc.seed, "method": mc.method, "chunk": CHUNK,
+        "inputs": [_input(x) for x in mc.inputs], "ranges": ranges,
+        "sensitivity": None if sens is None else {
+            "method": sens.method, "n": sens.n, "rows": sens.rows, "seed": sens.seed,
+            "indices": records(sens.table), "skipped": sens.skipped},
+        "basis": "P10/P50/P90 and mean over the samples (each input drawn from its range, "
+                 "PERT with the central value as mode unless set otherwise; Latin hypercube "
+                 "in seeded chunks); value: the central run",
+    }
+
+
+def _input(x) -> dict:
+    show = (lambda v: x.show(v)) if x.kind == "date" else float  # noqa: E731
+    return {"name": x.name, "kind": x.kind, "low": show(x.low), "value": show(x.mode),
+            "high": show(x.high), "distribution": x.distribution, "unit": x.unit,
+            "source": x.source}

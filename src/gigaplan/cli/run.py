@@ -14,7 +14,7 @@ import typer
 from ..errors import GigaplanError, UnknownNameError
 from .app import DEFAULT_SCENARIO, app, emit_json, err, guarded, out
 
-__all__ = ["init", "parse_sets", "run", "schema", "validate"]
+__all__ = ["init", "parse_sets", "run", "sampling_options", "schema", "validate"]
 
 
 @app.command()
@@ -90,6 +90,29 @@ def parse_sets(values: list[str] | None) -> dict[str, str]:
     return parsed
 
 
+def sampling_options(samples, seed, method, distribution, workers, scheduler) -> dict:
+    """The sampling options of ``run`` and ``sensitivity``, checked (exit 2 when wrong)."""
+    from ..uncertainty import DISTRIBUTIONS, METHODS
+
+    if samples is not None and samples < 2:
+        raise GigaplanError(f"--samples {samples}: expected at least 2 (use --no-samples for "
+                            "the central run only)")
+    if seed is not None and not 0 <= seed < 2**63:
+        raise GigaplanError(f"--seed {seed}: expected 0 to 2^63 - 1")
+    for flag, value, allowed in (("--method", method, METHODS),
+                                 ("--distribution", distribution, DISTRIBUTIONS)):
+        if value is not None and value not in allowed:
+            raise UnknownNameError(flag.lstrip("-"), value, list(allowed))
+    if workers is not None and not 1 <= workers <= 1024:
+        raise GigaplanError(f"--workers {workers}: expected 1 to 1024")
+    if scheduler is not None and "://" not in scheduler:
+        raise GigaplanError(f"--scheduler {scheduler!r}: expected an address like "
+                            "tcp://HOST:8786")
+    out = {"samples": samples, "seed": seed, "method": method, "distribution": distribution,
+           "workers": workers, "scheduler": scheduler}
+    return {k: v for k, v in out.items() if v is not None}
+
+
 class _Progress:
     """Progress of a run on stderr: a bar on a terminal; elsewhere one plain line per step
     once the run has taken a few seconds; nothing with ``--quiet``."""
@@ -137,16 +160,41 @@ def run(
     no_report: Annotated[bool, typer.Option("--no-report", help="Do not write report.html.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print the headline only.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout instead of tables.")] = False,
+    samples: Annotated[Optional[int], typer.Option(
+        "--samples", help="Monte Carlo samples of every uncertain input (default: the "
+                          "scenario's [uncertainty] samples); at least 2.")] = None,
+    no_samples: Annotated[bool, typer.Option(
+        "--no-samples", help="The central run only, even if the scenario asks for samples.")] = False,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Seed of the sampling.")] = None,
+    method: Annotated[Optional[str], typer.Option(
+        "--method", help="Sampling: lhs (Latin hypercube), sobol or random.")] = None,
+    distribution: Annotated[Optional[str], typer.Option(
+        "--distribution", help="Of the parameters' ranges: pert, triangular or uniform.")] = None,
+    sensitivity: Annotated[Optional[int], typer.Option(
+        "--sensitivity", help="Sobol' base samples N for 'What moves the answer' (0: none).")] = None,
+    workers: Annotated[Optional[int], typer.Option(
+        "--workers", help="Run the samples on a local dask cluster of N processes.")] = None,
+    scheduler: Annotated[Optional[str], typer.Option(
+        "--scheduler", envvar="GIGAPLAN_SCHEDULER",
+        help="Run the samples on a running dask cluster (tcp://HOST:PORT).")] = None,
 ) -> None:
     """Run a scenario: write the outputs and report.html to a folder and print a summary."""
     from .. import pipeline
 
     overrides = parse_sets(sets)
+    options = sampling_options(samples, seed, method, distribution, workers, scheduler)
+    if no_samples:
+        options["samples"] = 0
+    if sensitivity is not None:
+        if sensitivity < 0 or sensitivity == 1:
+            raise GigaplanError(f"--sensitivity {sensitivity}: expected 0 (none) or at least 2 "
+                                "base samples")
+        options["sensitivity_samples"] = sensitivity
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         with _Progress(quiet or as_json) as progress:
             result = pipeline.run(scenario, output, report=not no_report, progress=progress,
-                                  overrides=overrides)
+                                  overrides=overrides, **options)
     except KeyboardInterrupt:
         err.print("interrupted: the output folder holds one whole run (the previous one, or "
                   "this one if it was already in place), never a part of one")
