@@ -25,6 +25,7 @@ from .. import __version__, catalog
 from ..assumptions import parameter
 from ..fileio import write_text_atomic
 from .claims import check_claims
+from . import ranges
 from .figures import FIGURES
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ REPORT_FILE = "report.html"
 
 #: (id, title) of every section, in order.
 SECTIONS = (
-    ("summary", "Summary"), ("capacity", "Capacity"), ("power", "Power"),
+    ("summary", "Summary"), ("ranges", "Ranges and what moves them"), ("capacity", "Capacity"), ("power", "Power"),
     ("energy", "Energy, water, carbon"), ("money", "Money"), ("training", "Training"),
     ("reliability", "Reliability"), ("claims", "Claims checked"), ("assumptions", "Assumptions"),
 )
@@ -144,7 +145,8 @@ def _summary(r: RunResult) -> str:
         _card("owned IT power", _num(k + "owned_it_gw", h.owned_it_gw,
                                      f"{h.owned_it_gw:,.2f} GW"),
               "facility peak " + _num(k + "owned_facility_peak_gw", h.owned_facility_peak_gw,
-                                      f"{h.owned_facility_peak_gw:,.2f} GW")),
+                                      f"{h.owned_facility_peak_gw:,.2f} GW")
+              + ranges.range_text(r, "owned_facility_peak_gw", lambda v: f"{v:,.2f} GW")),
         _card("contracted IT power", _num(k + "contracted_it_gw", h.contracted_it_gw,
                                           f"{h.contracted_it_gw:,.2f} GW"), "cloud contracts"),
         _card("accelerators", _num(k + "owned_accelerators", h.owned_accelerators,
@@ -159,17 +161,21 @@ def _summary(r: RunResult) -> str:
         _card("effective compute (BF16)", _num(k + "effective_bf16_eflops",
                                                h.effective_bf16_eflops,
                                                f"{h.effective_bf16_eflops:,.0f} EFLOP/s"),
-              "peak x catalog MFU, while training"),
+              "peak x catalog MFU, while training"
+              + ranges.range_text(r, "effective_bf16_eflops", lambda v: f"{v:,.0f}")),
         _card("owned capex", _num(k + "owned_capex_usd_b", h.owned_capex_usd_b,
                                   f"${h.owned_capex_usd_b:,.1f}B"),
               "contract payments " + _num(k + "contract_payments_usd_b",
                                           h.contract_payments_usd_b,
-                                          f"${h.contract_payments_usd_b:,.1f}B")),
+                                          f"${h.contract_payments_usd_b:,.1f}B")
+              + ranges.range_text(r, "owned_capex_usd_b", lambda v: f"${v:,.1f}B")),
         _card("NPV", _num(k + "npv_usd_b", h.npv_usd_b, _usd_b(h.npv_usd_b)),
-              f"at {s.finance.discount_rate:.0%}, t = 0 in {s.finance.base_year}"),
+              f"at {s.finance.discount_rate:.0%}, t = 0 in {s.finance.base_year}"
+              + ranges.range_text(r, "npv_usd_b", _usd_b)),
         _card("failures a day", _num(k + "failures_per_day", h.failures_per_day,
                                      f"{h.failures_per_day:,.0f}"),
-              "unexpected interruptions, whole fleet at full build"),
+              "unexpected interruptions, whole fleet at full build"
+              + ranges.range_text(r, "failures_per_day", lambda v: f"{v:,.0f}")),
     ]
     systems = "".join(
         f"<tr><td>{_e(name)}</td><td class='n'>"
@@ -360,6 +366,7 @@ def _assumptions(r: RunResult) -> str:
 
 _TEXT = {
     "summary": _summary,
+    "ranges": lambda r: "".join(ranges.section(r)),
     "energy": _energy_table,
     "money": _money_text,
     "training": _workload_table,
