@@ -319,6 +319,7 @@ class InputSummary(_Out):
     distribution (dates as ISO strings)."""
 
     name: str
+    target: str
     kind: str
     low: float | str
     value: float | str
@@ -386,7 +387,7 @@ class Results(_Out):
     reliability: ReliabilitySummary
     provenance: ProvenanceSummary
     parameters: list[ParameterSet]
-    uncertainty: UncertaintySummary | None = None
+    uncertainty: UncertaintySummary | None
 
     def to_json(self) -> str:
         """The ``summary.json`` text."""

@@ -318,6 +318,6 @@ def _uncertainty(run) -> dict | None:
 
 def _input(x) -> dict:
     show = (lambda v: x.show(v)) if x.kind == "date" else float  # noqa: E731
-    return {"name": x.name, "kind": x.kind, "low": show(x.low), "value": show(x.mode),
+    return {"name": x.name, "target": x.target, "kind": x.kind, "low": show(x.low), "value": show(x.mode),
             "high": show(x.high), "distribution": x.distribution, "unit": x.unit,
             "source": x.source}

@@ -21,6 +21,7 @@ def print_run(result, quiet: bool = False) -> None:
     out.print(Text(f"{s.name}: {s.description}", style="bold"))
     out.print(f"horizon {s.horizon.start} .. {s.horizon.end} ({s.horizon.step}); source {s.source}")
     print_headline(summary.headline)
+    _ranges(summary)
     if not quiet:
         for table in (_blocks(result), _installed(summary), _workloads(summary),
                       _failures(summary), *_sites(summary), _money(s, summary)):
@@ -37,6 +38,30 @@ def print_run(result, quiet: bool = False) -> None:
         folder = result.files[0].parent
         out.print(f"wrote {len(result.files)} files to {folder}/: "
                   + ", ".join(p.name for p in result.files))
+
+
+#: Ranged figures listed in the terminal (all are in summary.json: uncertainty.ranges).
+SHOWN_RANGES = 24
+
+
+def _ranges(summary) -> None:
+    """P10/P50/P90 of the figures that vary, or a hint when the run drew no samples."""
+    u = summary.uncertainty
+    if u is None:
+        out.print("central values only: add --samples N (e.g. 2000) for P10-P90 ranges")
+        return
+    t = Table(title=f"Ranges: {u.samples:,} samples ({u.method}, seed {u.seed}) of "
+                    f"{len(u.inputs)} uncertain inputs (summary.json: uncertainty)",
+              title_justify="left")
+    for col in ("figure", "unit", "central", "P10", "P50", "P90"):
+        t.add_column(col, justify="left" if col in ("figure", "unit") else "right")
+    shown = [(k, r) for k, r in u.ranges.items() if r.p10 is not None and r.p10 != r.p90]
+    show = lambda v: v if isinstance(v, str) else fmt(v)  # noqa: E731
+    for name, r in shown[:SHOWN_RANGES]:
+        t.add_row(name, r.unit, show(r.value), show(r.p10), show(r.p50), show(r.p90))
+    if len(shown) > SHOWN_RANGES:
+        t.add_row(f"{len(shown) - SHOWN_RANGES:,} more", "", "", "", "", "")
+    out.print(t)
 
 
 def print_headline(h) -> None:

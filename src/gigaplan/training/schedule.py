@@ -79,10 +79,9 @@ def _pue_between(site: tuple, sel: np.ndarray, start: np.ndarray, finish: np.nda
     return (e * mask).sum(axis=1) / (i * mask).sum(axis=1)
 
 
-def _pue(best, pools, shares, start, finish, ctx: Context) -> np.ndarray:
+def _pue(best, pools, shares, start, finish, ctx: Context, contract) -> np.ndarray:
     """PUE of each sample's run: its members' PUE weighted by their share of the run."""
-    pue = np.full(ctx.size, np.nan)
-    contract = np.broadcast_to(ctx.a["training.contract_pue"], (ctx.size,))
+    pue = np.full(len(start), np.nan)
     for p in np.unique(best["pool"][best["pool"] >= 0]):
         total = 0.0
         for k in pools[p][3]:
@@ -94,6 +93,24 @@ def _pue(best, pools, shares, start, finish, ctx: Context) -> np.ndarray:
                 total = total + part * contract[sel]
         pue[sel] = total
     return pue
+
+
+def _expand(best: dict, shares: dict, cls: np.ndarray, size: int) -> tuple[dict, dict]:
+    """The plans and shares of the distinct classes spread back to every sample (``cls``: the
+    class of each sample)."""
+    def spread(v):
+        return v[cls] if isinstance(v, np.ndarray) and v.shape[:1] == (size,) else v
+
+    out = {k: spread(v) for k, v in best.items() if k != "layout"}
+    out["layout"] = None if best["layout"] is None else {
+        k: spread(v) for k, v in best["layout"].items()}
+    full = {}
+    for key, (sel, share) in shares.items():
+        at = np.full(size, -1)
+        at[sel] = np.arange(len(sel))
+        rows = np.flatnonzero(at[cls] >= 0)
+        full[key] = (rows, share[at[cls[rows]]])
+    return out, full
 
 
 def _why_none(w, ctx: Context) -> str:
@@ -111,21 +128,25 @@ def _why_none(w, ctx: Context) -> str:
             "years), or its memory does not fit any pool")
 
 
-def _place(w, ctx: Context) -> dict:
-    """Place one workload, per sample; reserves its accelerators and records its usage."""
+def _place(w, ctx: Context, cls: np.ndarray, usage: dict, contract) -> dict:
+    """Place one workload, per sample; reserves its accelerators and records its usage.
+
+    The search runs once per distinct class of training and reliability values (``ctx``
+    holds one sample of each); ``cls`` maps every sample to its class for what depends on
+    the rest (the sites' PUE)."""
     flops = float(w.flops if w.flops is not None else
                   training_flops(w.params, w.tokens, w.active_params))
     pools = candidate_pools(w, ctx)
-    best = search(w, flops, pools, ctx)
+    found = search(w, flops, pools, ctx)
+    best, shares = _expand(found, _reserve(found, pools, ctx), cls, ctx.size)
     placed = best["pool"] >= 0
-    shares = _reserve(best, pools, ctx)
     start = np.where(placed, ctx.days.values[np.where(placed, best["start"], 0)],
                      np.datetime64("NaT"))
     finish = start + pd.to_timedelta(np.where(placed, best["dur"], 0.0), unit="D").values
-    pue = _pue(best, pools, shares, start, finish, ctx)
+    pue = _pue(best, pools, shares, start, finish, ctx, contract)
     for (p, k), (sel, part) in shares.items():
         hours = best["n"][sel] * part * best["dur"][sel] * 24.0
-        held = ctx.usage.setdefault(k, [np.zeros(ctx.size), np.zeros(ctx.size), []])
+        held = usage.setdefault(k, [np.zeros(len(cls)), np.zeros(len(cls)), []])
         held[0][sel] += hours
         held[1][sel] += hours * best["goodput"][sel]
         if w.name not in held[2]:
@@ -236,10 +257,25 @@ def schedule(scenario, fleet: FleetResult, facility, a: Assumptions) -> Training
     r = facility.result
     site_energy = {name: (facility.inputs.dates.values, r["energy_mwh"][..., k],
                           r["it_energy_mwh"][..., k]) for k, name in enumerate(facility.inputs.sites)}
+    # placements read only the training and reliability values: search once per class
+    cls, rep = _classes(a)
     ctx = Context(days=days, members={k: rows[j] for j, k in enumerate(cap.keys)}, reserved={},
-                   a=a, site_energy=site_energy)
+                  a=a if len(rep) == a.size else a.take(rep), site_energy=site_energy)
+    contract = np.broadcast_to(a["training.contract_pue"], (a.size,))
     order = sorted(range(len(scenario.workloads)),
                    key=lambda i: (scenario.workloads[i].deadline, i))
-    placed = {i: _place(scenario.workloads[i], ctx) for i in order}
+    usage: dict = {}
+    placed = {i: _place(scenario.workloads[i], ctx, cls, usage, contract) for i in order}
     return TrainingResult(placements=[placed[i] for i in range(len(scenario.workloads))],
-                          usage=ctx.usage, load=load, samples=a.size)
+                          usage=usage, load=load, samples=a.size)
+
+
+def _classes(a: Assumptions) -> tuple[np.ndarray, np.ndarray]:
+    """(class of each sample, first sample of each class) over the training and reliability
+    values."""
+    cls = a.classes(("training", "reliability"))
+    if cls.max() + 1 == len(cls):  # all distinct: every sample its own class, in order
+        return np.arange(len(cls)), np.arange(len(cls))
+    rep = np.zeros(cls.max() + 1, dtype=np.int64)
+    rep[cls[::-1]] = np.arange(len(cls))[::-1]
+    return cls, rep

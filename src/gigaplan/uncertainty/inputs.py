@@ -25,11 +25,12 @@ __all__ = ["Input", "inputs", "scenario_systems"]
 
 @dataclass(frozen=True)
 class Input:
-    """One uncertain input: a parameter (dotted name) or a scenario path, of kind
-    ``"parameter"`` / ``"number"`` (any value), ``"whole"`` (rounded) or ``"date"`` (held as
-    proleptic ordinal days)."""
+    """One uncertain input: a model parameter (``target="parameter"``, a dotted name) or a
+    scenario value (``target="scenario"``, a field path), of kind ``"number"``, ``"whole"``
+    (drawn values rounded) or ``"date"`` (held as proleptic ordinal days)."""
 
     name: str
+    target: str
     kind: str
     low: float
     mode: float
@@ -40,8 +41,8 @@ class Input:
 
     @property
     def is_parameter(self) -> bool:
-        """True for a model parameter (a dotted name), False for a scenario path."""
-        return not self.name.endswith("]") and "[" not in self.name
+        """True for a model parameter, False for a scenario value."""
+        return self.target == "parameter"
 
     def values(self, u) -> np.ndarray:
         """The input's values at cumulative probabilities ``u``: a date's rounded to whole
@@ -89,9 +90,9 @@ def inputs(s: Scenario, a: Assumptions, distribution: str | None = None) -> list
     """The uncertain inputs of scenario ``s`` under assumptions ``a``: parameters in catalog
     order, then the ``[[uncertain]]`` paths in file order. ``distribution`` (default: the
     scenario's ``[uncertainty]`` one) applies to parameters and to paths without their own."""
-    kind = distribution or s.uncertainty.distribution
-    if kind not in DISTRIBUTIONS:
-        raise ValueError(f"distribution {kind!r}: expected one of {', '.join(DISTRIBUTIONS)}")
+    dist = distribution or s.uncertainty.distribution
+    if dist not in DISTRIBUTIONS:
+        raise ValueError(f"distribution {dist!r}: expected one of {', '.join(DISTRIBUTIONS)}")
     systems = scenario_systems(s)
     precisions = {"bf16"} | {w.precision for w in s.workloads}
     given = a.overrides
@@ -105,13 +106,17 @@ def inputs(s: Scenario, a: Assumptions, distribution: str | None = None) -> list
         value = float(a[name])
         if not ranged and not high > low:
             continue
-        out.append(Input(name, "whole" if name in _WHOLE_PARAMETERS else "parameter",
-                         min(low, value), value, max(high, value), kind, p.unit, p.source))
+        out.append(Input(name, "parameter", "whole" if name in _WHOLE_PARAMETERS else "number",
+                         min(low, value), value, max(high, value), dist, p.unit, p.source))
+    marks = s.provenance
     for i, u in enumerate(s.uncertain):
-        mark = s.provenance.get(f"uncertain[{i}]")
+        head = f"uncertain[{i}]"
+        notes = [f"{m.kind}: {m.text}" for path, m in marks.items()
+                 if path == head or path.startswith(head + ".")]
         low, high, mode = (_parsed(s, u.path, raw) for raw in (u.low, u.high, u.value))
-        out.append(Input(u.path, kind_at(s, u.path), low, mode, high, u.distribution or kind,
-                         "", mark.text if mark else "scenario [[uncertain]] entry"))
+        out.append(Input(u.path, "scenario", kind_at(s, u.path), low, mode, high,
+                         u.distribution or dist, "",
+                         "; ".join(notes) or "scenario [[uncertain]] entry (no source given)"))
     return out
 
 
