@@ -6,7 +6,18 @@ from __future__ import annotations
 from gigaplan import pipeline
 from gigaplan.assumptions import Assumptions
 
-__all__ = ["assert_bad_input", "edited", "money_of", "power_of", "schedule_of", "stages"]
+__all__ = ["assert_bad_input", "edited", "invoke", "money_of", "power_of", "schedule_of",
+           "stages"]
+
+
+def invoke(*args: str):
+    """``gigaplan ARGS...`` in this process (typer's CliRunner); the result has ``exit_code``,
+    ``stdout``, ``stderr`` and ``output``."""
+    from typer.testing import CliRunner
+
+    from gigaplan.cli import app
+
+    return CliRunner().invoke(app, list(args))
 
 
 def edited(text: str, old: str, new: str, count: int = 1) -> str:

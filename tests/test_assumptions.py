@@ -16,7 +16,7 @@ from gigaplan import catalog, constants
 from gigaplan.assumptions import Assumptions, Interval, catalog as parameters, parse_override
 from gigaplan.errors import GigaplanError, UnknownNameError
 
-from .test_cli import invoke
+from .helpers import invoke
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "gigaplan"
 

@@ -13,19 +13,9 @@ from typer.testing import CliRunner
 from gigaplan import __version__
 from gigaplan.cli import app
 
-from .helpers import edited
+from .helpers import assert_bad_input, edited, invoke
 
 runner = CliRunner()
-
-
-def invoke(*args: str):
-    return runner.invoke(app, list(args))
-
-
-def assert_bad_input(result, message: str) -> None:
-    """Exit code 2, the message on stderr, no traceback."""
-    assert result.exit_code == 2
-    assert message in result.stderr and "Traceback" not in result.output
 
 
 def test_version():

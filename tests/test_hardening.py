@@ -21,7 +21,7 @@ from gigaplan import pipeline
 from gigaplan.errors import GigaplanError
 
 from .helpers import assert_bad_input, edited
-from .test_cli import invoke
+from .helpers import invoke
 
 
 def _run(path, out, *extra):

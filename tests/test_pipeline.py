@@ -17,7 +17,7 @@ from gigaplan.assumptions import Assumptions
 from gigaplan.errors import GigaplanError
 from gigaplan.results import Results
 
-from .test_cli import invoke
+from .helpers import invoke
 
 NUMBERS = ("owned_it_gw", "contracted_it_gw", "owned_facility_peak_gw", "owned_accelerators",
            "contracted_accelerators", "peak_bf16_eflops", "peak_fp8_eflops",
