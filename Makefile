@@ -1,5 +1,7 @@
 # gigaplan: two commands on a fresh machine with Python >= 3.11 and make.
 #   make run   create .venv, install gigaplan, run the default scenario into ./gigaplan-out/
+#              with SAMPLES Monte Carlo samples and Sobol' indices of N = SENSITIVITY
+#              (make run SAMPLES=0 for the central run only)
 #   make test  create .venv with the dev extras and run the whole test suite
 #   make bench / make screenshot  benchmarks (bench/README.md) / the README picture of the report
 PYTHON ?= python3
@@ -7,6 +9,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= gigaplan-out
 SCENARIO ?= fluidstack-2026
+SAMPLES ?= 2000
+SENSITIVITY ?= 32
+SEED ?= 0
 
 .PHONY: run test bench screenshot venv dev clean
 
@@ -26,8 +31,10 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 venv: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
 
+RANGES := $(if $(filter 0,$(SAMPLES)),--no-samples,--samples $(SAMPLES) --sensitivity $(SENSITIVITY) --seed $(SEED))
+
 run: $(VENV)/.installed
-	$(BIN)/gigaplan run $(SCENARIO) -o $(OUT)
+	$(BIN)/gigaplan run $(SCENARIO) -o $(OUT) $(RANGES)
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -38,7 +45,7 @@ bench: $(VENV)/.installed-dev
 # The README's picture of the report's summary section, from the default scenario's report
 # (needs Debian's chromium, as the browser test does).
 screenshot: $(VENV)/.installed-dev
-	$(BIN)/gigaplan run $(SCENARIO) -o $(OUT) > /dev/null
+	$(BIN)/gigaplan run $(SCENARIO) -o $(OUT) $(RANGES) > /dev/null
 	$(BIN)/python tools/screenshot.py $(OUT)/report.html docs/report-summary.png
 
 clean:

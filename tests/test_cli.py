@@ -8,14 +8,10 @@ import sys
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 from gigaplan import __version__
-from gigaplan.cli import app
 
 from .helpers import assert_bad_input, edited, invoke
-
-runner = CliRunner()
 
 
 def test_version():

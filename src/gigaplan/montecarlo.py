@@ -129,7 +129,7 @@ def _chunk(p: Plan, task: tuple[int, int, int]) -> tuple[dict, dict]:
     paths = _paths(p)
     if paths:
         v = min(VARIANTS, size)
-        draws = unit_samples(len(paths), index, start, v, p.seed + 1, "lhs")
+        draws = unit_samples(len(paths), index, start, v, p.seed, "lhs", stream=1)
         u[:, paths] = draws[np.arange(size) % v]
     u = correlate(u, list(p.correlations))
     out, sr = evaluate(p, u)

@@ -9,7 +9,7 @@ from .consistency import block_size, check_scenario, phase_it_mw, scenario_warni
 from .loader import load_scenario, parse_scenario, scenario_from_dict, with_values
 from .models import (Climate, Contract, Correlation, Finance, Horizon, Phase, Provenance, Scenario,
                      Site, Uncertain, Uncertainty, Workload)
-from .paths import PathError, kind_at, value_at
+from .paths import PathError, kind_at, parameter_matters, systems, value_at
 
 __all__ = [
     "Climate",
@@ -29,10 +29,12 @@ __all__ = [
     "check_scenario",
     "kind_at",
     "load_scenario",
+    "parameter_matters",
     "parse_scenario",
     "phase_it_mw",
     "scenario_from_dict",
     "scenario_warnings",
+    "systems",
     "value_at",
     "with_values",
 ]

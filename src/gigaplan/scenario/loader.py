@@ -18,7 +18,7 @@ from ..datafiles import scenario_names, scenario_text
 from ..errors import Problem, ScenarioError, closest
 from .consistency import check_scenario
 from .models import Provenance, Scenario
-from .paths import PathError, kind_at, parse_path, value_at
+from .paths import PathError, kind_at, parameter_matters, parse_path, value_at
 
 __all__ = ["load_scenario", "parse_scenario", "scenario_from_dict", "with_values"]
 
@@ -201,17 +201,23 @@ def _uncertain_problems(s: Scenario) -> list[Problem]:
 
 
 def _correlation_problems(s: Scenario, paths: set[str]) -> list[Problem]:
+    """Correlations name two inputs the scenario draws: [[uncertain]] paths, or parameters
+    that matter to it and that its [parameters] table does not pin to one value."""
     from ..assumptions import names
 
-    known, out = set(names()) | paths, []
+    pinned = {k for k, v in s.parameters.items() if not isinstance(v, Mapping)}
+    known = {n for n in names() if parameter_matters(n, s) and n not in pinned} | paths
+    out = []
     for i, c in enumerate(s.uncertainty.correlations):
         for side in ("a", "b"):
             name = getattr(c, side)
             if name not in known:
+                why = ("is pinned to one value in [parameters]" if name in pinned else
+                       "cannot move this scenario (a system or precision it does not use)"
+                       if name in names() else "names no parameter nor [[uncertain]] path")
                 near = ", ".join(closest(name, sorted(known)))
-                out.append(Problem(f"uncertainty.correlations[{i}].{side}", "names no parameter "
-                                   f"nor [[uncertain]] path; closest: {near}", name,
-                                   has_value=True))
+                out.append(Problem(f"uncertainty.correlations[{i}].{side}",
+                                   f"{why}; closest inputs: {near}", name, has_value=True))
         if c.a == c.b:
             out.append(Problem(f"uncertainty.correlations[{i}]", "correlates an input with "
                                                                   "itself"))

@@ -14,7 +14,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
-                      StrictBool)
+                      StrictBool, field_validator)
 from pydantic_core import PydanticCustomError
 
 from .. import catalog
@@ -327,6 +327,14 @@ class Uncertainty(_Model):
     sensitivity_samples: int = Field(0, ge=0, le=1 << 20, description=(
         "Sobol base samples N for the report's 'What moves the answer' (0: none)."))
     correlations: list[Correlation] = Field(default_factory=list)
+
+    @field_validator("samples", "sensitivity_samples")
+    @classmethod
+    def _none_or_two(cls, value: int) -> int:
+        if value == 1:
+            raise PydanticCustomError("samples", "expected 0 (none) or at least 2 (one sample "
+                                                 "gives no range)")
+        return value
 
 
 class Uncertain(_Model):

@@ -22,7 +22,8 @@ from pydantic import BaseModel
 from ..errors import GigaplanError
 from .models import Scenario
 
-__all__ = ["KINDS", "PathError", "kind_at", "parse_path", "value_at"]
+__all__ = ["KINDS", "PathError", "kind_at", "parameter_matters", "parse_path", "systems",
+           "value_at"]
 
 _STEP = re.compile(r"([A-Za-z_]\w*)(?:\[(\d+)\])?")
 #: What an uncertain path may hold: a date, a number, or a whole number (accelerators).
@@ -96,3 +97,22 @@ def kind_at(scenario: Scenario, path: str) -> str:
         raise PathError(f"{path} holds {type(value).__name__} {value!r}; only numbers and "
                         "dates can be uncertain")
     return "whole" if name in ("accelerators", "max_accelerators") else "number"
+
+
+def systems(scenario: Scenario) -> set[str]:
+    """The accelerator systems of the scenario's sites and contracts."""
+    return ({p.system for site in scenario.sites for p in site.phases}
+            | {c.system for c in scenario.contracts})
+
+
+def parameter_matters(name: str, scenario: Scenario) -> bool:
+    """Whether model parameter ``name`` can move any result of ``scenario``: not the MFU or
+    failure rates of a system it does not use, nor an MFU at a precision no workload uses
+    (bf16 always counts: the headline's effective FLOP/s)."""
+    parts = name.split(".")
+    if name.startswith("training.mfu."):
+        precisions = {"bf16"} | {w.precision for w in scenario.workloads}
+        return parts[2] in systems(scenario) and parts[3] in precisions
+    if name.startswith("reliability.failures."):
+        return parts[2] in systems(scenario)
+    return True

@@ -14,10 +14,14 @@ from typing import Any
 
 from ..errors import GigaplanError
 
-__all__ = ["SCHEDULER_ENV", "map_chunks", "scheduler_from_env"]
+__all__ = ["SCHEDULER_ENV", "ClusterError", "map_chunks", "scheduler_from_env"]
 
 #: Environment variable naming a dask scheduler to use when none is given.
 SCHEDULER_ENV = "GIGAPLAN_SCHEDULER"
+
+
+class ClusterError(GigaplanError):
+    """A dask cluster that cannot be reached (exit 2) or started (exit 1)."""
 
 
 def map_chunks(fn: Callable, common: Any, tasks: Sequence[Any], *, workers: int | None = None,
@@ -49,9 +53,12 @@ def map_chunks(fn: Callable, common: Any, tasks: Sequence[Any], *, workers: int 
                 cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                        dashboard_address=None, silence_logs=40)
             client = Client(cluster)
-    except OSError as exc:
-        raise GigaplanError(f"cannot reach the dask scheduler {scheduler or '(local)'}: "
-                            f"{exc}") from None
+    except (OSError, RuntimeError, TimeoutError) as exc:
+        error = ClusterError(f"cannot reach the dask scheduler {scheduler}: {exc}"
+                             if scheduler else f"cannot start a local dask cluster of "
+                             f"{workers} workers: {exc}")
+        error.exit_code = 2 if scheduler else 1  # a wrong address, or the machine
+        raise error from None
     try:
         shared = client.scatter(common, broadcast=True)
         futures = [client.submit(fn, shared, t, pure=False) for t in tasks]

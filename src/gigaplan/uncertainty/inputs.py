@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..assumptions import Assumptions, catalog
-from ..scenario import Scenario, kind_at, value_at, with_values
+from ..scenario import Scenario, kind_at, parameter_matters, value_at, with_values
 from .distributions import DISTRIBUTIONS, ppf
 
-__all__ = ["Input", "inputs", "scenario_systems"]
+__all__ = ["Input", "inputs"]
 
 
 @dataclass(frozen=True)
@@ -61,25 +61,11 @@ class Input:
         return f"{x:,.4g} {self.unit}".strip()
 
 
-def scenario_systems(s: Scenario) -> set[str]:
-    """The accelerator systems of the scenario's sites and contracts."""
-    return {p.system for site in s.sites for p in site.phases} | {c.system for c in s.contracts}
-
-
 #: Parameters that only take whole values (sequence length, micro-batch, head size, expert
 #: parallelism, accelerators): drawn values are rounded.
 _WHOLE_PARAMETERS = frozenset({
     "training.seq_len", "training.micro_batch", "training.head_dim",
     "training.max_expert_parallel", "training.reference_job_accelerators"})
-
-
-def _feels(name: str, systems: set[str], precisions: set[str]) -> bool:
-    parts = name.split(".")
-    if name.startswith("training.mfu."):
-        return parts[2] in systems and parts[3] in precisions
-    if name.startswith("reliability.failures."):
-        return parts[2] in systems
-    return True
 
 
 def _ordinal(x) -> float:
@@ -93,14 +79,12 @@ def inputs(s: Scenario, a: Assumptions, distribution: str | None = None) -> list
     dist = distribution or s.uncertainty.distribution
     if dist not in DISTRIBUTIONS:
         raise ValueError(f"distribution {dist!r}: expected one of {', '.join(DISTRIBUTIONS)}")
-    systems = scenario_systems(s)
-    precisions = {"bf16"} | {w.precision for w in s.workloads}
     given = a.overrides
     out = []
     for name, p in catalog().items():
         o = given.get(name)
         ranged = o is not None and o.low is not None
-        if (o is not None and not ranged) or not _feels(name, systems, precisions):
+        if (o is not None and not ranged) or not parameter_matters(name, s):
             continue
         low, high = a.range(name)
         value = float(a[name])

@@ -48,15 +48,16 @@ def chunks(n: int, size: int = CHUNK) -> list[tuple[int, int, int]]:
 
 
 def unit_samples(d: int, index: int, start: int, size: int, seed: int,
-                 method: str = "lhs") -> np.ndarray:
+                 method: str = "lhs", stream: int = 0) -> np.ndarray:
     """The points of chunk ``index`` (samples ``start`` .. ``start + size``), shape (size, d),
-    in (0, 1)."""
+    in (0, 1). ``stream`` > 0 draws an independent set for the same chunk (spawn key
+    ``(index, stream)``; Latin hypercube or random only)."""
     if method not in METHODS:
         raise ValueError(f"method {method!r}: expected one of {', '.join(METHODS)}")
     if d == 0:
         return np.empty((size, 0))
-    child = np.random.SeedSequence(seed, spawn_key=(index,))
-    if method == "sobol":
+    child = np.random.SeedSequence(seed, spawn_key=(index,) if not stream else (index, stream))
+    if method == "sobol" and not stream:
         engine = qmc.Sobol(d, scramble=True, seed=np.random.default_rng(
             np.random.SeedSequence(seed)))
         if start:
