@@ -135,7 +135,8 @@ def test_summary_bands_and_sensitivity_files(sampled_run):
     assert peak["value"] == pytest.approx(r.headline.owned_facility_peak_gw)
     assert doc["ranges"]["runs.big.finish"]["p50"].startswith("20")
     bands = pd.read_parquet(out / "bands.parquet")
-    assert set(bands["series"]) == {"facility_peak_mw", "energy_mwh", "net_cash_flow_usd"}
+    assert {"it_mw", "facility_peak_mw", "energy_mwh", "water_m3", "co2_t", "capex_usd",
+            "net_cash_flow_usd", "cumulative_usd"} <= set(bands["series"])
     assert (bands["p10"] <= bands["p50"] + 1e-9).all() and (bands["p50"] <= bands["p90"] + 1e-9).all()
     sens = pd.read_csv(out / "sensitivity.csv")
     assert {"output", "input", "rank", "S1", "ST"} <= set(sens.columns)

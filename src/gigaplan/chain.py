@@ -25,8 +25,9 @@ STAGES = ("fleet", "facility", "training", "reliability", "finance")
 
 
 def stages(scenario: Scenario, a: Assumptions,
-           progress: Callable[[str], None] | None = None) -> RunResult:
-    """Every stage of ``scenario`` under ``a`` (no files written)."""
+           progress: Callable[[str], None] | None = None, *, summary: bool = True) -> RunResult:
+    """Every stage of ``scenario`` under ``a`` (no files written); the summary too for an
+    unsampled run unless ``summary`` is False."""
     step = progress or (lambda name: None)
     step("fleet")
     fl = fleet.build(scenario)
@@ -41,6 +42,6 @@ def stages(scenario: Scenario, a: Assumptions,
     h = headline(scenario, fl, fa, tr, re, fi, a.sampled)
     out = RunResult(scenario=scenario, assumptions=a, fleet=fl, facility=fa, training=tr,
                     reliability=re, finance=fi, headline=h)
-    if not a.sampled:
+    if summary and not a.sampled:
         out.summary = results(out)
     return out

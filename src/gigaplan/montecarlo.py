@@ -62,6 +62,9 @@ class Plan:
 def plan(scenario: Scenario, a: Assumptions, *, seed: int | None = None, method: str | None = None,
          distribution: str | None = None) -> Plan:
     """The inputs and settings of a sampled run (defaults: the scenario's ``[uncertainty]``)."""
+    if a.sampled:
+        raise GigaplanError("a sampled run draws its own samples: pass assumptions without "
+                            "sample arrays (ranges are set with {low, high} or NAME=LOW..HIGH)")
     cfg = scenario.uncertainty
     method = method or cfg.method
     if method not in METHODS:
@@ -110,7 +113,7 @@ def evaluate_values(p: Plan, values: np.ndarray) -> tuple[dict, dict]:
             p.inputs[k].name: p.inputs[k].scenario_value(values[rows[0], k]) for k in paths})
         a = p.assumptions.with_samples({p.inputs[k].name: values[rows, k] for k in params}) \
             if params else p.assumptions
-        r = stages(s, a)
+        r = stages(s, a, summary=False)
         for name, v in measures(r).items():
             out.setdefault(name, np.full(n, np.nan))[rows] = v
         for name, (labels, v) in series(r).items():

@@ -103,16 +103,23 @@ def measures(run) -> dict[str, np.ndarray]:
 
 def series(run) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Time series of a run for bands: name -> (labels (T,), values (S, T)): the owned sites'
-    monthly design-hour facility peak [MW] and energy [MWh] (labels: month dates), and the
-    yearly net cash flow [USD] (labels: years)."""
+    monthly IT [MW], design-hour facility peak [MW], energy [MWh], water [m3] and CO2 [t]
+    (labels: month dates), and the yearly capex, opex, contract payments, net and cumulative
+    cash flow [USD] (labels: years)."""
     r, size = run.facility.result, run.assumptions.size
     months = run.facility.inputs.dates.values.astype("datetime64[D]")
     full = lambda x: np.broadcast_to(np.asarray(x, dtype=float), (size, x.shape[-1]))  # noqa: E731
+    years = np.asarray(run.finance.years)
+    y = run.finance.yearly
     return {
+        "it_mw": (months, full(r["it_mw"].sum(axis=2))),
         "facility_peak_mw": (months, full(r["facility_peak_mw"].sum(axis=2))),
         "energy_mwh": (months, full(r["energy_mwh"].sum(axis=2))),
-        "net_cash_flow_usd": (np.asarray(run.finance.years),
-                              full(run.finance.yearly["net_cash_flow_usd"])),
+        "water_m3": (months, full(r["water_m3"].sum(axis=2))),
+        "co2_t": (months, full(r["co2_t"].sum(axis=2))),
+        **{name: (years, full(y[name])) for name in (
+            "capex_usd", "opex_usd", "contract_payments_usd", "net_cash_flow_usd",
+            "cumulative_usd")},
     }
 
 

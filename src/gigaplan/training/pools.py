@@ -313,12 +313,13 @@ def _throughput_bound(w, sysname: str, n_max: float, memo: _Memo, cls: np.ndarra
     """U(F): an upper bound of n x goodput(n) over every n <= F, per sample.
 
     Goodput never rises with the job's size (more parts fail more often; its checkpoint time
-    does not grow, its downtime does), so on a geometric grid m_k (2% apart)
+    does not grow, its downtime does), so on a geometric grid m_k (5% apart: a 2% grid bounds
+    tighter but cost 13% more time over 500 samples in goodput evaluations than it saved)
     n g(n) <= m_(k+1) g(m_k) for m_k <= n < m_(k+1); U is the running maximum of those, and
     F g(m_K) on the last grid step below F.
     """
     top = max(float(n_max), 1.0)
-    grid = np.unique(np.r_[np.floor(1.02 ** np.arange(0.0, math.log(top) / math.log(1.02) + 2.0)),
+    grid = np.unique(np.r_[np.floor(1.05 ** np.arange(0.0, math.log(top) / math.log(1.05) + 2.0)),
                            math.floor(top) + 1.0])  # at least two points, the last above top
     key = cls[:, None] * _KEY_BASE + grid[None, :].astype(np.int64)
     g = memo(key.ravel())["goodput"].reshape(key.shape)          # (S, K)
