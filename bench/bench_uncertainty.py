@@ -87,7 +87,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--large", action="store_true",
                     help="also 100,000 samples and Sobol' N = 1,024 (minutes)")
-    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--json", action="store_true", help="everything as one JSON document")
     args = ap.parse_args()
     rows = [_fresh(per_sample, 40)]
     base = rows[0]["seconds"] / 40
@@ -103,18 +103,35 @@ def main() -> None:
             r["vs_baseline"] = base * n / r["seconds"]
     one = next(r for r in rows if r["part"] == "monte carlo 10,000" and r["workers"] == 1)
     two = next(r for r in rows if r["part"] == "monte carlo 10,000" and r["workers"] == 2)
-    summary = {"baseline_ms_per_sample": 1e3 * base,
-               "dask_2_vs_1_worker": one["seconds"] / two["seconds"]}
+    targets = {
+        "mc_10k_2_workers_s": (two["seconds"], 30.0),
+        "mc_10k_serial_peak_rss_mb": (rows[2]["peak_rss_mb"], 2000.0),
+        "dask_2_vs_1_worker_speedup": (one["seconds"] / two["seconds"], 1.6),
+    }
+    large = {r["part"]: r for r in rows}
+    if "sobol N=1024" in large:
+        targets["sobol_1024_2_workers_s"] = (large["sobol N=1024"]["seconds"], 300.0)
+    if "monte carlo 100,000" in large:
+        big = large["monte carlo 100,000"]
+        slope = (big["seconds"] - two["seconds"]) / 90_000
+        targets["mc_100k_slope_ms_per_sample_2_workers"] = (1e3 * slope, None)
+    report = {
+        "baseline_ms_per_sample": 1e3 * base,
+        "targets": {k: {"value": round(v, 3), "target": t,
+                        "met": None if t is None else (v >= t if "speedup" in k else v < t)}
+                    for k, (v, t) in targets.items()},
+        "rows": rows,
+    }
     if args.json:
-        print(json.dumps({"rows": rows, **summary}, indent=2))
+        print(json.dumps(report, indent=2))
         return
     for r in rows:
         extra = (f", {r['ms_per_sample']:.2f} ms/sample, {r['vs_baseline']:.1f}x the baseline"
                  if "ms_per_sample" in r else "")
         print(f"{r['part']:<34} workers={r.get('workers')!s:<5} {r['seconds']:8.1f} s, "
               f"peak RSS {r['peak_rss_mb']:7.0f} MB{extra}")
-    print(f"baseline {summary['baseline_ms_per_sample']:.1f} ms per sample; dask 2 workers vs 1: "
-          f"{summary['dask_2_vs_1_worker']:.2f}x")
+    print(json.dumps({"baseline_ms_per_sample": report["baseline_ms_per_sample"],
+                      "targets": report["targets"]}, indent=2))
 
 
 if __name__ == "__main__":

@@ -123,7 +123,7 @@ def test_dask_gives_byte_identical_summaries(tmp_path):
         texts.append((out / "summary.json").read_bytes())
     assert texts[0] == texts[1] == texts[2]
     doc = json.loads(texts[0])["uncertainty"]
-    assert doc["samples"] == 1100 and doc["chunk"] == 500  # three chunks
+    assert doc["samples"] == 1100 and doc["chunk"] == 250  # five chunks
 
 
 def test_summary_bands_and_sensitivity_files(sampled_run):

@@ -35,7 +35,7 @@ __all__ = ["LEVELS", "VARIANTS", "MonteCarlo", "Plan", "Sensitivity", "evaluate"
            "evaluate_values", "plan", "run", "sensitivity", "swings"]
 
 #: Draws of the scenario paths per chunk of a Monte Carlo run.
-VARIANTS = 32
+VARIANTS = 16
 #: Values of each scenario path in a sensitivity design.
 LEVELS = 16
 #: Samples whose time series are kept for the bands (the first ones; 20,000 put the P10 and
