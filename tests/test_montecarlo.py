@@ -115,6 +115,28 @@ def test_scenario_paths_are_drawn_within_their_ranges_and_move_the_answer():
     assert days[3] > days[2] and finish[3] > finish[2]
 
 
+def test_every_kind_of_path_can_be_uncertain_and_the_run_completes():
+    scenario = _small(uncertain=[
+        {"path": "finance.discount_rate", "low": "6%", "high": "12%"},
+        {"path": "contracts[0].price_usd_per_accelerator_hour", "low": "$1.50/h",
+         "high": "$3/h", "distribution": "uniform"},
+        {"path": "contracts[0].accelerators", "low": "10k", "high": "30k"},
+        {"path": "sites[0].phases[0].it_mw", "low": 60, "high": 150},
+        {"path": "sites[0].phases[0].ramp_months", "low": 0, "high": 12, "value": 3}])
+    s = load_scenario(scenario)
+    mc = montecarlo.run(s, pipeline.assumptions_for(s), 60, seed=8)
+    by = {x.name: x for x in mc.inputs}
+    assert by["contracts[0].accelerators"].kind == "whole"
+    assert by["finance.discount_rate"].low == pytest.approx(0.06)
+    assert by["contracts[0].price_usd_per_accelerator_hour"].distribution == "uniform"
+    peak = mc.describe()["owned_facility_peak_gw"]
+    assert 0.06 < peak["p10"] < peak["p90"] < 0.2  # 60-150 MW of IT, PUE above 1
+    price = mc.measures["usd_per_accelerator_hour.cloud"]
+    assert price.min() >= 1.5 and price.max() <= 3.0 and np.ptp(price) > 0.5
+    contracted = mc.measures["contracted_accelerators"]
+    assert np.all(contracted == np.round(contracted)) and contracted.min() >= 10_000
+
+
 def test_dask_gives_byte_identical_summaries(tmp_path):
     texts = []
     for workers in (None, 1, 2):

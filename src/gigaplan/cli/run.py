@@ -52,7 +52,7 @@ def validate(file: Annotated[str, typer.Argument(help="Scenario file (.toml, .ya
     phases = sum(len(site.phases) for site in s.sites)
     out.print(f"ok: {s.source}: scenario {s.name!r}, {len(s.sites)} sites ({phases} phases), "
               f"{len(s.contracts)} contracts, {len(s.workloads)} workloads, "
-              f"{len(s.parameters)} parameters set; "
+              f"{len(s.parameters)} parameters set, {len(s.uncertain)} uncertain values; "
               f"{len(s.assumption_paths())} values marked as assumptions")
 
 
