@@ -183,40 +183,49 @@ def _summary(r: RunResult) -> str:
         for name, n in h.accelerators_by_system.items())
     prices = "".join(
         f"<tr><td>{_e(name)}</td><td class='n'>"
-        + (_num(f"{k}usd_per_accelerator_hour.{name}", v, f"${v:,.2f}") if v is not None
-           else "not priced") + "</td></tr>"
+        + (_num(f"{k}usd_per_accelerator_hour.{name}", v, f"${v:,.2f}")
+           + ranges.range_text(r, f"usd_per_accelerator_hour.{name}", lambda x: f"${x:,.2f}")
+           if v is not None else "not priced") + "</td></tr>"
         for name, v in h.usd_per_accelerator_hour.items())
-    runs = ""
-    if h.runs:
-        rows = []
-        for i, w in enumerate(h.runs):
-            key = f"{k}runs.{i}."
-            if w.status == "no capacity":
-                rows.append(f"<tr><td>{_e(w.name)}</td><td class='n'>"
-                            + _num(key + "flops", w.flops, f"{w.flops:.1e}")
-                            + "</td><td colspan='4'>no capacity</td><td>"
-                            + _e(w.deadline) + "</td></tr>")
-                continue
-            rows.append(
-                f"<tr><td>{_e(w.name)}</td><td class='n'>"
-                + _num(key + "flops", w.flops, f"{w.flops:.1e}") + "</td><td>"
-                + _e(w.pool) + "</td><td class='n'>"
-                + _num(key + "accelerators", w.accelerators, f"{w.accelerators:,.0f}")
-                + "</td><td class='n'>" + _num(key + "days", w.days, f"{w.days:,.1f}")
-                + "</td><td>" + _num(key + "finish", w.finish, w.finish) + "</td><td>"
-                + _e(w.deadline) + f" <span class='v-{'consistent' if w.status == 'on time' else 'inconsistent'}'>"
-                + _e(w.status) + "</span></td></tr>")
-        more = h.runs_total - len(h.runs)
-        runs = ("<h3>Headline training runs</h3><table><tr><th>run</th><th>FLOP</th>"
-                "<th>pool</th><th>accelerators</th><th>days</th><th>finish</th>"
-                "<th>deadline</th></tr>" + "".join(rows) + "</table>"
-                + (f"<p class='note'>{more:,} more runs in workloads.csv.</p>" if more else ""))
+    runs = _headline_runs(r)
     return (f'<div class="cards">{"".join(cards)}</div>'
             '<div style="display:grid;grid-template-columns:1fr 1fr;gap:18px">'
             f"<div><h3>Accelerators by type (full build)</h3><table>{systems}</table></div>"
             f"<div><h3>Cost per accelerator-hour</h3><table>{prices}</table>"
             "<p class='note'>Owned: levelised over capital recovery, per used hour; "
             "contracts: given or implied by their value.</p></div></div>" + runs)
+
+
+def _headline_runs(r: RunResult) -> str:
+    """The summary's table of headline runs (days and finish with their P10-P90)."""
+    h, k = r.summary.headline, "headline."
+    if not h.runs:
+        return ""
+    rows = []
+    for i, w in enumerate(h.runs):
+        key = f"{k}runs.{i}."
+        if w.status == "no capacity":
+            rows.append(f"<tr><td>{_e(w.name)}</td><td class='n'>"
+                        + _num(key + "flops", w.flops, f"{w.flops:.1e}")
+                        + "</td><td colspan='4'>no capacity</td><td>"
+                        + _e(w.deadline) + "</td></tr>")
+            continue
+        verdict = "consistent" if w.status == "on time" else "inconsistent"
+        rows.append(
+            f"<tr><td>{_e(w.name)}</td><td class='n'>"
+            + _num(key + "flops", w.flops, f"{w.flops:.1e}") + "</td><td>"
+            + _e(w.pool) + "</td><td class='n'>"
+            + _num(key + "accelerators", w.accelerators, f"{w.accelerators:,.0f}")
+            + "</td><td class='n'>" + _num(key + "days", w.days, f"{w.days:,.1f}")
+            + ranges.range_text(r, f"runs.{w.name}.days", lambda x: f"{x:,.0f}")
+            + "</td><td>" + _num(key + "finish", w.finish, w.finish)
+            + ranges.range_text(r, f"runs.{w.name}.finish", str) + "</td><td>"
+            + _e(w.deadline) + f" <span class='v-{verdict}'>" + _e(w.status) + "</span></td></tr>")
+    more = h.runs_total - len(h.runs)
+    return ("<h3>Headline training runs</h3><table><tr><th>run</th><th>FLOP</th>"
+            "<th>pool</th><th>accelerators</th><th>days</th><th>finish</th>"
+            "<th>deadline</th></tr>" + "".join(rows) + "</table>"
+            + (f"<p class='note'>{more:,} more runs in workloads.csv.</p>" if more else ""))
 
 
 def _energy_table(r: RunResult) -> str:
