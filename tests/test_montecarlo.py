@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ from gigaplan.summary import measures
 from gigaplan.uncertainty import inputs
 
 from .conftest import MINIMAL
-from .helpers import assert_bad_input, invoke
+from .helpers import assert_bad_input, invoke, render_offline
 
 #: A small scenario with a workload: one site, one contract, two runs.
 SMALL = {**copy.deepcopy(MINIMAL), "contracts": [{
@@ -172,6 +173,17 @@ def test_report_shows_ranges_bands_and_tornados(sampled_run):
     assert 'id="bands-facility"' in html and 'id="tornado-npv-usd-b"' in html
     assert "300 samples (Latin hypercube, seed 4" in html
     assert "total-order index (N = 8" in html
+
+
+def test_the_ranges_section_renders_offline_in_chromium(sampled_run):
+    _, out = sampled_run
+    sizes = render_offline(out / "report.html", plots=14,
+                           screenshot=Path("test-artifacts") / "report-sampled.png")
+    ours = {fid: (w, h, marks) for fid, w, h, marks in sizes
+            if fid.startswith(("bands-", "tornado-"))}
+    assert {"bands-facility", "bands-cashflow", "tornado-npv-usd-b"} <= set(ours)
+    for fid, (width, height, marks) in ours.items():
+        assert width > 200 and height > 100 and marks > 0, fid
 
 
 def test_report_of_an_unsampled_run_says_how_to_get_ranges(default_run):
