@@ -106,3 +106,60 @@ def test_select_by_party_kind_and_date():
     assert len(deals.select(t, since="2026-01")) == 0
     with pytest.raises(deals.GigaplanError, match="closest"):
         deals.select(t, party="Nvidiaa")
+
+
+def test_the_network_page_renders_offline(tmp_path):
+    from gigaplan.report import deals_page
+
+    from .helpers import render_offline
+
+    path = deals_page.write(_hand_drawn(), tmp_path)
+    page = path.read_text()
+    assert page.count("<tr>") == 1 + 3 + 1 + 4 + 1 + 7  # headers, 3 cycles, 4 companies, 7 deals
+    sizes = render_offline(path, plots=1)
+    (_, width, height, marks), = sizes
+    assert width > 600 and height > 500 and marks >= 4  # equity, compute, chips, companies
+
+
+# ---------------------------------------------------------------------------- the shipped ledger
+
+#: Deals the articles this project starts from name, with their announced amounts [USD].
+SEED_DEALS = {
+    ("OpenAI", "Oracle", "compute"): 300e9,
+    ("NVIDIA", "OpenAI", "equity"): 100e9,
+    ("OpenAI", "Amazon", "compute"): 38e9,
+    ("Anthropic", "Microsoft", "compute"): 30e9,
+    ("NVIDIA", "Anthropic", "equity"): 10e9,
+    ("Microsoft", "Anthropic", "equity"): 5e9,
+}
+
+
+def test_every_shipped_row_is_sourced_and_checked():
+    t = deals.ledger()
+    assert len(t) >= 40
+    assert t["source_url"].str.startswith("https://").all()
+    assert (t["date"] <= t["source_date"]).all()
+    assert t["id"].is_unique
+
+
+def test_the_seed_deals_are_there_with_their_announced_amounts():
+    t = deals.ledger()
+    for (payer, payee, kind), amount in SEED_DEALS.items():
+        rows = t[(t["from_party"] == payer) & (t["to_party"] == payee) & (t["kind"] == kind)]
+        assert (rows["amount_usd"] == amount).any(), (payer, payee, kind, list(rows["amount_usd"]))
+    gw = t.set_index("id")["capacity_gw"]
+    assert {10.0, 6.0} <= set(gw.dropna())  # NVIDIA-OpenAI and Broadcom-OpenAI 10 GW, AMD 6 GW
+
+
+def test_the_deals_commands(tmp_path):
+    listed = invoke("deals", "--party", "anthropic", "--json")
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.stdout)
+    assert rows and all("Anthropic" in (r["from_party"], r["to_party"]) for r in rows)
+    assert all(r["source_url"].startswith("https://") for r in rows)
+    cyc = invoke("deals", "cycles", "--json")
+    assert cyc.exit_code == 0 and json.loads(cyc.stdout)["cycles"]
+    graph = invoke("deals", "graph", "-o", str(tmp_path))
+    assert graph.exit_code == 0 and (tmp_path / "deals.html").stat().st_size > 1_000_000
+    assert_bad_input(invoke("deals", "--kind", "loan"), "unknown kind")
+    assert_bad_input(invoke("deals", "--party", "Anthropik"), "Anthropic")

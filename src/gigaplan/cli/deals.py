@@ -9,7 +9,7 @@ from rich.table import Table
 
 from .app import app, emit_json, guarded, money, out
 
-__all__ = ["deals", "deals_app", "deals_cycles"]
+__all__ = ["deals", "deals_app", "deals_cycles", "deals_graph"]
 
 deals_app = typer.Typer(help="The 2025 deals ledger: who pays whom for what, with sources.",
                         invoke_without_command=True, rich_markup_mode=None)
@@ -100,3 +100,24 @@ def deals_cycles(
         s.add_row(row["company"], money(row["inflow_usd"]), money(row["circular_inflow_usd"]),
                   share)
     out.print(s)
+
+
+@deals_app.command("graph")
+@guarded
+def deals_graph(
+    output: Annotated[str, typer.Option("-o", "--output", help="Folder to write deals.html into.")] = "gigaplan-deals",
+) -> None:
+    """Write deals.html: the money-flow network, the cycles and every deal with its source."""
+    from .. import deals as ledger
+    from ..errors import GigaplanError
+    from ..report import deals_page
+
+    if not str(output).strip():
+        raise GigaplanError("-o: name a folder, e.g. -o gigaplan-deals")
+    try:
+        path = deals_page.write(ledger.ledger(), output)
+    except OSError as exc:
+        from ..fileio import os_error
+
+        raise os_error(exc, deals_page.Path(output) / deals_page.DEALS_FILE) from None
+    out.print(f"wrote {path}")
