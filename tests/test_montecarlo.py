@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,6 +20,7 @@ from gigaplan.uncertainty import inputs
 
 from .conftest import MINIMAL
 from .helpers import assert_bad_input, invoke, render_offline
+from .test_report import ARTIFACTS
 
 #: A small scenario with a workload: one site, one contract, two runs.
 SMALL = {**copy.deepcopy(MINIMAL), "contracts": [{
@@ -178,7 +178,7 @@ def test_report_shows_ranges_bands_and_tornados(sampled_run):
 def test_the_ranges_section_renders_offline_in_chromium(sampled_run):
     _, out = sampled_run
     sizes = render_offline(out / "report.html", plots=14,
-                           screenshot=Path("test-artifacts") / "report-sampled.png")
+                           screenshot=ARTIFACTS / "report-sampled.png")
     ours = {fid: (w, h, marks) for fid, w, h, marks in sizes
             if fid.startswith(("bands-", "tornado-"))}
     assert {"bands-facility", "bands-cashflow", "tornado-npv-usd-b"} <= set(ours)
