@@ -244,7 +244,10 @@ def sensitivity(scenario: Scenario, a: Assumptions, *, method: str = "sobol", n:
     t0 = time.perf_counter()
     p = plan(scenario, a, seed=seed, distribution=distribution)
     names = [x.name for x in p.inputs]
-    x = design(method, names, n, p.seed)
+    try:
+        x = design(method, names, n, p.seed)
+    except ValueError as exc:  # an unknown method, too few inputs or base samples
+        raise GigaplanError(str(exc)) from None
     paths = _paths(p)
     if paths:  # each path on LEVELS equally likely values
         x[:, paths] = (np.floor(np.clip(x[:, paths], 0, 1 - 1e-12) * LEVELS) + 0.5) / LEVELS

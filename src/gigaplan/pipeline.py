@@ -23,9 +23,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import facility, reliability, training
+from . import facility, montecarlo, reliability, training
 from .assumptions import Assumptions
-from . import montecarlo
 from .chain import STAGES, stages
 from .errors import GigaplanError
 from .fileio import FileError, os_error
@@ -130,7 +129,7 @@ def _ranges(result: RunResult, n: int, progress, *, sensitivity_samples: int,
     where = {k: options[k] for k in ("workers", "scheduler")}
     step(f"sampling ({n:,} samples)")
     result.montecarlo = montecarlo.run(s, a, n, central=result, **options)
-    if sensitivity_samples:
+    if sensitivity_samples and len(result.montecarlo.inputs) >= 2:  # else nothing to rank
         step("sensitivity")
         result.sensitivity = montecarlo.sensitivity(
             s, a, n=sensitivity_samples, seed=options["seed"],
