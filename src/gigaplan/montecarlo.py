@@ -243,6 +243,8 @@ def sensitivity(scenario: Scenario, a: Assumptions, *, method: str = "sobol", n:
     N (d + 1) for Morris)."""
     t0 = time.perf_counter()
     p = plan(scenario, a, seed=seed, distribution=distribution)
+    if outputs is not None:  # checked before the design runs: names of the central run
+        _select(measures(stages(scenario, a, summary=False)), outputs)
     names = [x.name for x in p.inputs]
     try:
         x = design(method, names, n, p.seed)
