@@ -2,7 +2,8 @@
 
 Commands live in :mod:`~gigaplan.cli.run` (init, validate, schema, run),
 :mod:`~gigaplan.cli.tools` (power, cost, budget), :mod:`~gigaplan.cli.jobs` (train,
-reliability), :mod:`~gigaplan.cli.uncertain` (sensitivity) and :mod:`~gigaplan.cli.catalog`; :mod:`~gigaplan.cli.app` holds the Typer app and
+reliability), :mod:`~gigaplan.cli.uncertain` (sensitivity), :mod:`~gigaplan.cli.deals` (the
+deals ledger) and :mod:`~gigaplan.cli.catalog`; :mod:`~gigaplan.cli.app` holds the Typer app and
 the shared helpers. ``--debug`` anywhere on the line shows tracebacks.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import sys
 
-from . import catalog, jobs, run, tools, uncertain  # noqa: F401 (register the commands)
+from . import catalog, deals, jobs, run, tools, uncertain  # noqa: F401 (register the commands)
 from .app import _state, app
 
 __all__ = ["app", "main"]
