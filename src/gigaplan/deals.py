@@ -1,6 +1,7 @@
 """The deals ledger: who pays whom for what (``data/deals.csv``), and the circular flows in it.
 
-One row per deal: ``id``, the ``date`` announced, the parties (money flows ``from_party`` ->
+One row per deal: ``id``, the ``date`` announced (``YYYY-MM-DD``, or ``YYYY-MM`` / ``YYYY``
+where only that is known), the parties (money flows ``from_party`` ->
 ``to_party``), the ``kind`` (:data:`KINDS`), the amount in USD (a number or a string the
 scenario parser reads, ``"$300B"``) and as announced, the capacity (GW, accelerators, system),
 the term, the ``status`` (:data:`STATUSES`) and the ``source`` with its URL and date. The loader
@@ -45,15 +46,31 @@ class DealsError(GigaplanError):
     """A ledger that does not pass :func:`check` (every problem, each naming its row)."""
 
 
-def _date(text) -> dt.date | None:
-    """``YYYY-MM-DD`` or ``YYYY-MM`` (the first of the month); None if neither."""
+_FORMATS = (("%Y-%m-%d", 3), ("%Y-%m", 2), ("%Y", 1))
+
+
+def _dated(text) -> tuple[dt.date, int] | None:
+    """(date, precision) of ``YYYY-MM-DD`` (3), ``YYYY-MM`` (2, the first of the month) or
+    ``YYYY`` (1, the first of the year, for deals whose month is not known); None otherwise."""
     text = str(text).strip()
-    for fmt in ("%Y-%m-%d", "%Y-%m"):
+    for fmt, precision in _FORMATS:
         try:
-            return dt.datetime.strptime(text, fmt).date()
+            return dt.datetime.strptime(text, fmt).date(), precision
         except ValueError:
             continue
     return None
+
+
+def _date(text) -> dt.date | None:
+    got = _dated(text)
+    return None if got is None else got[0]
+
+
+def _after(a: tuple[dt.date, int], b: tuple[dt.date, int]) -> bool:
+    """Whether date ``a`` is certainly after ``b``, compared at the coarser precision."""
+    keep = min(a[1], b[1])
+    key = lambda d: (d.year, d.month if keep >= 2 else 0, d.day if keep >= 3 else 0)  # noqa: E731
+    return key(a[0]) > key(b[0])
 
 
 def _amount(raw) -> float | None:
@@ -77,13 +94,14 @@ def _row_problems(row: dict) -> Iterable[str]:
         yield f"status {row.get('status')!r}: expected one of {', '.join(STATUSES)}"
     if row.get("from_party") == row.get("to_party"):
         yield "from_party and to_party are the same"
-    date, source_date = _date(row.get("date")), _date(row.get("source_date"))
+    date, source_date = _dated(row.get("date")), _dated(row.get("source_date"))
     if date is None:
-        yield f"date {row.get('date')!r}: expected YYYY-MM-DD or YYYY-MM"
+        yield f"date {row.get('date')!r}: expected YYYY-MM-DD, YYYY-MM or YYYY"
     if source_date is None:
-        yield f"source_date {row.get('source_date')!r}: expected YYYY-MM-DD or YYYY-MM"
-    if date and source_date and date > source_date:
-        yield f"date {date} is after its source's date {source_date}"
+        yield f"source_date {row.get('source_date')!r}: expected YYYY-MM-DD, YYYY-MM or YYYY"
+    if date and source_date and _after(date, source_date):
+        yield (f"date {row.get('date')} is after its source's date "
+               f"{row.get('source_date')}")
     amount = _amount(row.get("amount_usd"))
     if amount is None or (np.isfinite(amount) and amount <= 0):
         yield f"amount_usd {row.get('amount_usd')!r}: expected a positive amount in USD or empty"

@@ -28,6 +28,10 @@ def _selected(party, kind, since):
     return ledger.select(ledger.ledger(), party=party, kind=kind, since=since)
 
 
+def _usd(x: float) -> str:
+    return money(x) if x == x and x > 0 else "undisclosed"
+
+
 def _capacity(row) -> str:
     parts = []
     if row["capacity_gw"] == row["capacity_gw"]:
@@ -86,9 +90,9 @@ def deals_cycles(
     for col in ("companies", "flows", "smallest"):
         t.add_column(col, justify="right" if col == "smallest" else "left")
     for c in found:
-        flows = ", ".join(f"{a}->{b} {money(x)}" for a, b, x, _ in c["edges"])
+        flows = ", ".join(f"{a}->{b} {_usd(x)}" for a, b, x, _ in c["edges"])
         t.add_row(" -> ".join(c["companies"] + c["companies"][:1]), flows,
-                  money(c["smallest_usd"]))
+                  _usd(c["smallest_usd"]))
     out.print(t)
     s = Table(title="Inflows that trace back to the company's own outflows",
               title_justify="left")

@@ -43,14 +43,14 @@ def network_figure(table: pd.DataFrame) -> go.Figure:
     import networkx as nx
 
     g = ledger.flow_graph(table)
-    pos = nx.spring_layout(g, seed=7, k=1.6 / math.sqrt(max(len(g), 1)), iterations=200)
+    pos = nx.spring_layout(g, seed=7, k=3.0 / math.sqrt(max(len(g), 1)), iterations=300)
     through = {n: sum(d["amount_usd"] for *_, d in g.in_edges(n, data=True))
                + sum(d["amount_usd"] for *_, d in g.out_edges(n, data=True)) for n in g}
     top = max(max(through.values(), default=0.0), 1.0)
     widest = max((d["amount_usd"] for *_, d in g.edges(data=True)), default=1.0) or 1.0
     by_id = table.set_index("id")
     f = go.Figure(layout=go.Layout(
-        template="plotly_white", height=760, showlegend=True,
+        template="plotly_white", height=900, showlegend=True,
         margin=dict(l=10, r=10, t=40, b=10), hovermode="closest",
         title=dict(text="Who pays whom: arrows from payer to payee, as wide as the money",
                    x=0, font=dict(size=14)),
