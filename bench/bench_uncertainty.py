@@ -1,6 +1,6 @@
 """Benchmark of sampled runs (run: ``.venv/bin/python bench/bench_uncertainty.py [--large]``).
 
-Targets (the uncertainty issue): 10,000 samples of the full chain for the default scenario in
+Targets: 10,000 samples of the full chain for the default scenario in
 under 30 s on 2 cores with peak memory under 2 GB; 100,000 samples in bounded memory with the
 time linear in the samples (``--large``: reports the slope); Sobol' indices with N = 1,024
 over every uncertain input in under 5 minutes on 2 cores (``--large``); on a local dask
