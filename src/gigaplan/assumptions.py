@@ -442,6 +442,17 @@ class Assumptions:
             return np.zeros(self.size, dtype=np.int64)
         return np.unique(np.stack(cols, axis=1), axis=0, return_inverse=True)[1].reshape(-1)
 
+    def representatives(self, prefixes: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(class of each sample, first sample of each class) over the values under
+        ``prefixes`` (:meth:`classes`); when every sample is its own class, both are simply
+        ``0 .. S-1``, so ``take(rep)`` may be skipped."""
+        cls = self.classes(prefixes)
+        if cls.max() + 1 == len(cls):
+            return np.arange(len(cls)), np.arange(len(cls))
+        rep = np.zeros(cls.max() + 1, dtype=np.int64)
+        rep[cls[::-1]] = np.arange(len(cls))[::-1]
+        return cls, rep
+
     def table(self):
         """Every parameter as a DataFrame: the catalog's columns plus the value used
         (``value``; ``"S samples"`` when sampled), its range and ``origin``."""

@@ -16,6 +16,7 @@ as many strata of its distribution) for the same reason.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -187,7 +188,7 @@ def run(scenario: Scenario, a: Assumptions, samples: int, *, seed: int | None = 
     p = plan(scenario, a, seed=seed, method=method, distribution=distribution)
     ref = central if central is not None else stages(scenario, a)
     axes = {k: labels for k, (labels, _) in series(ref).items()}
-    p = Plan(p.scenario, p.assumptions, p.inputs, p.seed, p.method, p.correlations, axes)
+    p = dataclasses.replace(p, axes=axes)
     parts = map_chunks(_chunk, p, chunks(samples, CHUNK), workers=workers, scheduler=scheduler)
     names = list(parts[0][0])
     got = {k: np.concatenate([m[k] for m, _ in parts]) for k in names}

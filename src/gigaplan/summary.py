@@ -79,9 +79,10 @@ MEASURE_UNITS = {
 
 def measures(run) -> dict[str, np.ndarray]:
     """Every ranged figure of a run, one array over its samples each: the headline numbers,
-    ``usd_per_accelerator_hour.<site or contract>``, ``runs.<workload>.days``, ``runs.<workload>.goodput``
-    and ``runs.<workload>.finish`` (days after the horizon's first day; NaN where the run finds no
-    capacity), and the owned sites' energy, water and CO2 over the horizon."""
+    ``usd_per_accelerator_hour.<site or contract>``, ``runs.<workload>.days``,
+    ``runs.<workload>.goodput`` and ``runs.<workload>.finish`` (days after the horizon's first
+    day; NaN where the run finds no capacity), and the owned sites' energy, water and CO2 over
+    the horizon."""
     h, size = run.headline, run.assumptions.size
     one = lambda x: np.broadcast_to(np.asarray(x, dtype=float), (size,))  # noqa: E731
     out = {k: one(getattr(h, k)) for k in h.__dataclass_fields__
@@ -93,11 +94,12 @@ def measures(run) -> dict[str, np.ndarray]:
     for name, v in h.usd_per_accelerator_hour.items():
         out[f"usd_per_accelerator_hour.{name}"] = one(np.nan if v is None else v)
     day0 = np.datetime64(run.scenario.horizon.start, "D")
-    for r_ in h.runs:
-        finish = np.asarray(r_["finish"], dtype="datetime64[s]")
-        out[f"runs.{r_['name']}.days"] = one(np.where(np.isnat(finish), np.nan, r_["days"]))
-        out[f"runs.{r_['name']}.goodput"] = one(np.where(np.isnat(finish), np.nan, r_["goodput"]))
-        out[f"runs.{r_['name']}.finish"] = one((finish - day0) / np.timedelta64(1, "D"))
+    for w in h.runs:
+        finish = np.asarray(w["finish"], dtype="datetime64[s]")
+        none = np.isnat(finish)
+        out[f"runs.{w['name']}.days"] = one(np.where(none, np.nan, w["days"]))
+        out[f"runs.{w['name']}.goodput"] = one(np.where(none, np.nan, w["goodput"]))
+        out[f"runs.{w['name']}.finish"] = one((finish - day0) / np.timedelta64(1, "D"))
     return out
 
 
@@ -325,6 +327,6 @@ def _uncertainty(run) -> dict | None:
 
 def _input(x) -> dict:
     show = (lambda v: x.show(v)) if x.kind == "date" else float  # noqa: E731
-    return {"name": x.name, "target": x.target, "kind": x.kind, "low": show(x.low), "value": show(x.mode),
-            "high": show(x.high), "distribution": x.distribution, "unit": x.unit,
-            "source": x.source}
+    return {"name": x.name, "target": x.target, "kind": x.kind, "low": show(x.low),
+            "value": show(x.mode), "high": show(x.high), "distribution": x.distribution,
+            "unit": x.unit, "source": x.source}

@@ -10,9 +10,8 @@ reliability.stage`: the pipeline stage (fleet view, goodput of each block of cap
 from .model import (COMPONENTS, FIRST_ORDER_RATIO, HARDWARE, SPARES, VALID_RATIO, Job, analytic,
                     checkpoint_bytes, component_rates, compute_optimal_params, daly_interval_s,
                     expected_wall_s, first_order_goodput, goodput_note, goodput_reads, job,
-                    job_rates_per_hour,
-                    long_run_goodput, optimal_interval_s, rate_source, repair_unit, run_goodput,
-                    steady_goodput, young_interval_s)
+                    job_rates_per_hour, long_run_goodput, optimal_interval_s, rate_source,
+                    repair_unit, run_goodput, steady_goodput, young_interval_s)
 from .simulation import CHUNK, Simulation, report, simulate
 from .stage import (FLEET_COLUMNS, FleetFailures, ReliabilityResult, Sweeps, build, fleet_view,
                     reference_goodput, spares_for_availability, sweeps, unit_availability)
@@ -21,8 +20,8 @@ __all__ = [
     "CHUNK", "COMPONENTS", "FIRST_ORDER_RATIO", "FLEET_COLUMNS", "HARDWARE", "SPARES",
     "VALID_RATIO", "FleetFailures", "Job", "ReliabilityResult", "Simulation", "Sweeps",
     "analytic", "build", "checkpoint_bytes", "component_rates", "compute_optimal_params",
-    "daly_interval_s", "expected_wall_s", "first_order_goodput", "fleet_view", "goodput_note", "goodput_reads",
-    "job", "job_rates_per_hour", "long_run_goodput", "optimal_interval_s", "rate_source",
+    "daly_interval_s", "expected_wall_s", "first_order_goodput", "fleet_view", "goodput_note",
+    "goodput_reads", "job", "job_rates_per_hour", "long_run_goodput", "optimal_interval_s", "rate_source",
     "reference_goodput", "repair_unit", "report", "run_goodput", "simulate",
     "spares_for_availability", "steady_goodput", "sweeps", "unit_availability",
     "young_interval_s",

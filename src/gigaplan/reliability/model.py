@@ -56,8 +56,8 @@ __all__ = [
     "COMPONENTS", "FIRST_ORDER_RATIO", "HARDWARE", "SPARES", "VALID_RATIO", "Job", "analytic",
     "checkpoint_bytes", "component_rates", "compute_optimal_params", "daly_interval_s",
     "expected_wall_s", "first_order_goodput", "goodput_note", "goodput_reads", "job",
-    "job_rates_per_hour", "long_run_goodput", "optimal_interval_s", "rate_source", "repair_unit", "run_goodput", "steady_goodput",
-    "young_interval_s",
+    "job_rates_per_hour", "long_run_goodput", "optimal_interval_s", "rate_source",
+    "repair_unit", "run_goodput", "steady_goodput", "young_interval_s",
 ]
 
 

@@ -131,7 +131,8 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>",
         scenario = Scenario.model_validate(dict(data))
     except ValidationError as exc:
         raise ScenarioError(source, [_problem(err) for err in exc.errors()]) from None
-    problems = check_scenario(scenario) + _uncertain_problems(scenario)
+    bounds: dict[str, tuple] = {}
+    problems = check_scenario(scenario) + _uncertain_problems(scenario, bounds)
     provenance = dict(marks or {})
     for path, reason in scenario.assumptions.items():
         if _lookup(data, path) is _MISSING:
@@ -143,6 +144,7 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>",
         raise ScenarioError(source, problems)
     scenario._provenance = provenance
     scenario._source = source
+    scenario._bounds = bounds
     return scenario
 
 
@@ -160,9 +162,10 @@ def with_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
     return scenario_from_dict(data, scenario.source, scenario.provenance)
 
 
-def _uncertain_problems(s: Scenario) -> list[Problem]:
+def _uncertain_problems(s: Scenario, bounds: dict) -> list[Problem]:
     """Every problem of the ``[[uncertain]]`` entries: a path that names no number or date,
-    a bound the field itself would refuse, low above high, the most likely value outside."""
+    a bound the field itself would refuse, low above high, the most likely value outside.
+    Fills ``bounds`` (path -> (low, high, most likely), as the field reads them)."""
     out, seen = [], set()
     for i, u in enumerate(s.uncertain):
         at = f"uncertain[{i}]"
@@ -197,6 +200,8 @@ def _uncertain_problems(s: Scenario) -> list[Problem]:
             elif not low <= value <= high:
                 out.append(Problem(f"{at}.value", f"{value} is outside [{low}, {high}]; give the "
                                    "most likely value inside the range", value, has_value=True))
+            else:
+                bounds[u.path] = (low, high, value)
     return out + _correlation_problems(s, seen)
 
 

@@ -382,6 +382,7 @@ class Scenario(_Model):
 
     _provenance: dict[str, Provenance] = PrivateAttr(default_factory=dict)
     _source: str = PrivateAttr("<dict>")
+    _bounds: dict[str, tuple] = PrivateAttr(default_factory=dict)
 
     @property
     def source(self) -> str:
@@ -393,6 +394,13 @@ class Scenario(_Model):
         """Field path -> :class:`Provenance`, from ``# source:`` / ``# assumption:`` comments
         and the ``assumptions`` table."""
         return dict(self._provenance)
+
+    @property
+    def uncertain_bounds(self) -> dict[str, tuple]:
+        """``[[uncertain]]`` path -> (low, high, most likely) as the field holds them (units
+        converted, dates parsed; the most likely value defaults to the scenario's), read once
+        when the scenario was loaded."""
+        return dict(self._bounds)
 
     def assumption_paths(self) -> list[str]:
         """Paths of every value marked as an assumption."""

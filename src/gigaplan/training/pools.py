@@ -104,10 +104,7 @@ class Context:
         """(class of each sample, first sample of each class) over the values under
         ``prefixes``: samples of one class share every result that reads only those."""
         if prefixes not in self.classes:
-            cls = self.a.classes(prefixes)
-            rep = np.zeros(cls.max() + 1, dtype=np.int64)
-            rep[cls[::-1]] = np.arange(len(cls))[::-1]
-            self.classes[prefixes] = (cls, rep)
+            self.classes[prefixes] = self.a.representatives(prefixes)
         return self.classes[prefixes]
 
 

@@ -258,7 +258,7 @@ def schedule(scenario, fleet: FleetResult, facility, a: Assumptions) -> Training
     site_energy = {name: (facility.inputs.dates.values, r["energy_mwh"][..., k],
                           r["it_energy_mwh"][..., k]) for k, name in enumerate(facility.inputs.sites)}
     # placements read only the training and reliability values: search once per class
-    cls, rep = _classes(a)
+    cls, rep = a.representatives(("training", "reliability"))
     ctx = Context(days=days, members={k: rows[j] for j, k in enumerate(cap.keys)}, reserved={},
                   a=a if len(rep) == a.size else a.take(rep), site_energy=site_energy)
     contract = np.broadcast_to(a["training.contract_pue"], (a.size,))
@@ -268,14 +268,3 @@ def schedule(scenario, fleet: FleetResult, facility, a: Assumptions) -> Training
     placed = {i: _place(scenario.workloads[i], ctx, cls, usage, contract) for i in order}
     return TrainingResult(placements=[placed[i] for i in range(len(scenario.workloads))],
                           usage=usage, load=load, samples=a.size)
-
-
-def _classes(a: Assumptions) -> tuple[np.ndarray, np.ndarray]:
-    """(class of each sample, first sample of each class) over the training and reliability
-    values."""
-    cls = a.classes(("training", "reliability"))
-    if cls.max() + 1 == len(cls):  # all distinct: every sample its own class, in order
-        return np.arange(len(cls)), np.arange(len(cls))
-    rep = np.zeros(cls.max() + 1, dtype=np.int64)
-    rep[cls[::-1]] = np.arange(len(cls))[::-1]
-    return cls, rep

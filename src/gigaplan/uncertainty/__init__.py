@@ -10,14 +10,14 @@ engines: :mod:`gigaplan.montecarlo` pushes the samples through them.
 """
 
 from .distributions import DISTRIBUTIONS, mean, ppf
-from .execution import SCHEDULER_ENV, map_chunks, scheduler_from_env
+from .execution import ClusterError, map_chunks
 from .inputs import Input, inputs
 from .sampling import CHUNK, METHODS, chunks, correlate, unit_samples
 from .sensitivity import analyze, design, indices
 from .stats import PERCENTILES, bands, describe
 
 __all__ = [
-    "CHUNK", "DISTRIBUTIONS", "METHODS", "PERCENTILES", "SCHEDULER_ENV", "Input", "analyze",
+    "CHUNK", "ClusterError", "DISTRIBUTIONS", "METHODS", "PERCENTILES", "Input", "analyze",
     "bands", "chunks", "correlate", "describe", "design", "indices", "inputs", "map_chunks",
-    "mean", "ppf", "scheduler_from_env", "unit_samples",
+    "mean", "ppf", "unit_samples",
 ]

@@ -2,22 +2,18 @@
 
 ``workers=N`` starts a local cluster of N single-threaded worker processes; ``scheduler=
 "tcp://HOST:PORT"`` uses a running one (``dask scheduler`` and ``dask worker`` on each
-machine). Chunks carry their own seeds (:mod:`gigaplan.uncertainty.sampling`), so the
+machine; the command line also reads ``GIGAPLAN_SCHEDULER``). Chunks carry their own seeds (:mod:`gigaplan.uncertainty.sampling`), so the
 results are the same with no cluster, one worker or many, and come back in chunk order.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import GigaplanError
 
-__all__ = ["SCHEDULER_ENV", "ClusterError", "map_chunks", "scheduler_from_env"]
-
-#: Environment variable naming a dask scheduler to use when none is given.
-SCHEDULER_ENV = "GIGAPLAN_SCHEDULER"
+__all__ = ["ClusterError", "map_chunks"]
 
 
 class ClusterError(GigaplanError):
@@ -67,8 +63,3 @@ def map_chunks(fn: Callable, common: Any, tasks: Sequence[Any], *, workers: int 
         client.close()
         if cluster is not None:
             cluster.close()
-
-
-def scheduler_from_env() -> str | None:
-    """The scheduler address in :data:`SCHEDULER_ENV`, if set."""
-    return os.environ.get(SCHEDULER_ENV) or None

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..assumptions import Assumptions, catalog
-from ..scenario import Scenario, kind_at, parameter_matters, value_at, with_values
+from ..errors import GigaplanError
+from ..scenario import Scenario, kind_at, parameter_matters
 from .distributions import DISTRIBUTIONS, ppf
 
 __all__ = ["Input", "inputs"]
@@ -97,14 +98,11 @@ def inputs(s: Scenario, a: Assumptions, distribution: str | None = None) -> list
         head = f"uncertain[{i}]"
         notes = [f"{m.kind}: {m.text}" for path, m in marks.items()
                  if path == head or path.startswith(head + ".")]
-        low, high, mode = (_parsed(s, u.path, raw) for raw in (u.low, u.high, u.value))
+        if u.path not in s.uncertain_bounds:
+            raise GigaplanError(f"{u.path}: the scenario was not checked; load it with "
+                                "gigaplan.load_scenario (which reads the bounds)")
+        low, high, mode = (_ordinal(x) for x in s.uncertain_bounds[u.path])
         out.append(Input(u.path, "scenario", kind_at(s, u.path), low, mode, high,
                          u.distribution or dist, "",
                          "; ".join(notes) or "scenario [[uncertain]] entry (no source given)"))
     return out
-
-
-def _parsed(s: Scenario, path: str, raw) -> float:
-    """``raw`` read as the field at ``path`` reads it (units, dates); None: the scenario's."""
-    value = value_at(s if raw is None else with_values(s, {path: raw}), path)
-    return _ordinal(value)
