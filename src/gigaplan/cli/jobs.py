@@ -112,6 +112,10 @@ def reliability_command(
     spares: Annotated[str, typer.Option(
         "--spares", help="hot (a spare takes over), none (wait for a replacement) or shrink "
                          "(continue without the failed unit).")] = "hot",
+    recovery: Annotated[Optional[str], typer.Option(
+        "--recovery", help="storage (blocking checkpoints, restart from storage; the default), "
+                           "async, memory (restore from a peer's memory, 2025 practice) or "
+                           "elastic (memory, and continue without a failed unit).")] = None,
     detect_minutes: Annotated[Optional[str], typer.Option(
         "--detect-minutes", help="Time to detect a failure, in minutes (default: "
                                  "reliability.detect_minutes).")] = None,
@@ -139,6 +143,12 @@ def reliability_command(
     reps = int(quantity("--replications", replications, "count", whole=True, maximum=1e6))
     seed_value = int(quantity("--seed", seed, "count", whole=True, positive=False, minimum=0,
                               maximum=2**63 - 1))
+    if recovery is not None and recovery not in reliability.RECOVERY:
+        raise GigaplanError(f"--recovery = {recovery!r}: expected one of "
+                            f"{', '.join(reliability.RECOVERY)}")
+    if recovery is not None and async_checkpoint and recovery != "async":
+        raise GigaplanError(f"--async with --recovery = {recovery!r}: --async is --recovery "
+                            "async; give one of them")
     if spares not in reliability.SPARES:
         raise GigaplanError(f"--spares = {spares!r}: expected one of "
                             f"{', '.join(reliability.SPARES)}")
@@ -166,7 +176,7 @@ def reliability_command(
     r = {"params": model, **reliability.report(
         n, work_days, acc.name, checkpoint_bytes=float(reliability.checkpoint_bytes(model, a)),
         interval_s=interval_s, async_checkpoint=async_checkpoint, spares=spares,
-        weibull_shape=shape, replications=reps, seed=seed_value, a=a)}
+        weibull_shape=shape, replications=reps, seed=seed_value, recovery=recovery, a=a)}
     if as_json:
         emit_json(r)
         return

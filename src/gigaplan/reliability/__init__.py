@@ -7,7 +7,7 @@ simulation`: the event simulation and the ``gigaplan reliability`` report; :mod:
 reliability.stage`: the pipeline stage (fleet view, goodput of each block of capacity).
 """
 
-from .model import (COMPONENTS, FIRST_ORDER_RATIO, HARDWARE, SPARES, VALID_RATIO, Job, analytic,
+from .model import (COMPONENTS, DEFAULT_RECOVERY, FIRST_ORDER_RATIO, HARDWARE, RECOVERY, SPARES, VALID_RATIO, Job, analytic,
                     checkpoint_bytes, component_rates, compute_optimal_params, daly_interval_s,
                     expected_wall_s, first_order_goodput, goodput_note, goodput_reads, job,
                     job_rates_per_hour, long_run_goodput, optimal_interval_s, rate_source,
@@ -17,7 +17,8 @@ from .stage import (FLEET_COLUMNS, FleetFailures, ReliabilityResult, Sweeps, bui
                     reference_goodput, spares_for_availability, sweeps, unit_availability)
 
 __all__ = [
-    "CHUNK", "COMPONENTS", "FIRST_ORDER_RATIO", "FLEET_COLUMNS", "HARDWARE", "SPARES",
+    "CHUNK", "COMPONENTS", "DEFAULT_RECOVERY", "FIRST_ORDER_RATIO", "FLEET_COLUMNS", "HARDWARE",
+    "RECOVERY", "SPARES",
     "VALID_RATIO", "FleetFailures", "Job", "ReliabilityResult", "Simulation", "Sweeps",
     "analytic", "build", "checkpoint_bytes", "component_rates", "compute_optimal_params",
     "daly_interval_s", "expected_wall_s", "first_order_goodput", "fleet_view", "goodput_note",

@@ -53,7 +53,7 @@ from ..constants import FLOP_PER_PARAM_TOKEN, HOURS_PER_JULIAN_YEAR, SECONDS_PER
 from ..errors import GigaplanError
 
 __all__ = [
-    "COMPONENTS", "FIRST_ORDER_RATIO", "HARDWARE", "SPARES", "VALID_RATIO", "Job", "analytic",
+    "COMPONENTS", "DEFAULT_RECOVERY", "FIRST_ORDER_RATIO", "HARDWARE", "RECOVERY", "SPARES", "VALID_RATIO", "Job", "analytic",
     "checkpoint_bytes", "component_rates", "compute_optimal_params", "daly_interval_s",
     "expected_wall_s", "first_order_goodput", "goodput_note", "goodput_reads", "job",
     "job_rates_per_hour", "long_run_goodput", "optimal_interval_s", "rate_source",
@@ -67,6 +67,12 @@ COMPONENTS = ("accelerator", "hbm", "host", "nic", "switch", "software")
 HARDWARE = ("accelerator", "hbm", "host", "nic", "switch")
 #: What happens to the job's capacity after a hardware failure.
 SPARES = ("hot", "none", "shrink")
+#: How a job checkpoints and recovers (:func:`job`).
+RECOVERY = ("storage", "async", "memory", "elastic")
+#: The recovery the planner assumes: blocking checkpoints to storage, as Llama 3's run
+#: (``memory`` and ``elastic``, the practice of 2025 frontier jobs, are options of
+#: :func:`job`, :func:`run_goodput` and ``gigaplan reliability --recovery``).
+DEFAULT_RECOVERY = "storage"
 #: The analytic value is flagged unreliable once (interval + checkpoint + downtime) / MTBF
 #: reaches this: a stretch between failures is then barely longer than what a failure costs,
 #: completion times become heavy-tailed and the mean goodput of runs leaves work / mean wall.
@@ -166,9 +172,26 @@ class Job:
 
 
 def job(accelerators, system: str, checkpoint_bytes, *, async_checkpoint: bool = False,
-        spares: str = "hot", weibull_shape: float | None = None,
+        spares: str = "hot", weibull_shape: float | None = None, recovery: str | None = None,
         a: Assumptions | None = None) -> Job:
     """Failure and recovery figures of a job (vectorised over ``accelerators`` and bytes).
+
+    ``recovery`` (:data:`RECOVERY`; default :data:`DEFAULT_RECOVERY`, or ``async`` with
+    ``async_checkpoint``):
+
+    * ``storage``: blocking checkpoints written to storage, restart and reload from storage
+      (the 2023 practice: Llama 3's 16,384-GPU run);
+    * ``async``: the same with the write overlapping training (only the copy to host memory
+      blocks; a failure before the write ends loses that checkpoint);
+    * ``memory``: checkpoints held in host memory and replicated to peers; after a failure the
+      job restarts and restores from a replica's memory (Gemini Team 2023, arXiv 2312.11805,
+      sec. 3: 'redundant in-memory copies of the model state', goodput 85% -> 97%), with the
+      active fault detection of 2025 stacks (``reliability.fast_detect_minutes``) and an
+      in-memory restart (``reliability.memory_restart_minutes``);
+    * ``elastic``: as ``memory``, but a hardware failure drops the failed unit and the job
+      goes on without it (``reliability.elastic_minutes`` to re-form its collectives, the lost
+      unit's share of throughput until it is repaired, as ``spares = shrink``); software
+      failures still restart.
 
     ``checkpoint_bytes``: one copy of the weights and optimizer state
     (:func:`checkpoint_bytes`). ``spares``: ``hot`` (a spare server takes over at restart),
@@ -188,11 +211,19 @@ def job(accelerators, system: str, checkpoint_bytes, *, async_checkpoint: bool =
     shape = p["weibull_shape"] if weibull_shape is None else weibull_shape
     if not np.all((np.asarray(shape) >= 0.2) & (np.asarray(shape) <= 5.0)):
         raise GigaplanError(f"weibull_shape = {shape}: expected a shape in [0.2, 5]")
+    mode = ("async" if async_checkpoint else DEFAULT_RECOVERY) if recovery is None else recovery
+    if mode not in RECOVERY:
+        raise GigaplanError(f"recovery = {mode!r}: expected one of {', '.join(RECOVERY)}")
     unexpected, planned = job_rates_per_hour(n, system, a)
     write_s = b / (n * p["storage_write_gb_per_s"] * 1e9)
     reload_s = b / (n * p["storage_read_gb_per_s"] * 1e9)
-    if async_checkpoint:
-        checkpoint_s, lag_s = b / (n * p["snapshot_gb_per_s"] * 1e9), write_s
+    snapshot_s = b / (n * p["snapshot_gb_per_s"] * 1e9)
+    in_memory = mode in ("memory", "elastic")
+    if mode == "async":
+        checkpoint_s, lag_s = snapshot_s, write_s
+    elif in_memory:  # replicated to a peer in the background; restored from its memory
+        checkpoint_s, lag_s, write_s, reload_s = snapshot_s, np.zeros_like(write_s), snapshot_s, \
+            snapshot_s
     else:
         checkpoint_s, lag_s = write_s, np.zeros_like(write_s)
     comp = component_rates(system, a)
@@ -203,14 +234,19 @@ def job(accelerators, system: str, checkpoint_bytes, *, async_checkpoint: bool =
     replace_s = p["replace_minutes"] * 60.0
     capacity_s = {"hot": 0.0, "none": hardware * replace_s,
                   "shrink": hardware * replace_s * np.minimum(repair_unit(system) / n, 1.0)}[spares]
-    restart_s = p["restart_minutes"] * 60.0
-    downtime_s = p["detect_minutes"] * 60.0 + capacity_s + restart_s + reload_s
+    restart_s = p["memory_restart_minutes" if in_memory else "restart_minutes"] * 60.0
+    detect_s = p["fast_detect_minutes" if in_memory else "detect_minutes"] * 60.0
+    downtime_s = detect_s + capacity_s + restart_s + reload_s
+    if mode == "elastic":  # hardware failures: re-form without the unit, run short meanwhile
+        shrink_s = p["elastic_minutes"] * 60.0 + replace_s * np.minimum(repair_unit(system) / n,
+                                                                         1.0)
+        downtime_s = hardware * (detect_s + shrink_s) + (1.0 - hardware) * downtime_s
     return Job(
         accelerators=n, system=system, checkpoint_bytes=b, mtbf_s=mtbf_s,
         checkpoint_s=checkpoint_s, lag_s=lag_s, write_s=write_s, reload_s=reload_s,
         downtime_s=np.asarray(downtime_s, dtype=float),
         planned_rate_per_s=planned / SECONDS_PER_HOUR, planned_s=write_s + restart_s + reload_s,
-        weibull_shape=shape, async_checkpoint=async_checkpoint, spares=spares)
+        weibull_shape=shape, async_checkpoint=mode == "async", spares=spares)
 
 
 # ------------------------------------------------------------------------------ analytic

@@ -26,7 +26,8 @@ import numpy as np
 from ..assumptions import Assumptions
 from ..constants import SECONDS_PER_DAY, SECONDS_PER_HOUR
 from ..errors import GigaplanError
-from .model import (Job, _a, _segments, analytic, component_rates, daly_interval_s,
+from .model import (DEFAULT_RECOVERY, Job, _a, _segments, analytic, component_rates,
+                    daly_interval_s,
                     expected_wall_s, job, optimal_interval_s, rate_source, young_interval_s)
 
 __all__ = ["CHUNK", "EVENT_BUDGET", "Simulation", "events_per_replication", "report",
@@ -206,11 +207,14 @@ def events_per_replication(j: Job, work_s: float, interval_s: float,
 def report(accelerators: float, work_days: float, system: str, *, checkpoint_bytes: float,
            interval_s: float | None = None, async_checkpoint: bool = False,
            spares: str = "hot", weibull_shape: float | None = None, replications: int = 1000,
-           seed: int = 0, threads: int | None = None, a: Assumptions | None = None) -> dict:
+           seed: int = 0, threads: int | None = None, recovery: str | None = None,
+           a: Assumptions | None = None) -> dict:
     """Both solvers on one job: the figures of ``gigaplan reliability`` (JSON-ready dict).
 
     ``work_days`` of failure-free compute on ``accelerators`` of ``system``; the checkpoint
-    interval is ``interval_s`` or the optimum. Keys include ``mtbf_hours`` (job-level,
+    interval is ``interval_s`` or the optimum; ``recovery`` one of
+    :data:`~gigaplan.reliability.model.RECOVERY` (default: ``async`` with ``async_checkpoint``,
+    else ``storage``). Keys include ``mtbf_hours`` (job-level,
     unexpected), ``interruptions_mean``, ``goodput_mean``/``_p10``/``_p90`` (simulation),
     ``optimal_checkpoint_minutes``, ``analytic_goodput`` and ``analytic_reliable``. A job that
     fails so often that ``replications`` runs would simulate more than :data:`EVENT_BUDGET`
@@ -218,7 +222,8 @@ def report(accelerators: float, work_days: float, system: str, *, checkpoint_byt
     """
     a = _a(a)
     j = job(accelerators, system, checkpoint_bytes, async_checkpoint=async_checkpoint,
-            spares=spares, weibull_shape=weibull_shape, a=a)
+            spares=spares, weibull_shape=weibull_shape, recovery=recovery, a=a)
+    mode = ("async" if async_checkpoint else DEFAULT_RECOVERY) if recovery is None else recovery
     work_s = work_days * SECONDS_PER_DAY
     opt = float(optimal_interval_s(j.checkpoint_s, j.mtbf_s))
     tau = opt if interval_s is None else float(interval_s)
@@ -231,7 +236,7 @@ def report(accelerators: float, work_days: float, system: str, *, checkpoint_byt
     return {
         "system": system, "accelerators": float(accelerators), "work_days": float(work_days),
         "checkpoint_tb": float(checkpoint_bytes) / 1e12,
-        "async_checkpoint": async_checkpoint, "spares": spares,
+        "async_checkpoint": j.async_checkpoint, "recovery": mode, "spares": spares,
         "weibull_shape": float(j.weibull_shape),
         "mtbf_hours": float(j.mtbf_s) / SECONDS_PER_HOUR,
         "failures_per_day": SECONDS_PER_DAY / float(j.mtbf_s),

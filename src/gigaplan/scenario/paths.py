@@ -115,4 +115,10 @@ def parameter_matters(name: str, scenario: Scenario) -> bool:
         return parts[2] in systems(scenario) and parts[3] in precisions
     if name.startswith("reliability.failures."):
         return parts[2] in systems(scenario)
-    return True
+    return name not in OPTION_ONLY
+
+
+#: Parameters of recovery modes the scenario's planner does not use (``gigaplan reliability
+#: --recovery memory|elastic``): no scenario result moves with them.
+OPTION_ONLY = frozenset({"reliability.fast_detect_minutes", "reliability.memory_restart_minutes",
+                         "reliability.elastic_minutes"})
