@@ -92,6 +92,22 @@ def train(
     _print_run_plan(r)
 
 
+def _check_modes(recovery: str | None, async_checkpoint: bool, spares: str) -> None:
+    """``--recovery`` and ``--spares`` are modes of the model; ``--recovery`` agrees with
+    ``--async``."""
+    from .. import reliability
+
+    if spares not in reliability.SPARES:
+        raise GigaplanError(f"--spares = {spares!r}: expected one of "
+                            f"{', '.join(reliability.SPARES)}")
+    if recovery is not None and recovery not in reliability.RECOVERY:
+        raise GigaplanError(f"--recovery = {recovery!r}: expected one of "
+                            f"{', '.join(reliability.RECOVERY)}")
+    if recovery is not None and async_checkpoint and recovery != "async":
+        raise GigaplanError(f"--async with --recovery = {recovery!r}: --async is --recovery "
+                            "async; give one of them")
+
+
 @app.command("reliability")
 @guarded
 def reliability_command(
@@ -143,15 +159,7 @@ def reliability_command(
     reps = int(quantity("--replications", replications, "count", whole=True, maximum=1e6))
     seed_value = int(quantity("--seed", seed, "count", whole=True, positive=False, minimum=0,
                               maximum=2**63 - 1))
-    if recovery is not None and recovery not in reliability.RECOVERY:
-        raise GigaplanError(f"--recovery = {recovery!r}: expected one of "
-                            f"{', '.join(reliability.RECOVERY)}")
-    if recovery is not None and async_checkpoint and recovery != "async":
-        raise GigaplanError(f"--async with --recovery = {recovery!r}: --async is --recovery "
-                            "async; give one of them")
-    if spares not in reliability.SPARES:
-        raise GigaplanError(f"--spares = {spares!r}: expected one of "
-                            f"{', '.join(reliability.SPARES)}")
+    _check_modes(recovery, async_checkpoint, spares)
     shape = quantity("--weibull-shape", weibull_shape, "count", minimum=0.2, maximum=5)
     interval_s = None
     if checkpoint_minutes.strip().lower() != "auto":
