@@ -157,6 +157,8 @@ def test_recovery_options():
         llama_job(spares="maybe")
     with pytest.raises(GigaplanError, match="recovery = 'tape'"):
         llama_job(recovery="tape")
+    with pytest.raises(GigaplanError, match="give one of them"):
+        llama_job(recovery="memory", async_checkpoint=True)
 
 
 def test_in_memory_and_elastic_recovery_by_hand_and_against_2024_25_reports():

@@ -214,6 +214,8 @@ def job(accelerators, system: str, checkpoint_bytes, *, async_checkpoint: bool =
     mode = ("async" if async_checkpoint else DEFAULT_RECOVERY) if recovery is None else recovery
     if mode not in RECOVERY:
         raise GigaplanError(f"recovery = {mode!r}: expected one of {', '.join(RECOVERY)}")
+    if async_checkpoint and mode != "async":
+        raise GigaplanError(f"async_checkpoint with recovery = {mode!r}: give one of them")
     unexpected, planned = job_rates_per_hour(n, system, a)
     write_s = b / (n * p["storage_write_gb_per_s"] * 1e9)
     reload_s = b / (n * p["storage_read_gb_per_s"] * 1e9)
