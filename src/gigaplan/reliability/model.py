@@ -152,7 +152,8 @@ class Job:
     blocked per checkpoint (δ); ``lag_s``: an asynchronous write's time to become durable
     after training resumes (0 when synchronous); ``downtime_s``: detection + capacity +
     restart + reload after an unexpected failure (R); ``planned_rate_per_s`` and
-    ``planned_s``: planned interruptions and the cost of each (checkpoint, restart, reload).
+    ``planned_s``: planned interruptions and the cost of each (checkpoint, restart, reload);
+    ``recovery``: the mode of :func:`job` (:data:`RECOVERY`) these figures are for.
     """
 
     accelerators: np.ndarray
@@ -169,6 +170,7 @@ class Job:
     weibull_shape: float | np.ndarray
     async_checkpoint: bool
     spares: str
+    recovery: str = DEFAULT_RECOVERY
 
 
 def job(accelerators, system: str, checkpoint_bytes, *, async_checkpoint: bool = False,
@@ -248,7 +250,7 @@ def job(accelerators, system: str, checkpoint_bytes, *, async_checkpoint: bool =
         checkpoint_s=checkpoint_s, lag_s=lag_s, write_s=write_s, reload_s=reload_s,
         downtime_s=np.asarray(downtime_s, dtype=float),
         planned_rate_per_s=planned / SECONDS_PER_HOUR, planned_s=write_s + restart_s + reload_s,
-        weibull_shape=shape, async_checkpoint=mode == "async", spares=spares)
+        weibull_shape=shape, async_checkpoint=mode == "async", spares=spares, recovery=mode)
 
 
 # ------------------------------------------------------------------------------ analytic

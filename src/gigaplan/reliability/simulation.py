@@ -26,8 +26,7 @@ import numpy as np
 from ..assumptions import Assumptions
 from ..constants import SECONDS_PER_DAY, SECONDS_PER_HOUR
 from ..errors import GigaplanError
-from .model import (DEFAULT_RECOVERY, Job, _a, _segments, analytic, component_rates,
-                    daly_interval_s,
+from .model import (Job, _a, _segments, analytic, component_rates, daly_interval_s,
                     expected_wall_s, job, optimal_interval_s, rate_source, young_interval_s)
 
 __all__ = ["CHUNK", "EVENT_BUDGET", "Simulation", "events_per_replication", "report",
@@ -223,7 +222,6 @@ def report(accelerators: float, work_days: float, system: str, *, checkpoint_byt
     a = _a(a)
     j = job(accelerators, system, checkpoint_bytes, async_checkpoint=async_checkpoint,
             spares=spares, weibull_shape=weibull_shape, recovery=recovery, a=a)
-    mode = ("async" if async_checkpoint else DEFAULT_RECOVERY) if recovery is None else recovery
     work_s = work_days * SECONDS_PER_DAY
     opt = float(optimal_interval_s(j.checkpoint_s, j.mtbf_s))
     tau = opt if interval_s is None else float(interval_s)
@@ -236,7 +234,7 @@ def report(accelerators: float, work_days: float, system: str, *, checkpoint_byt
     return {
         "system": system, "accelerators": float(accelerators), "work_days": float(work_days),
         "checkpoint_tb": float(checkpoint_bytes) / 1e12,
-        "async_checkpoint": j.async_checkpoint, "recovery": mode, "spares": spares,
+        "async_checkpoint": j.async_checkpoint, "recovery": j.recovery, "spares": spares,
         "weibull_shape": float(j.weibull_shape),
         "mtbf_hours": float(j.mtbf_s) / SECONDS_PER_HOUR,
         "failures_per_day": SECONDS_PER_DAY / float(j.mtbf_s),
