@@ -3,8 +3,9 @@
 One row per deal: ``id``, the ``date`` announced (``YYYY-MM-DD``, or ``YYYY-MM`` / ``YYYY``
 where only that is known), the parties (money flows ``from_party`` ->
 ``to_party``), the ``kind`` (:data:`KINDS`), the amount in USD (a number or a string the
-scenario parser reads, ``"$300B"``) and as announced, the capacity (GW, accelerators, system),
-the term, the ``status`` (:data:`STATUSES`) and the ``source`` with its URL and date. The loader
+scenario parser reads, ``"$300B"``) and as announced, the capacity (GW, accelerators, system as
+announced, and ``catalog_system``: the catalog system gigaplan checks it against, empty where
+none fits), the term, the ``status`` (:data:`STATUSES`) and the ``source`` with its URL and date. The loader
 checks every row once (:func:`check`) and names the row of each problem.
 
 The flow graph (:func:`flow_graph`) has an edge from payer to payee per pair, summing the
@@ -36,7 +37,7 @@ __all__ = ["COLUMNS", "KINDS", "STATUSES", "DealsError", "check", "circular_shar
 KINDS = ("equity", "compute", "chips", "lease", "backstop", "power", "government")
 STATUSES = ("announced", "signed", "reported")
 COLUMNS = ("id", "date", "from_party", "to_party", "kind", "amount_usd", "amount_as_announced",
-           "capacity_gw", "accelerators", "system", "term_years", "start", "end", "status",
+           "capacity_gw", "accelerators", "system", "catalog_system", "term_years", "start", "end", "status",
            "source", "source_url", "source_date", "notes")
 _REQUIRED = ("id", "date", "from_party", "to_party", "kind", "status", "source", "source_url",
              "source_date")
@@ -109,8 +110,18 @@ def _row_problems(row: dict) -> Iterable[str]:
         v = pd.to_numeric(pd.Series([row.get(col)]), errors="coerce").iloc[0]
         if str(row.get(col, "")).strip() not in ("", "nan") and not (np.isfinite(v) and v > 0):
             yield f"{col} {row.get(col)!r}: expected a positive number or empty"
+    system = str(row.get("catalog_system") or "").strip()
+    if system not in ("", "nan") and system not in _systems():
+        yield (f"catalog_system {system!r}: expected a catalog system "
+               f"({', '.join(_systems())}) or empty")
     if not str(row.get("source_url", "")).startswith(("http://", "https://")):
         yield f"source_url {row.get('source_url')!r}: expected an http(s) address"
+
+
+def _systems() -> list[str]:
+    from .catalog import accelerator_names
+
+    return accelerator_names()
 
 
 def check(table: pd.DataFrame) -> list[str]:
@@ -142,6 +153,7 @@ def parse(table: pd.DataFrame) -> pd.DataFrame:
     out["amount_usd"] = [_amount(x) for x in out["amount_usd"]]
     for col in ("capacity_gw", "accelerators", "term_years"):
         out[col] = pd.to_numeric(out[col], errors="coerce")
+    out["catalog_system"] = out["catalog_system"].fillna("").astype(str)
     return out.sort_values(["date", "id"], kind="stable").reset_index(drop=True)
 
 

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from .app import app, emit_json, guarded, money, out
 
-__all__ = ["deals", "deals_app", "deals_cycles", "deals_graph"]
+__all__ = ["deals", "deals_app", "deals_check", "deals_cycles", "deals_graph"]
 
 deals_app = typer.Typer(help="The 2025 deals ledger: who pays whom for what, with sources.",
                         invoke_without_command=True, rich_markup_mode=None)
@@ -104,6 +104,57 @@ def deals_cycles(
         s.add_row(row["company"], money(row["inflow_usd"]), money(row["circular_inflow_usd"]),
                   share)
     out.print(s)
+
+
+def _figure(x: float, unit: str) -> str:
+    if x != x:
+        return "-"
+    if unit.startswith("USD per accelerator-hour"):
+        return f"${x:,.2f}/h"
+    if unit == "USD per kW-month":
+        return f"${x:,.0f}/kW-mo"
+    if unit.startswith("USD"):
+        return money(x)
+    return f"{x:,.2f}" if unit == "ratio" else f"{x:,.0f}"
+
+
+def _figures(lo: float, hi: float, unit: str) -> str:
+    a, b = _figure(lo, unit), _figure(hi, unit)
+    return a if a == b else f"{a} - {b}"
+
+
+@deals_app.command("check")
+@guarded
+def deals_check(
+    deal: Annotated[Optional[str], typer.Option("--id", help="Only this deal.")] = None,
+    party: _Party = None, as_json: _Json = False,
+) -> None:
+    """What each compute, chips or lease deal implies by gigaplan's models, against market ranges."""
+    from .. import dealcheck
+    from .. import deals as ledger
+
+    table = ledger.select(ledger.ledger(), party=party)
+    if deal is not None:
+        ids = list(ledger.ledger()["id"])
+        if deal not in ids:
+            from ..errors import UnknownNameError
+
+            raise UnknownNameError("deal", deal, ids)
+        table = table[table["id"] == deal]
+    found = dealcheck.implications(table)
+    if as_json:
+        rows = found.assign(date=found["date"].dt.date.astype(str))
+        emit_json(rows.astype(object).where(rows.notna(), None).to_dict(orient="records"))
+        return
+    t = Table(title=f"What the deals imply ({found['id'].nunique()} deals; the basis of each "
+                    "figure: --json)", title_justify="left")
+    for col in ("deal", "figure", "implied", "market", "verdict", "reading"):
+        t.add_column(col, justify="right" if col in ("implied", "market") else "left")
+    for _, r in found.iterrows():
+        t.add_row(r["id"], r["metric"], _figures(r["implied_low"], r["implied_high"], r["unit"]),
+                  _figures(r["market_low"], r["market_high"], r["unit"]), r["verdict"],
+                  r["reading"] or (r["basis"] if r["verdict"] == "reading" else ""))
+    out.print(t)
 
 
 @deals_app.command("graph")

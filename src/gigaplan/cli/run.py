@@ -24,21 +24,33 @@ def init(
     output: Annotated[Optional[Path], typer.Option("-o", "--output",
                                                    help="File to write (default NAME.toml).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    from_deal: Annotated[Optional[str], typer.Option(
+        "--from-deal", help="A deal of the ledger (gigaplan deals) to write as a contract.")] = None,
 ) -> None:
-    """Write a built-in scenario as an editable, commented TOML file."""
+    """Write a built-in scenario, or a deal of the ledger as a contract, as an editable,
+    commented TOML file."""
     from ..datafiles import scenario_names, scenario_text
     from ..fileio import write_text_atomic
 
-    names = scenario_names()
-    if name not in names:
-        raise UnknownNameError("scenario", name, names)
+    if from_deal is not None:
+        if name != DEFAULT_SCENARIO:
+            raise GigaplanError("give a scenario name or --from-deal, not both")
+        from ..deal_scenario import scenario_text as deal_text
+
+        text, what = deal_text(from_deal), f"deal {from_deal}"
+        name = from_deal
+    else:
+        names = scenario_names()
+        if name not in names:
+            raise UnknownNameError("scenario", name, names)
+        text, what = None, f"built-in scenario {name}"
     target = output if output is not None else Path(f"{name}.toml")
     if str(target).strip() in ("", "."):
         raise GigaplanError("-o: name a file to write, e.g. -o my-scenario.toml")
     if target.exists() and not force:
         raise GigaplanError(f"{target}: already exists (use --force to overwrite)")
-    write_text_atomic(target, scenario_text(name))
-    out.print(f"wrote {target} (from built-in scenario {name}); check it with: "
+    write_text_atomic(target, scenario_text(name) if text is None else text)
+    out.print(f"wrote {target} (from {what}); check it with: "
               f"gigaplan validate {target}")
 
 
