@@ -110,11 +110,11 @@ def scenario_text(deal_id: str) -> str:
     ``lease`` or gives nothing to size the capacity from.
     """
     deal = _find(deal_id)
-    src = f"[D] {deal['source']}"
     system = deal["catalog_system"] or DEFAULT_SYSTEM
-    system_note = (f"source: [D] {deal['system']}" if deal["catalog_system"] else
-                   f"assumption: the deal names no system gigaplan knows "
-                   f"({deal['system'] if isinstance(deal['system'], str) else 'none'}); {DEFAULT_SYSTEM} ships for 2025 deals")
+    named = deal["system"] if isinstance(deal["system"], str) else "none"
+    system_note = (f"source: [D] {named}" if deal["catalog_system"] else
+                   f"assumption: the deal names no system gigaplan knows ({named}); "
+                   f"{DEFAULT_SYSTEM} ships for 2025 deals")
     catalog.accelerator(system)
     start, start_note, end, end_note = _dates(deal, "[D]")
     size, size_note = _size(deal, system, "[D]")

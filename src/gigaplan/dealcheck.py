@@ -79,6 +79,7 @@ def check_market(table: pd.DataFrame) -> list[str]:
     missing = [c for c in MARKET_COLUMNS if c not in table.columns]
     if missing:
         return [f"market.csv: missing columns {', '.join(missing)}"]
+    table = table.fillna({"system": "", "source": "", "source_url": ""})
     systems = set(catalog.accelerator_names())
     out, seen = [], set()
     for i, row in enumerate(table.to_dict(orient="records"), start=2):
@@ -249,7 +250,8 @@ def _priced(deal, metric: str, units: tuple[float, float], per_year: float, rng:
     lo, hi = amount / (many * term * per_year), amount / (few * term * per_year)
     reading = ""
     if rng is not None:
-        n_lo, n_hi = amount / (rng["high"] * term * per_year), amount / (rng["low"] * term * per_year)
+        n_lo = amount / (rng["high"] * term * per_year)
+        n_hi = amount / (rng["low"] * term * per_year)
         reading = (f"consistent with {by_term}, or with {_span(n_lo, n_hi)} {what} over "
                    f"{term:.3g} years")
     return _row(deal, metric, lo, hi, rng, reading=reading)

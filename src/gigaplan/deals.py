@@ -5,8 +5,8 @@ where only that is known), the parties (money flows ``from_party`` ->
 ``to_party``), the ``kind`` (:data:`KINDS`), the amount in USD (a number or a string the
 scenario parser reads, ``"$300B"``) and as announced, the capacity (GW, accelerators, system as
 announced, and ``catalog_system``: the catalog system gigaplan checks it against, empty where
-none fits), the term, the ``status`` (:data:`STATUSES`) and the ``source`` with its URL and date. The loader
-checks every row once (:func:`check`) and names the row of each problem.
+none fits), the term, the ``status`` (:data:`STATUSES`) and the ``source`` with its URL and
+date. The loader checks every row once (:func:`check`) and names the row of each problem.
 
 The flow graph (:func:`flow_graph`) has an edge from payer to payee per pair, summing the
 amounts of their deals; :func:`cycles` lists its simple cycles (a chip maker's equity into a
@@ -37,8 +37,8 @@ __all__ = ["COLUMNS", "KINDS", "STATUSES", "DealsError", "check", "circular_shar
 KINDS = ("equity", "compute", "chips", "lease", "backstop", "power", "government")
 STATUSES = ("announced", "signed", "reported")
 COLUMNS = ("id", "date", "from_party", "to_party", "kind", "amount_usd", "amount_as_announced",
-           "capacity_gw", "accelerators", "system", "catalog_system", "term_years", "start", "end", "status",
-           "source", "source_url", "source_date", "notes")
+           "capacity_gw", "accelerators", "system", "catalog_system", "term_years", "start",
+           "end", "status", "source", "source_url", "source_date", "notes")
 _REQUIRED = ("id", "date", "from_party", "to_party", "kind", "status", "source", "source_url",
              "source_date")
 

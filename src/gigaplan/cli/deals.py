@@ -129,7 +129,8 @@ def deals_check(
     deal: Annotated[Optional[str], typer.Option("--id", help="Only this deal.")] = None,
     party: _Party = None, as_json: _Json = False,
 ) -> None:
-    """What each compute, chips or lease deal implies by gigaplan's models, against market ranges."""
+    """What each compute, chips or lease deal implies, by gigaplan's models, against market
+    ranges."""
     from .. import dealcheck
     from .. import deals as ledger
 

@@ -20,12 +20,14 @@ __all__ = ["init", "parse_sets", "run", "sampling_options", "schema", "validate"
 @app.command()
 @guarded
 def init(
-    name: Annotated[str, typer.Argument(help="Built-in scenario to start from.")] = DEFAULT_SCENARIO,
+    name: Annotated[Optional[str], typer.Argument(
+        help=f"Built-in scenario to start from (default {DEFAULT_SCENARIO}).")] = None,
     output: Annotated[Optional[Path], typer.Option("-o", "--output",
                                                    help="File to write (default NAME.toml).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     from_deal: Annotated[Optional[str], typer.Option(
-        "--from-deal", help="A deal of the ledger (gigaplan deals) to write as a contract.")] = None,
+        "--from-deal", help="A deal of the ledger (gigaplan deals) to write as a contract.")
+    ] = None,
 ) -> None:
     """Write a built-in scenario, or a deal of the ledger as a contract, as an editable,
     commented TOML file."""
@@ -33,13 +35,14 @@ def init(
     from ..fileio import write_text_atomic
 
     if from_deal is not None:
-        if name != DEFAULT_SCENARIO:
+        if name is not None:
             raise GigaplanError("give a scenario name or --from-deal, not both")
         from ..deal_scenario import scenario_text as deal_text
 
         text, what = deal_text(from_deal), f"deal {from_deal}"
         name = from_deal
     else:
+        name = DEFAULT_SCENARIO if name is None else name
         names = scenario_names()
         if name not in names:
             raise UnknownNameError("scenario", name, names)
