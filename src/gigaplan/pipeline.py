@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import facility, montecarlo, reliability, training
+from . import facility, montecarlo, portfolio, reliability, training
 from .assumptions import Assumptions
 from .chain import STAGES, stages
 from .errors import GigaplanError
@@ -116,6 +116,7 @@ def run(scenario: Scenario | str | Path, out_dir: str | Path | None = "gigaplan-
                     else sensitivity_samples))
     if report:
         result.sweeps = sweeps(result)
+        result.portfolio = portfolio.analyse(result)
     if target is not None:
         write(result, target, report=report, progress=progress)
     return result

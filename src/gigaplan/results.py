@@ -444,6 +444,8 @@ class RunResult:
     montecarlo: Any = None
     sensitivity: Any = None
     swings: Any = None
+    #: The portfolio view (:class:`gigaplan.portfolio.Portfolio`) when a report is written.
+    portfolio: Any = None
 
     @property
     def sampled(self) -> bool:

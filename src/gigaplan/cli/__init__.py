@@ -3,7 +3,7 @@
 Commands live in :mod:`~gigaplan.cli.run` (init, validate, schema, run),
 :mod:`~gigaplan.cli.tools` (power, cost, budget), :mod:`~gigaplan.cli.jobs` (train,
 reliability), :mod:`~gigaplan.cli.uncertain` (sensitivity), :mod:`~gigaplan.cli.deals` (the
-deals ledger) and :mod:`~gigaplan.cli.catalog`; :mod:`~gigaplan.cli.app` holds the Typer app and
+deals ledger), :mod:`~gigaplan.cli.portfolio` (exposure to each provider) and :mod:`~gigaplan.cli.catalog`; :mod:`~gigaplan.cli.app` holds the Typer app and
 the shared helpers. ``--debug`` anywhere on the line shows tracebacks.
 """
 
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import sys
 
-from . import catalog, deals, jobs, run, tools, uncertain  # noqa: F401 (register the commands)
+from . import (  # noqa: F401 (register the commands)
+    catalog, deals, jobs, portfolio, run, tools, uncertain)
 from .app import _state, app
 
 __all__ = ["app", "main"]

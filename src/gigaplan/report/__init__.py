@@ -25,7 +25,7 @@ from .. import __version__, catalog
 from ..assumptions import parameter
 from ..fileio import write_text_atomic
 from .claims import check_claims
-from . import ranges
+from . import exposure, ranges
 from .figures import FIGURES
 
 if TYPE_CHECKING:
@@ -39,7 +39,8 @@ REPORT_FILE = "report.html"
 SECTIONS = (
     ("summary", "Summary"), ("ranges", "Ranges and what moves them"), ("capacity", "Capacity"), ("power", "Power"),
     ("energy", "Energy, water, carbon"), ("money", "Money"), ("training", "Training"),
-    ("reliability", "Reliability"), ("claims", "Claims checked"), ("assumptions", "Assumptions"),
+    ("portfolio", "Portfolio exposure"), ("reliability", "Reliability"),
+    ("claims", "Claims checked"), ("assumptions", "Assumptions"),
 )
 
 _CSS = """
@@ -379,6 +380,7 @@ _TEXT = {
     "energy": _energy_table,
     "money": _money_text,
     "training": _workload_table,
+    "portfolio": lambda r: exposure.section(r),
     "reliability": _reliability_table,
     "claims": _claims,
     "assumptions": _assumptions,
@@ -396,6 +398,9 @@ _INTRO = {
              "against each contract.",
     "training": "The scenario's workloads placed on the fleet, and how their time to train "
                 "changes with the accelerators given (goodput falls as jobs grow).",
+    "portfolio": "How much of the capacity each provider (a contract's provider, or an owned "
+                 "site) holds each year, how concentrated that is, and what losing each one "
+                 "would take away and delay.",
     "reliability": "How often a job is interrupted and how much time it keeps, by size and by "
                    "checkpoint interval; failures a day and spares per site.",
 }

@@ -342,6 +342,31 @@ def reliability_by_size(r: RunResult):
 
 
 #: (section, figure id, builder, what to say when the builder returns None)
+# ------------------------------------------------------------------------------ portfolio
+
+def provider_shares(r: RunResult):
+    """Stacked bars of each provider's share of year-end BF16 peak FLOP/s, with the HHI on a
+    second axis; None without capacity."""
+    p = r.portfolio
+    if p is None or p.capacity.empty or not (p.concentration["bf16_peak_flops"] > 0).any():
+        return None
+    per = p.capacity.groupby(["year", "provider"], sort=False)["bf16_peak_flops"].sum()
+    wide = per.unstack(fill_value=0.0)
+    share = wide.div(wide.sum(axis=1).where(lambda x: x > 0), axis=0).fillna(0.0) * 100
+    f = _fig("Each provider's share of dense BF16 peak compute (year end), and the "
+             "concentration index", "share of FLOP/s (%)", barmode="stack",
+             yaxis2=dict(title="HHI (0-10,000)", overlaying="y", side="right",
+                         range=[0, 10_000], showgrid=False))
+    years = [str(y) for y in share.index]
+    for provider in share.columns:
+        f.add_bar(x=years, y=share[provider], name=provider)
+    c = p.concentration
+    f.add_scatter(x=[str(y) for y in c["year"]], y=c["hhi"], name="HHI", yaxis="y2",
+                  mode="lines+markers", line=dict(color="black"))
+    return f
+
+
+
 FIGURES = (
     ("capacity", "capacity-accelerators", capacity_accelerators, "no capacity in this scenario"),
     ("capacity", "capacity-flops", capacity_flops, "no capacity in this scenario"),
@@ -356,6 +381,7 @@ FIGURES = (
     ("money", "money-hourly", money_hourly, "no priced capacity"),
     ("training", "training-gantt", training_gantt, "no workloads in this scenario"),
     ("training", "training-scaling", training_scaling, "no workloads in this scenario"),
+    ("portfolio", "portfolio-shares", provider_shares, "no capacity"),
     ("reliability", "reliability-interval", reliability_interval, "no capacity"),
     ("reliability", "reliability-size", reliability_by_size, "no capacity"),
 )
