@@ -97,7 +97,8 @@ def test_verdicts_at_the_edges_of_the_range():
 
 def test_a_term_from_start_and_end():
     d = _deal(start="2026-01", end="2031-01", amount_usd="1e9").iloc[0]
-    assert dealcheck.term_years(d) == pytest.approx(1826 / 365.25)  # 2026-01-01 to 2031-01-01: 5 x 365 + 1 (2028)
+    # 2026-01-01 to 2031-01-01: 5 x 365 days + 1 (2028 is a leap year)
+    assert dealcheck.term_years(d) == pytest.approx(1826 / 365.25)
     assert np.isnan(dealcheck.term_years(_deal(amount_usd="1e9").iloc[0]))
 
 

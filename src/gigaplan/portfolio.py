@@ -35,13 +35,21 @@ import pandas as pd
 from . import training
 from .results import RunResult
 
-__all__ = ["HHI_HIGH", "HHI_MODERATE", "Portfolio", "analyse", "hhi", "providers"]
+__all__ = ["HHI_HIGH", "HHI_MODERATE", "N1_COLUMNS", "Portfolio", "WORKLOAD_COLUMNS", "analyse",
+           "hhi", "providers"]
 
 #: HHI above which the 2023 Merger Guidelines call a market highly concentrated.
 HHI_HIGH = 1800.0
 #: HHI from which a market is moderately concentrated (1992 Horizontal Merger Guidelines,
 #: section 1.51).
 HHI_MODERATE = 1000.0
+
+
+#: Columns of :attr:`Portfolio.n_minus_1` and :attr:`Portfolio.workloads`.
+N1_COLUMNS = ("provider", "largest_share", "year_of_largest", "accelerators_lost",
+              "bf16_peak_flops_lost", "hosted", "late_without")
+WORKLOAD_COLUMNS = ("provider", "workload", "deadline", "finish", "finish_without",
+                    "delay_days", "status", "status_without")
 
 
 def providers(scenario, blocks: pd.DataFrame) -> pd.Series:
@@ -183,6 +191,8 @@ def analyse(r: RunResult) -> Portfolio:
                          "finish": base_finish[i], "finish_without": finish[i],
                          "delay_days": delay[i] if not np.isnat(finish[i]) else np.inf,
                          "status": base_status[i], "status_without": status[i]})
-    n1 = pd.DataFrame(rows).sort_values("largest_share", ascending=False, kind="stable")
+    n1 = pd.DataFrame(rows, columns=list(N1_COLUMNS)).sort_values("largest_share", ascending=False,
+                                                             kind="stable")
     return Portfolio(capacity=capacity, concentration=concentration,
-                     n_minus_1=n1.reset_index(drop=True), workloads=pd.DataFrame(work))
+                     n_minus_1=n1.reset_index(drop=True),
+                     workloads=pd.DataFrame(work, columns=list(WORKLOAD_COLUMNS)))

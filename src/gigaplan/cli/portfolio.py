@@ -20,7 +20,8 @@ def _pct(x: float) -> str:
 @app.command()
 @guarded
 def portfolio(
-    scenario: Annotated[str, typer.Argument(help="Scenario file or built-in name.")] = DEFAULT_SCENARIO,
+    scenario: Annotated[str, typer.Argument(
+        help="Scenario file or built-in name.")] = DEFAULT_SCENARIO,
     sets: Annotated[Optional[list[str]], typer.Option(
         "--set", help="Set a model parameter: NAME=VALUE.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
