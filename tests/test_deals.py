@@ -152,6 +152,37 @@ def test_every_shipped_row_is_sourced_and_checked():
     assert t["id"].is_unique
 
 
+#: The seed deals by id: (payer, payee, kind, amount USD, GW, accelerators, term years), NaN
+#: where the announcement gives none.
+SEED_ROWS = {
+    "stargate-jv-2025": ("SoftBank", "Stargate", "equity", 500e9, 10, None, 4),
+    "openai-oracle-compute-2025": ("OpenAI", "Oracle", "compute", 300e9, 4.5, None, 5),
+    "nvidia-openai-equity-2025": ("NVIDIA", "OpenAI", "equity", 100e9, 10, None, None),
+    "amd-openai-chips-2025": ("OpenAI", "AMD", "chips", None, 6, None, None),
+    "openai-broadcom-chips-2025": ("OpenAI", "Broadcom", "chips", None, 10, None, None),
+    "openai-aws-compute-2025": ("OpenAI", "Amazon", "compute", 38e9, None, None, 7),
+    "anthropic-fluidstack-datacenters-2025": ("Anthropic", "Fluidstack", "compute", 50e9, None,
+                                              None, None),
+    "anthropic-azure-compute-2025": ("Anthropic", "Microsoft", "compute", 30e9, 1, None, None),
+    "anthropic-google-tpu-2025": ("Anthropic", "Google", "compute", None, 1, 1e6, None),
+    "nvidia-anthropic-equity-2025": ("NVIDIA", "Anthropic", "equity", 10e9, None, None, None),
+    "microsoft-anthropic-equity-2025": ("Microsoft", "Anthropic", "equity", 5e9, None, None, None),
+}
+
+
+def test_each_seed_deal_has_its_announced_figures():
+    t = deals.ledger().set_index("id")
+    cols = ["from_party", "to_party", "kind", "amount_usd", "capacity_gw", "accelerators",
+            "term_years"]
+    for deal_id, want in SEED_ROWS.items():
+        got = t.loc[deal_id, cols].tolist()
+        for col, g, w in zip(cols, got, want, strict=True):
+            if w is None:
+                assert g != g, (deal_id, col, g)  # not announced: NaN, never a guess
+            else:
+                assert g == w, (deal_id, col, g, w)
+
+
 def test_the_seed_deals_are_there_with_their_announced_amounts():
     t = deals.ledger()
     for (payer, payee, kind), amount in SEED_DEALS.items():

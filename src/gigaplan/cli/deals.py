@@ -147,7 +147,8 @@ def deals_check(
         rows = found.assign(date=found["date"].dt.date.astype(str))
         emit_json(rows.astype(object).where(rows.notna(), None).to_dict(orient="records"))
         return
-    t = Table(title=f"What the deals imply ({found['id'].nunique()} deals; the basis of each "
+    n = found["id"].nunique()
+    t = Table(title=f"What the deals imply ({n} deal{'' if n == 1 else 's'}; the basis of each "
                     "figure: --json)", title_justify="left")
     for col in ("deal", "figure", "implied", "market", "verdict", "reading"):
         t.add_column(col, justify="right" if col in ("implied", "market") else "left")
