@@ -122,6 +122,9 @@ class SiteSummary(_Out):
     capex_usd: float
     capex_facility_usd: float
     capex_it_usd: float
+    ownership: str
+    landlord_capex_usd: float
+    lease_usd_per_year: float
     opex_usd_per_year: float
     usd_per_accelerator_hour: Num
 
@@ -187,6 +190,7 @@ class FinanceBlock(_Out):
     site: str
     block: str
     system: str
+    ownership: str
     accelerators: float
     it_mw: float
     price_usd_per_accelerator: float
@@ -201,6 +205,8 @@ class FinanceBlock(_Out):
     facility_usd: float
     it_usd: float
     total_usd: float
+    landlord_capex_usd: float
+    lease_usd_per_year: float
     opex_usd_per_year: float
     energy_usd_per_year: float
     annual_cost_usd: float
@@ -221,6 +227,7 @@ class FinanceSummary(_Out):
     owned_capex_it_usd: float
     capex_in_horizon_usd: float
     contract_payments_usd: float
+    lease_payments_usd: float
     opex_usd: float
     blocks: list[FinanceBlock]
     basis: str

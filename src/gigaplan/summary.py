@@ -172,7 +172,7 @@ def _sites(scenario, by_owner, facility, finance) -> list[dict]:
     money = {d["name"]: d for d in finance.site_rows()}
     return [{"name": s.name, "region": s.region, "cooling": s.cooling,
              "distribution": s.distribution, "grid_cap_mw": s.grid_cap_mw,
-             "phases": len(s.phases),
+             "phases": len(s.phases), "ownership": s.ownership,
              "accelerators": float(by_owner[("site", s.name)]["accelerators"]),
              "it_mw": float(by_owner[("site", s.name)]["it_mw"]),
              **{k: clean(v) for k, v in power[s.name].items() if k != "name"},
@@ -214,6 +214,7 @@ def _finance(finance, reliability) -> dict:
         "owned_capex_it_usd": total("it_usd"),
         "capex_in_horizon_usd": float(y["capex_usd"].sum()),
         "contract_payments_usd": float(y["contract_payments_usd"].sum()),
+        "lease_payments_usd": float(y["lease_payments_usd"].sum()),
         "opex_usd": float(y["opex_usd"].sum()), "blocks": records(blocks),
         "basis": "NPV of the yearly net cash flow (cashflow.csv) at the scenario's discount "
                  "rate, t = 0 in the horizon's first year; levelised cost per used "

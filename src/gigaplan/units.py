@@ -112,6 +112,12 @@ KINDS: dict[str, Kind] = {
          **_per({"c": -2, "¢": -2, "cent": -2, "cents": -2}, {"mwh": 0, "kwh": -3})},
         "$66/MWh or 6.6 c/kWh", money=True,
     ),
+    "usd_per_kw_month": Kind(
+        "lease price per kW of critical IT per month", "USD/kW-month",
+        _per({"": 0, "usd": 0, "$": 0}, {"kw-month": 0, "kwmonth": 0, "kw-mo": 0, "kw/month": 0,
+                                        "kw/mo": 0, "kw-mth": 0}),
+        "$180/kW-month", money=True,
+    ),
     "fraction": Kind("fraction", "1", {"": 0}, "0.08 or 8%", percent=True),
     "count": Kind("count", "1", {"": 0}, "100000, 100k or 1.5M", magnitude=True),
     "parameters": Kind(

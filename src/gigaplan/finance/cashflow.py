@@ -7,6 +7,7 @@ samples), and are summed to calendar years: facility capex spread evenly over th
 before each phase comes online; IT capex as the accelerators are installed (again at end of
 life with ``refresh``); opex as capacity is installed (energy: the facility stage's monthly
 energy x the site's price); contract payments over each contract's term within the horizon;
+lease payments of leased sites (no facility capex there: the landlord's);
 optional revenue per used accelerator-hour; tax on positive taxable income (straight-line
 depreciation); credits and incentives as inflows. Formulas: :mod:`gigaplan.finance.formulas`.
 """
@@ -23,19 +24,20 @@ from ..assumptions import Assumptions
 from ..constants import HOURS_PER_YEAR
 from ..facility import FacilityResult, group_starts
 from ..fleet import FleetResult
-from .formulas import CAPEX_COLUMNS, OPEX_COLUMNS, capex, crf, irr, opex_per_year, price, \
-    usd_per_1e24_flop
+from .formulas import CAPEX_COLUMNS, FACILITY_COLUMNS, OPEX_COLUMNS, capex, crf, irr, \
+    lease_usd_per_month, lease_usd_per_year, opex_per_year, price, usd_per_1e24_flop
 
 __all__ = ["FinanceResult", "YEARLY_COLUMNS", "build"]
 
 #: Columns of ``cashflow.csv`` after ``year``.
 YEARLY_COLUMNS = (
     "capex_facility_usd", "capex_it_usd", "tax_credit_usd", "incentives_usd", *OPEX_COLUMNS,
-    "contract_payments_usd", "revenue_usd", "depreciation_usd", "opex_usd", "tax_usd",
+    "contract_payments_usd", "lease_payments_usd", "revenue_usd", "depreciation_usd", "opex_usd", "tax_usd",
     "capex_usd", "net_cash_flow_usd", "cumulative_usd", "discount_factor",
 )
 _BLOCK_NUMBERS = ("accelerators", "it_mw", "price_usd_per_accelerator", *CAPEX_COLUMNS,
-                  "facility_usd", "it_usd", "total_usd", "opex_usd_per_year",
+                  "facility_usd", "it_usd", "total_usd", "landlord_capex_usd",
+                  "lease_usd_per_year", "opex_usd_per_year",
                   "energy_usd_per_year", "annual_cost_usd", "usd_per_accelerator_hour",
                   "usd_per_1e24_flop")
 
@@ -70,7 +72,7 @@ class FinanceResult:
         """Per owned phase: capex by component, opex and levelised cost (summary.json)."""
         if not len(self.blocks["block"]):
             return pd.DataFrame()
-        labels = {k: self.blocks[k] for k in ("site", "block", "system")}
+        labels = {k: self.blocks[k] for k in ("site", "block", "system", "ownership")}
         numbers = {k: self.blocks[k][sample] if np.ndim(self.blocks[k]) == 2 else self.blocks[k]
                    for k in _BLOCK_NUMBERS}
         return pd.DataFrame({**labels, **numbers})
@@ -143,6 +145,12 @@ def _owned(scenario, fleet: FleetResult, m: _Months, a: Assumptions) -> dict:
                 distribution=np.array([s.distribution for s in site_of]),
                 region_multiplier=np.array([r.construction_cost_multiplier for r in regions]),
                 p=p)
+    leased = np.array([s.ownership == "leased" for s in site_of], dtype=bool)
+    landlord = cap["facility_usd"] * leased  # the landlord's build, shown for context
+    for k in (*FACILITY_COLUMNS, "facility_usd"):
+        cap[k] = cap[k] * ~leased
+    cap["total_usd"] = cap["facility_usd"] + cap["it_usd"]
+    cap["landlord_usd"] = landlord
     cap = {k: np.broadcast_to(v, (a.size, len(idx))) for k, v in cap.items()}
     lead = int(np.ceil(scenario.finance.lead_time_months))
     online = ob["start"]
@@ -154,7 +162,31 @@ def _owned(scenario, fleet: FleetResult, m: _Months, a: Assumptions) -> dict:
         weights = m.of(online)
     sunk = (online < pd.Timestamp(scenario.horizon.start)).to_numpy()
     return {"index": idx, "blocks": ob, "sites": site_of, "prices": prices, "cap": cap,
-            "weights": weights, "online": m.of(online), "p": p, "sunk": sunk}
+            "weights": weights, "online": m.of(online), "p": p, "sunk": sunk, "leased": leased,
+            "lease": _lease_terms(site_of, leased)}
+
+
+def _lease_terms(site_of: list, leased: np.ndarray) -> dict:
+    """Per owned phase its lease price, term and escalator (0 for owned sites)."""
+    get = lambda f: np.array([float(getattr(s, f) or 0.0) if x else 0.0  # noqa: E731
+                              for s, x in zip(site_of, leased, strict=True)])
+    return {"price": get("lease_usd_per_kw_month"), "term": get("lease_term_years"),
+            "escalator": get("lease_escalator")}
+
+
+def _lease_payments(o: dict, m: _Months) -> np.ndarray:
+    """Lease payments of the leased phases per month within the horizon (T,): each phase from
+    its online month for its term, on its critical IT (:func:`formulas.lease_usd_per_month`)."""
+    if not o["leased"].any():
+        return np.zeros(len(m.dates))
+    month = (m.dates.year * 12 + m.dates.month).to_numpy()[:, None]
+    online = o["blocks"]["start"]
+    first = (online.dt.year * 12 + online.dt.month).to_numpy()[None, :]
+    lease = o["lease"]
+    pay = lease_usd_per_month(lease["price"], o["blocks"]["it_mw"].to_numpy(dtype=float),
+                              month - first, term_years=lease["term"],
+                              escalator=lease["escalator"])
+    return (pay * o["leased"][None, :]).sum(axis=1) * ~m.before
 
 
 def _refresh(delivered: np.ndarray, life_years: float) -> np.ndarray:
@@ -183,7 +215,12 @@ def _unit_economics(o: dict, facility: FacilityResult, reliability, a: Assumptio
                          price_usd_per_mwh=price_mwh, p=p)
     crf_it = crf(fin.discount_rate, fin.accelerator_life_years)
     crf_fac = crf(fin.discount_rate, fin.facility_life_years)
-    annual = cap["facility_usd"] * crf_fac + cap["it_usd"] * crf_it + opex["total_usd"]
+    lease = o["lease"]
+    lease_year = np.where(o["leased"], lease_usd_per_year(
+        lease["price"], it, term_years=np.where(o["leased"], lease["term"], 1.0),
+        escalator=lease["escalator"], discount_rate=fin.discount_rate), 0.0)
+    annual = (cap["facility_usd"] * crf_fac + cap["it_usd"] * crf_it + opex["total_usd"]
+              + lease_year)
     acc = ob["accelerators"].to_numpy(dtype=float)
     util = utilization[:, None]
     systems = ob["system"].to_numpy()
@@ -195,7 +232,7 @@ def _unit_economics(o: dict, facility: FacilityResult, reliability, a: Assumptio
     per_flop = usd_per_1e24_flop(annual, acc, peak, mfu=mfu, goodput=np.where(ok, goodput, 1.0),
                                  utilization=util)
     return {"opex": opex, "annual": annual, "per_hour": annual / (acc * HOURS_PER_YEAR * util),
-            "per_flop": np.where(ok, per_flop, np.inf)}
+            "per_flop": np.where(ok, per_flop, np.inf), "lease_year": lease_year}
 
 
 def _monthly_owned(o: dict, econ: dict, m: _Months, fin, utilization) -> dict:
@@ -289,13 +326,14 @@ def _years(cols: dict, m: _Months, scenario, p, revenue: bool) -> tuple[np.ndarr
     starts = group_starts(years_m)
     y = {k: np.add.reduceat(v, starts, axis=-1) for k, v in cols.items()}
     y["opex_usd"] = sum(y[k] for k in OPEX_COLUMNS)
-    taxable = y["revenue_usd"] - y["opex_usd"] - y["contract_payments_usd"] - y["depreciation_usd"]
+    taxable = (y["revenue_usd"] - y["opex_usd"] - y["contract_payments_usd"]
+               - y["lease_payments_usd"] - y["depreciation_usd"])
     y["tax_usd"] = (np.clip(taxable, 0.0, None) * np.asarray(p["income_tax_rate"])[:, None]
                     if revenue else np.zeros_like(taxable))
     y["capex_usd"] = y["capex_facility_usd"] + y["capex_it_usd"]
     y["net_cash_flow_usd"] = (y["revenue_usd"] + y["tax_credit_usd"] + y["incentives_usd"]
                               - y["capex_usd"] - y["opex_usd"] - y["contract_payments_usd"]
-                              - y["tax_usd"])
+                              - y["lease_payments_usd"] - y["tax_usd"])
     y["cumulative_usd"] = np.cumsum(y["net_cash_flow_usd"], axis=-1)
     years = years_m[starts]
     base = scenario.horizon.start.year
@@ -337,6 +375,7 @@ def build(scenario, fleet: FleetResult, facility: FacilityResult, reliability,
     cols["incentives_usd"] = np.broadcast_to(incentives, cols["energy_usd"].shape)
     contracts, payments, used_contracted = _contracts(scenario, fleet, m, econ, o, utilization)
     cols["contract_payments_usd"] = np.broadcast_to(payments, cols["energy_usd"].shape)
+    cols["lease_payments_usd"] = np.broadcast_to(_lease_payments(o, m), cols["energy_usd"].shape)
     revenue = fin.revenue_usd_per_accelerator_hour is not None
     cols["revenue_usd"] = ((used_owned + used_contracted) * fin.revenue_usd_per_accelerator_hour
                            if revenue else np.zeros_like(cols["energy_usd"]))
@@ -355,6 +394,9 @@ def _block_table(o: dict, econ: dict) -> dict:
     opex = econ["opex"]
     return {"site": ob["owner"].to_numpy(), "block": ob["block"].to_numpy(),
             "system": ob["system"].to_numpy(),
+            "ownership": np.where(o["leased"], "leased", "owned"),
+            "landlord_capex_usd": cap["landlord_usd"],
+            "lease_usd_per_year": np.broadcast_to(econ["lease_year"], (size, len(ob))),
             "accelerators": ob["accelerators"].to_numpy(dtype=float),
             "it_mw": ob["it_mw"].to_numpy(dtype=float), "price_usd_per_accelerator": o["prices"],
             **{k: cap[k] for k in (*CAPEX_COLUMNS, "facility_usd", "it_usd", "total_usd")},
@@ -375,6 +417,8 @@ def _site_table(scenario, o: dict, econ: dict, utilization) -> dict:
     return {"name": names, "capex_usd": tot(o["cap"]["total_usd"]),
             "capex_facility_usd": tot(o["cap"]["facility_usd"]),
             "capex_it_usd": tot(o["cap"]["it_usd"]),
+            "landlord_capex_usd": tot(o["cap"]["landlord_usd"]),
+            "lease_usd_per_year": tot(econ["lease_year"]),
             "opex_usd_per_year": tot(econ["opex"]["total_usd"]),
             "usd_per_accelerator_hour": tot(econ["annual"]) / (
                 (acc @ member) * HOURS_PER_YEAR * utilization[:, None])}

@@ -9,6 +9,12 @@
 * IT = accelerators x price (catalog, or the scenario's override) x (1 + network share +
   storage share).
 
+**Leased sites** (``ownership = "leased"``): the landlord builds the facility (its capex is
+shown for context, not paid); the site pays a lease per kW of critical IT per month from each
+phase's online date for the term, escalating each lease year (:func:`lease_usd_per_month`),
+tax-deductible; facility maintenance and property tax on the facility are the landlord's. In
+the annual cost the lease enters as its level annual equivalent (:func:`lease_usd_per_year`)
+instead of the facility's capital recovery.
 **Opex** per year: energy (facility MWh from :mod:`gigaplan.facility` x the site's price),
 maintenance (shares of facility and IT capex), staff (jobs per MW x loaded cost), property tax
 and insurance (share of capex), network transit (per MW).
@@ -57,13 +63,16 @@ from ..constants import HOURS_PER_YEAR, SECONDS_PER_YEAR
 from ..errors import GigaplanError
 
 __all__ = [
-    "CAPEX_COLUMNS", "OPEX_COLUMNS", "annual_cost", "breakeven_utilization", "capex", "crf",
-    "irr", "levelised_usd_per_accelerator_hour", "opex_per_year", "params", "price",
+    "CAPEX_COLUMNS", "FACILITY_COLUMNS", "OPEX_COLUMNS", "annual_cost", "breakeven_utilization",
+    "capex", "crf", "irr", "lease_usd_per_month", "lease_usd_per_year",
+    "levelised_usd_per_accelerator_hour", "opex_per_year", "params", "price",
     "usd_per_1e24_flop",
 ]
 
 CAPEX_COLUMNS = ("shell_core_usd", "electrical_usd", "mechanical_usd", "soft_usd", "land_usd",
                  "systems_usd", "network_usd", "storage_usd")
+#: The capex components a landlord pays for on a leased site (with ``facility_usd``).
+FACILITY_COLUMNS = ("shell_core_usd", "electrical_usd", "mechanical_usd", "soft_usd", "land_usd")
 OPEX_COLUMNS = ("energy_usd", "maintenance_usd", "staff_usd", "tax_insurance_usd", "transit_usd")
 
 
@@ -148,6 +157,68 @@ def annual_cost(cap: Mapping, opex_total_usd, *, discount_rate, accelerator_life
     """Annualised capex (CRF over each asset's life) + opex per year [USD/yr]."""
     return (cap["facility_usd"] * crf(discount_rate, facility_life_years)
             + cap["it_usd"] * crf(discount_rate, accelerator_life_years) + opex_total_usd)
+
+
+def lease_usd_per_month(price_usd_per_kw_month, it_mw, months_since_start, *, term_years,
+                        escalator=0.0) -> np.ndarray:
+    """Lease payment of a leased block in a month [USD].
+
+    Parameters
+    ----------
+    price_usd_per_kw_month : float or array
+        Price in the lease's first year [USD per kW of critical IT per month].
+    it_mw : float or array
+        Critical IT load leased [MW].
+    months_since_start : int or array
+        Whole months from the block's online date (0: its first month).
+    term_years : float or array
+        Lease term [years]; payments stop after ``round(12 x term)`` months.
+    escalator : float or array
+        Annual increase of the price [fraction]: the price of lease year y is
+        ``price x (1 + escalator)^y``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``price x (1 + escalator)^floor(months / 12) x 1,000 x it_mw`` inside the term, else 0.
+
+    References
+    ----------
+    The leases of 2025 are quoted per kW of critical IT per month, power billed separately
+    (CBRE, North America Data Center Trends H2 2024; TeraWulf and Cipher Mining's Fluidstack
+    agreements, 2025), with annual escalators.
+    """
+    k = np.asarray(months_since_start, dtype=float)
+    inside = (k >= 0) & (k < np.round(np.asarray(term_years, dtype=float) * 12.0))
+    years = np.floor(np.where(inside, k, 0.0) / 12.0)
+    return np.where(inside, np.asarray(price_usd_per_kw_month, dtype=float)
+                    * (1.0 + np.asarray(escalator, dtype=float)) ** years
+                    * np.asarray(it_mw, dtype=float) * 1000.0, 0.0)
+
+
+def lease_usd_per_year(price_usd_per_kw_month, it_mw, *, term_years, escalator,
+                       discount_rate) -> np.ndarray:
+    """Level annual equivalent of an escalating lease [USD/yr]: its yearly payments weighted
+    by the discount factor of each year, ``sum w_y P_y v^(y+1) / sum w_y v^(y+1)``, with
+    ``P_y = 12 x 1,000 x it_mw x price x (1 + escalator)^y``, ``v = 1 / (1 + discount_rate)``
+    and ``w_y`` the share of lease year y inside the term. Without an escalator it is the
+    first year's payment, ``12 x 1,000 x it_mw x price``.
+
+    References
+    ----------
+    Short, Packey & Holt (1995), NREL/TP-462-5173, ch. 4 (levelised values).
+    """
+    term = np.asarray(term_years, dtype=float)
+    y = np.arange(int(np.ceil(np.max(term))) if np.size(term) else 0, dtype=float)
+    shape = np.broadcast_shapes(np.shape(price_usd_per_kw_month), np.shape(it_mw),
+                                np.shape(term), np.shape(escalator))
+    y = y.reshape((-1,) + (1,) * len(shape))
+    w = np.clip(term - y, 0.0, 1.0)
+    v = (1.0 + float(discount_rate)) ** -(y + 1.0)
+    growth = (1.0 + np.asarray(escalator, dtype=float)) ** y
+    level = (w * growth * v).sum(axis=0) / (w * v).sum(axis=0)
+    return 12_000.0 * np.asarray(it_mw, dtype=float) * np.asarray(
+        price_usd_per_kw_month, dtype=float) * level
 
 
 def levelised_usd_per_accelerator_hour(annual_usd, accelerators, utilization) -> np.ndarray:

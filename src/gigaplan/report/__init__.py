@@ -251,7 +251,20 @@ def _money_text(r: RunResult) -> str:
             f"t = 0 in {f.base_year}: <b>{_usd_b(f.npv_usd / 1e9)}</b>; IRR {irr}, "
             f"payback {f.payback_year or '-'} (IRR and payback need revenue in the "
             "scenario). Owned cost per accelerator-hour is levelised with capital recovery "
-            "factors over the facility's and the accelerators' lives, per used hour.</p>")
+            "factors over the facility's and the accelerators' lives, per used hour."
+            + _leases(r) + "</p>")
+
+
+def _leases(r: RunResult) -> str:
+    leased = [s for s in r.summary.sites if s.ownership == "leased"]
+    if not leased:
+        return ""
+    parts = ", ".join(f"{_e(s.name)} (landlord's facility capex "
+                      f"{_usd_b(s.landlord_capex_usd / 1e9)}, lease "
+                      f"{_usd_b(s.lease_usd_per_year / 1e9)} a year level)" for s in leased)
+    return (f" Leased sites: {parts}; their facility capex is the landlord's, shown for "
+            f"context, and {_usd_b(r.summary.finance.lease_payments_usd / 1e9)} of lease "
+            "payments fall in the horizon (cashflow.csv lease_payments_usd).")
 
 
 def _workload_table(r: RunResult) -> str:

@@ -223,7 +223,7 @@ def money_cashflow(r: RunResult):
     f = _fig("Yearly cash flow (outflows negative)", "$B", barmode="relative")
     for col, label in (("capex_usd", "capex"), ("opex_usd", "opex"),
                        ("contract_payments_usd", "contract payments"),
-                       ("revenue_usd", "revenue")):
+                       ("lease_payments_usd", "lease payments"), ("revenue_usd", "revenue")):
         if y[col].abs().sum() == 0:
             continue
         sign = 1 if col == "revenue_usd" else -1
@@ -237,14 +237,16 @@ def money_hourly(r: RunResult):
     s = r.summary
     sites = pd.Series({x.name: x.accelerators for x in s.sites}, dtype=float)
     keep = set(_largest(sites)) if len(sites) else set()
-    rows = [(x.name, "owned", x.usd_per_accelerator_hour, "") for x in s.sites if x.name in keep]
+    rows = [(x.name, x.ownership, x.usd_per_accelerator_hour, "") for x in s.sites
+            if x.name in keep]
     rows += [(x.name, "contract", x.usd_per_accelerator_hour, x.system)
              for x in s.contracts[:SHOWN]]
     rows = [x for x in rows if x[2] is not None]
     if not rows:
         return None
-    f = _fig("Cost per accelerator-hour: owned (levelised, per used hour) vs contracts", "$/h")
-    for kind in ("owned", "contract"):
+    f = _fig("Cost per accelerator-hour: owned or leased sites (levelised, per used hour) vs "
+             "contracts", "$/h")
+    for kind in ("owned", "leased", "contract"):
         part = [x for x in rows if x[1] == kind]
         if part:
             f.add_bar(x=[x[0] for x in part], y=[x[2] for x in part], name=kind,

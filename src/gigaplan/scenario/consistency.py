@@ -118,6 +118,7 @@ def _sites(s: Scenario) -> Iterator[Problem]:
                              "# source: or # assumption: mark) so the phase can be costed")
             if not problems:
                 total_mw += phase_it_mw(phase)
+        yield from _lease(at, site)
         if site.climate is not None:
             for path, value, message in check_climate(site.climate.dry_bulb_c,
                                                       site.climate.dew_point_c):
@@ -126,6 +127,24 @@ def _sites(s: Scenario) -> Iterator[Problem]:
             yield _value(f"{at}.grid_cap_mw", site.grid_cap_mw,
                          f"the phases' IT load alone adds up to {total_mw:,.1f} MW, above the "
                          "grid cap (facility load is higher still); raise the cap or shrink phases")
+
+
+_LEASE_FIELDS = ("lease_usd_per_kw_month", "lease_term_years")
+
+
+def _lease(at: str, site) -> Iterator[Problem]:
+    """A leased site has a price and a term; an owned one has neither (nor an escalator)."""
+    if site.ownership == "leased":
+        for f in _LEASE_FIELDS:
+            if getattr(site, f) is None:
+                yield Problem(f"{at}.{f}", "a leased site needs it (ownership = 'leased'): "
+                              "give the lease's price per kW-month and its term in years")
+        return
+    for f in (*_LEASE_FIELDS, "lease_escalator"):
+        value = getattr(site, f)
+        if value is not None and (f != "lease_escalator" or value != 0):
+            yield _value(f"{at}.{f}", value, "given for an owned site; set ownership = "
+                         "'leased' or remove it")
 
 
 def _contracts(s: Scenario) -> Iterator[Problem]:

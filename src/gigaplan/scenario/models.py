@@ -82,6 +82,7 @@ Accelerators = Annotated[float, *_quantity("count"), AfterValidator(_whole),
 Usd = Annotated[float, *_quantity("usd")]
 UsdPerHour = Annotated[float, *_quantity("usd_per_hour")]
 UsdPerMWh = Annotated[float, *_quantity("usd_per_mwh")]
+UsdPerKwMonth = Annotated[float, *_quantity("usd_per_kw_month")]
 Fraction = Annotated[float, *_quantity("fraction")]
 Count = Annotated[float, *_quantity("count")]
 Params = Annotated[float, *_quantity("parameters")]
@@ -225,7 +226,8 @@ class Climate(_Model):
 
 
 class Site(_Model):
-    """An owned datacenter site built in phases."""
+    """A datacenter site built in phases: owned (its facility capex in the cash flow) or leased
+    (a lease per kW of critical IT instead; the tenant still buys the accelerators)."""
 
     name: Name
     region: RegionName
@@ -241,6 +243,18 @@ class Site(_Model):
     climate: Climate | None = Field(
         None, description="Monthly climate of the site; default: the region's climate station.")
     phases: list[Phase] = Field(min_length=1, description="Phases in date order.")
+    ownership: Literal["owned", "leased"] = Field(
+        "owned", description="'owned': the facility is built with the site's capex; 'leased': "
+                             "a landlord builds it and the site pays a lease per kW of critical "
+                             "IT (give lease_usd_per_kw_month and lease_term_years).")
+    lease_usd_per_kw_month: UsdPerKwMonth | None = Field(
+        None, gt=0, le=2000, description="Lease price in the first year of each phase, per kW "
+                                         "of the phase's critical IT per month [USD/kW-month].")
+    lease_term_years: Years | None = Field(
+        None, gt=0, le=50, description="Lease term from each phase's online date [years].")
+    lease_escalator: Fraction = Field(
+        0, ge=0, le=0.2, description="Annual increase of the lease price (0.03 or 3%); "
+                                     "default none.")
 
 
 class Contract(_Model):
