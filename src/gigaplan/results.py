@@ -228,6 +228,12 @@ class FinanceSummary(_Out):
     capex_in_horizon_usd: float
     contract_payments_usd: float
     lease_payments_usd: float
+    debt_usd: float
+    wacc: float
+    equity_return: float
+    equity_npv_usd: float
+    equity_irr: Num
+    min_dscr: Num
     opex_usd: float
     blocks: list[FinanceBlock]
     basis: str

@@ -215,6 +215,11 @@ def _finance(finance, reliability) -> dict:
         "capex_in_horizon_usd": float(y["capex_usd"].sum()),
         "contract_payments_usd": float(y["contract_payments_usd"].sum()),
         "lease_payments_usd": float(y["lease_payments_usd"].sum()),
+        "debt_usd": float(y["debt_draw_usd"].sum()),
+        "wacc": float(finance.wacc[0]), "equity_return": finance.equity_return,
+        "equity_npv_usd": float(finance.equity_npv_usd[0]),
+        "equity_irr": _nan_none(finance.equity_irr[0]),
+        "min_dscr": _nan_none(finance.min_dscr[0]),
         "opex_usd": float(y["opex_usd"].sum()), "blocks": records(blocks),
         "basis": "NPV of the yearly net cash flow (cashflow.csv) at the scenario's discount "
                  "rate, t = 0 in the horizon's first year; levelised cost per used "
@@ -222,6 +227,11 @@ def _finance(finance, reliability) -> dict:
                  "cost per 10^24 FLOP at the goodput of the workloads planned on the capacity, "
                  "or of a reference job (training.reference_job_accelerators)",
     }
+
+
+def _nan_none(x) -> float | None:
+    x = float(x)
+    return None if np.isnan(x) or np.isinf(x) else x
 
 
 def _reliability(reliability) -> dict:

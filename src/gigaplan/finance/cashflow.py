@@ -21,6 +21,7 @@ import pandas as pd
 
 from .. import catalog
 from ..assumptions import Assumptions
+from . import debt
 from ..constants import HOURS_PER_YEAR
 from ..facility import FacilityResult, group_starts
 from ..fleet import FleetResult
@@ -33,7 +34,8 @@ __all__ = ["FinanceResult", "YEARLY_COLUMNS", "build"]
 YEARLY_COLUMNS = (
     "capex_facility_usd", "capex_it_usd", "tax_credit_usd", "incentives_usd", *OPEX_COLUMNS,
     "contract_payments_usd", "lease_payments_usd", "revenue_usd", "depreciation_usd", "opex_usd", "tax_usd",
-    "capex_usd", "net_cash_flow_usd", "cumulative_usd", "discount_factor",
+    "capex_usd", "net_cash_flow_usd", "cumulative_usd", "debt_draw_usd", "interest_usd",
+    "principal_usd", "debt_balance_usd", "equity_cash_flow_usd", "discount_factor",
 )
 _BLOCK_NUMBERS = ("accelerators", "it_mw", "price_usd_per_accelerator", *CAPEX_COLUMNS,
                   "facility_usd", "it_usd", "total_usd", "landlord_capex_usd",
@@ -49,7 +51,9 @@ class FinanceResult:
     ``years`` (Y,) and ``yearly`` (name -> (S, Y), :data:`YEARLY_COLUMNS`); ``blocks``: per
     owned phase its labels (``site``, ``block``, ``system``) and numbers (S, phases);
     ``sites``: per site (S, sites) arrays; ``contracts``: one dict per contract;
-    ``npv_usd``, ``irr`` (NaN: none) and ``payback_year`` (-1: never) per sample.
+    ``npv_usd``, ``irr`` (NaN: none) and ``payback_year`` (-1: never) per sample; with debt,
+    ``equity_npv_usd`` (at ``equity_return``), ``equity_irr``, ``min_dscr`` and ``wacc`` per
+    sample (:mod:`gigaplan.finance.debt`).
     """
 
     years: np.ndarray
@@ -62,6 +66,11 @@ class FinanceResult:
     payback_year: np.ndarray
     discount_rate: float
     base_year: int
+    equity_npv_usd: np.ndarray
+    equity_irr: np.ndarray
+    min_dscr: np.ndarray
+    equity_return: float
+    wacc: np.ndarray
 
     def yearly_frame(self, sample: int = 0) -> pd.DataFrame:
         """``cashflow.csv``: one row per calendar year."""
@@ -326,15 +335,23 @@ def _years(cols: dict, m: _Months, scenario, p, revenue: bool) -> tuple[np.ndarr
     starts = group_starts(years_m)
     y = {k: np.add.reduceat(v, starts, axis=-1) for k, v in cols.items()}
     y["opex_usd"] = sum(y[k] for k in OPEX_COLUMNS)
+    y["capex_usd"] = y["capex_facility_usd"] + y["capex_it_usd"]
+    fin = scenario.finance
+    y["debt_draw_usd"] = fin.debt_share * y["capex_usd"]
+    loan = debt.schedule(y["debt_draw_usd"], fin.interest_rate, int(fin.debt_tenor_years),
+                         fin.repayment)
+    y["interest_usd"], y["principal_usd"] = loan["interest"], loan["principal"]
+    y["debt_balance_usd"] = loan["balance"]
     taxable = (y["revenue_usd"] - y["opex_usd"] - y["contract_payments_usd"]
-               - y["lease_payments_usd"] - y["depreciation_usd"])
+               - y["lease_payments_usd"] - y["depreciation_usd"] - y["interest_usd"])
     y["tax_usd"] = (np.clip(taxable, 0.0, None) * np.asarray(p["income_tax_rate"])[:, None]
                     if revenue else np.zeros_like(taxable))
-    y["capex_usd"] = y["capex_facility_usd"] + y["capex_it_usd"]
     y["net_cash_flow_usd"] = (y["revenue_usd"] + y["tax_credit_usd"] + y["incentives_usd"]
                               - y["capex_usd"] - y["opex_usd"] - y["contract_payments_usd"]
                               - y["lease_payments_usd"] - y["tax_usd"])
     y["cumulative_usd"] = np.cumsum(y["net_cash_flow_usd"], axis=-1)
+    y["equity_cash_flow_usd"] = (y["net_cash_flow_usd"] + y["debt_draw_usd"] - y["interest_usd"]
+                                 - y["principal_usd"])
     years = years_m[starts]
     base = scenario.horizon.start.year
     y["discount_factor"] = np.broadcast_to(
@@ -356,6 +373,34 @@ def _returns(y: dict, years: np.ndarray, revenue: bool) -> tuple[np.ndarray, ...
         positive = (y["cumulative_usd"] >= 0) & (np.cumsum(y["capex_usd"], axis=-1) > 0)
         payback = np.where(positive.any(axis=1), years[np.argmax(positive, axis=1)], -1)
     return npv, rate, payback
+
+
+def _equity(y: dict, years: np.ndarray, scenario, p, revenue: bool) -> dict:
+    """The equity's NPV at its cost (``equity_return``, default the discount rate) and IRR, the
+    WACC, and the smallest debt-service coverage ratio (cash from operations after tax over
+    interest and principal, in the years with revenue and debt service: service during
+    construction is the equity's; NaN without revenue or debt)."""
+    fin = scenario.finance
+    r_e = fin.discount_rate if fin.equity_return is None else fin.equity_return
+    eq = y["equity_cash_flow_usd"]
+    base = scenario.horizon.start.year
+    npv = (eq * (1.0 + r_e) ** -(years - base).astype(float)).sum(axis=-1)
+    size = eq.shape[0]
+    rate, dscr = np.full(size, np.nan), np.full(size, np.nan)
+    service = y["interest_usd"] + y["principal_usd"]
+    if revenue:
+        change = (eq.min(axis=1) < 0) & (eq.max(axis=1) > 0)
+        if change.any():
+            rate[change] = irr(eq[change])
+        cfads = y["net_cash_flow_usd"] + y["capex_usd"] - y["tax_credit_usd"] - y["incentives_usd"]
+        serviced = (service > 0) & (y["revenue_usd"] > 0)  # operating years with debt service
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(serviced, cfads / np.where(serviced, service, 1.0), np.inf)
+        some = serviced.any(axis=1)
+        dscr[some] = ratio[some].min(axis=1)
+    return {"equity_npv_usd": npv, "equity_irr": rate, "min_dscr": dscr, "equity_return": r_e,
+            "wacc": debt.wacc(fin.debt_share, fin.interest_rate, r_e,
+                              np.broadcast_to(p["income_tax_rate"], (size,)))}
 
 
 def build(scenario, fleet: FleetResult, facility: FacilityResult, reliability,
@@ -381,11 +426,12 @@ def build(scenario, fleet: FleetResult, facility: FacilityResult, reliability,
                            if revenue else np.zeros_like(cols["energy_usd"]))
     years, y = _years(cols, m, scenario, a.group("finance"), revenue)
     npv, rate, payback = _returns(y, years, revenue)
+    equity = _equity(y, years, scenario, a.group("finance"), revenue)
     return FinanceResult(
         years=years, yearly=y, blocks=_block_table(o, econ), sites=_site_table(scenario, o, econ,
                                                                                utilization),
         contracts=contracts, npv_usd=npv, irr=rate, payback_year=payback,
-        discount_rate=fin.discount_rate, base_year=scenario.horizon.start.year)
+        discount_rate=fin.discount_rate, base_year=scenario.horizon.start.year, **equity)
 
 
 def _block_table(o: dict, econ: dict) -> dict:

@@ -252,7 +252,21 @@ def _money_text(r: RunResult) -> str:
             f"payback {f.payback_year or '-'} (IRR and payback need revenue in the "
             "scenario). Owned cost per accelerator-hour is levelised with capital recovery "
             "factors over the facility's and the accelerators' lives, per used hour."
-            + _leases(r) + "</p>")
+            + _leases(r) + _debt(r) + "</p>")
+
+
+def _debt(r: RunResult) -> str:
+    f, fin = r.summary.finance, r.scenario.finance
+    if not f.debt_usd > 0:
+        return ""
+    pct = lambda x: "-" if x is None else f"{x:.1%}"  # noqa: E731
+    dscr = "-" if f.min_dscr is None else f"{f.min_dscr:.2f}"
+    return (f" Debt: {_usd_b(f.debt_usd / 1e9)} drawn ({fin.debt_share:.0%} of capex at "
+            f"{fin.interest_rate:.2%} over {fin.debt_tenor_years:g} years, {fin.repayment} "
+            f"repayment); WACC {f.wacc:.2%}; the equity's NPV at {f.equity_return:.0%} "
+            f"{_usd_b(f.equity_npv_usd / 1e9)}, IRR {pct(f.equity_irr)}, smallest debt-service "
+            f"coverage {dscr} (cashflow.csv: debt_draw_usd, interest_usd, principal_usd, "
+            "equity_cash_flow_usd).")
 
 
 def _leases(r: RunResult) -> str:

@@ -230,6 +230,9 @@ def money_cashflow(r: RunResult):
         f.add_bar(x=y["year"], y=sign * y[col].abs() / 1e9, name=label)
     f.add_scatter(x=y["year"], y=y["cumulative_usd"] / 1e9, name="cumulative net",
                   mode="lines+markers", line=dict(color="black"))
+    if y["debt_draw_usd"].abs().sum() > 0:
+        f.add_scatter(x=y["year"], y=y["equity_cash_flow_usd"] / 1e9, name="equity cash flow",
+                      mode="lines+markers", line=dict(color="grey", dash="dot"))
     return f
 
 

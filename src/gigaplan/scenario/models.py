@@ -189,6 +189,25 @@ class Finance(_Model):
         None, gt=0, le=1e4,
         description="Optional revenue per used accelerator-hour (owned and contracted), for "
                     "NPV, IRR and payback.")
+    debt_share: Fraction = Field(
+        0, ge=0, le=1,
+        description="Share of each year's capex financed with debt (0-1); default 0: all "
+                    "equity. Hyperion (Meta/Blue Owl, 2025) raised $27.3B of bonds of ~$30B.")
+    interest_rate: Fraction = Field(
+        0.0658, ge=0, lt=1,
+        description="Annual interest rate on the debt. Default 6.58%: the yield at issue of the "
+                    "Hyperion data-center bonds (Beignet Investor, October 2025, A+, due 2049).")
+    debt_tenor_years: Years = Field(
+        10, ge=1, le=40,
+        description="Years over which each year's draw is repaid, from the next year (whole "
+                    "years). Default 10 is an assumption between GPU-backed loans (~5 years) and "
+                    "Hyperion's 24-year bonds.")
+    repayment: Literal["level", "linear"] = Field(
+        "level", description="'level': equal yearly payments (an annuity); 'linear': equal "
+                             "principal instalments.")
+    equity_return: Fraction | None = Field(
+        None, ge=0, lt=1,
+        description="Cost of equity, for the equity NPV and the WACC; default: discount_rate.")
 
 
 class Phase(_Model):
