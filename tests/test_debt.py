@@ -82,11 +82,11 @@ def test_the_equity_cash_flow_and_its_returns(minimal):
     # IRR, checked without numpy-financial: the equity's flows discount to zero at it
     r = float(f.equity_irr[0])
     assert abs(float((eq / (1 + r) ** t).sum())) < 1e-6 * float(np.abs(eq).sum())
-    # interest is deductible: the tax paid falls by at most 21% of the interest
+    # interest is deductible: over the horizon the tax paid falls by at most 21% of the
+    # interest (a loss it creates may be used in a later year: losses carry forward)
     plain = money_of(load_scenario(_with(minimal)))
     saved = plain.yearly["tax_usd"] - y["tax_usd"]
-    assert (saved >= -1e-6).all() and (saved <= 0.21 * y["interest_usd"] + 1e-6).all()
-    assert saved.sum() > 0
+    assert 0 < saved.sum() <= 0.21 * y["interest_usd"].sum() + 1e-6
     assert f.min_dscr[0] > 0
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from .. import catalog
 from ..assumptions import Assumptions
-from . import debt
+from . import debt, tax
 from ..constants import HOURS_PER_YEAR
 from ..facility import FacilityResult, group_starts
 from ..fleet import FleetResult
@@ -34,6 +34,7 @@ __all__ = ["FinanceResult", "YEARLY_COLUMNS", "build"]
 YEARLY_COLUMNS = (
     "capex_facility_usd", "capex_it_usd", "tax_credit_usd", "incentives_usd", *OPEX_COLUMNS,
     "contract_payments_usd", "lease_payments_usd", "revenue_usd", "depreciation_usd", "opex_usd", "tax_usd",
+    "residual_value_usd", "loss_carried_usd",
     "capex_usd", "net_cash_flow_usd", "cumulative_usd", "debt_draw_usd", "interest_usd",
     "principal_usd", "debt_balance_usd", "equity_cash_flow_usd", "discount_factor",
 )
@@ -251,7 +252,8 @@ def _monthly_owned(o: dict, econ: dict, m: _Months, fin, utilization) -> dict:
     if not len(o["index"]):
         zero = np.zeros((utilization.shape[0], n_t))
         return {k: zero for k in ("capex_facility_usd", "capex_it_usd", "tax_credit_usd",
-                                  "depreciation_usd", *OPEX_COLUMNS[1:], "used_hours")}
+                                  "depreciation_usd", "it_in_service_usd", "residual_value_usd",
+                                  *OPEX_COLUMNS[1:], "used_hours")}
     j = o["index"]
     delivered = np.diff(m.end[:, j], axis=0, prepend=0.0).clip(min=0.0)
     if fin.refresh:
@@ -263,9 +265,11 @@ def _monthly_owned(o: dict, econ: dict, m: _Months, fin, utilization) -> dict:
     cols["capex_facility_usd"] = cap["facility_usd"] @ (o["weights"] * keep).T
     cols["capex_it_usd"] = cap["it_usd"] @ (delivered * keep).T
     cols["tax_credit_usd"] = fin.tax_credit * (cols["capex_facility_usd"] + cols["capex_it_usd"])
-    cols["depreciation_usd"] = (
-        _straight_line(cap["it_usd"] @ delivered.T, fin.accelerator_life_years)
-        + _straight_line(cap["facility_usd"] @ o["online"].T, fin.facility_life_years))
+    cols.update(_depreciation(cap, delivered, o["online"], fin))
+    life = int(round(fin.accelerator_life_years * 12))
+    sold = np.zeros_like(delivered)
+    sold[life:] = delivered[:len(delivered) - life] if life < len(delivered) else 0.0
+    cols["residual_value_usd"] = fin.residual_share * (cap["it_usd"] @ (sold * ~m.before[:, None]).T)
     share_h = m.mean[:, j] * (m.hours / HOURS_PER_YEAR * ~m.before)[:, None]
     for k in OPEX_COLUMNS[1:]:
         cols[k] = np.broadcast_to(econ["opex"][k], cap["it_usd"].shape) @ share_h.T
@@ -273,6 +277,22 @@ def _monthly_owned(o: dict, econ: dict, m: _Months, fin, utilization) -> dict:
     cols["used_hours"] = ((m.mean[:, j] * acc[None, :] * (m.hours * ~m.before)[:, None])
                           .sum(axis=1)[None, :] * utilization[:, None])
     return cols
+
+
+def _depreciation(cap: dict, delivered: np.ndarray, online: np.ndarray, fin) -> dict:
+    """Monthly tax depreciation (S, T) and the accelerators' basis placed in service
+    (``it_in_service_usd``, for MACRS by year in :func:`_years`): bonus on the accelerators,
+    then straight line, or the facility's 39-year mid-month MACRS line
+    (:mod:`gigaplan.finance.tax`)."""
+    it = cap["it_usd"] @ delivered.T
+    facility = cap["facility_usd"] @ online.T
+    bonus = fin.bonus_depreciation * it
+    if fin.depreciation == "macrs":
+        dep = bonus + tax.mid_month_straight_line(facility, 39.0)
+    else:
+        dep = (bonus + _straight_line(it - bonus, fin.accelerator_life_years)
+               + _straight_line(facility, fin.facility_life_years))
+    return {"depreciation_usd": dep, "it_in_service_usd": it - bonus}
 
 
 def _energy(scenario, fleet: FleetResult, facility: FacilityResult, m: _Months) -> tuple:
@@ -342,11 +362,19 @@ def _years(cols: dict, m: _Months, scenario, p, revenue: bool) -> tuple[np.ndarr
                          fin.repayment)
     y["interest_usd"], y["principal_usd"] = loan["interest"], loan["principal"]
     y["debt_balance_usd"] = loan["balance"]
-    taxable = (y["revenue_usd"] - y["opex_usd"] - y["contract_payments_usd"]
-               - y["lease_payments_usd"] - y["depreciation_usd"] - y["interest_usd"])
+    it_basis = y.pop("it_in_service_usd")
+    if fin.depreciation == "macrs":  # the half-year table works on tax years
+        y["depreciation_usd"] = y["depreciation_usd"] + tax.macrs(it_basis, 5)
+    taxable = (y["revenue_usd"] + y["residual_value_usd"] - y["opex_usd"]
+               - y["contract_payments_usd"] - y["lease_payments_usd"] - y["depreciation_usd"]
+               - y["interest_usd"])
+    y["loss_carried_usd"] = np.zeros_like(taxable)
+    if revenue and fin.loss_carryforward:
+        taxable, y["loss_carried_usd"] = tax.carry_forward(taxable)
     y["tax_usd"] = (np.clip(taxable, 0.0, None) * np.asarray(p["income_tax_rate"])[:, None]
                     if revenue else np.zeros_like(taxable))
     y["net_cash_flow_usd"] = (y["revenue_usd"] + y["tax_credit_usd"] + y["incentives_usd"]
+                              + y["residual_value_usd"]
                               - y["capex_usd"] - y["opex_usd"] - y["contract_payments_usd"]
                               - y["lease_payments_usd"] - y["tax_usd"])
     y["cumulative_usd"] = np.cumsum(y["net_cash_flow_usd"], axis=-1)

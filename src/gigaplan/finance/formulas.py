@@ -37,8 +37,9 @@ cost per used hour equals P (annual costs are treated as fixed: energy at rated 
 phase comes online; IT capex as the accelerators are installed (and again at end of life when
 ``refresh``); opex month by month as capacity is installed (energy from the facility model's
 monthly energy); contract payments over each contract's term; optional revenue per used
-accelerator-hour; tax on positive taxable income (revenue - opex - payments - straight-line
-depreciation); investment tax credit and incentives as inflows. NPV = sum CF_t / (1 + r)^t with
+accelerator-hour; tax on positive taxable income (revenue - opex - payments - depreciation,
+straight line or MACRS, :mod:`gigaplan.finance.tax`, with losses carried forward); debt
+(:mod:`gigaplan.finance.debt`); investment tax credit and incentives as inflows. NPV = sum CF_t / (1 + r)^t with
 t = 0 for the horizon's first year (earlier construction years have t < 0); IRR by the rule of
 numpy-financial, for every sample at once (:func:`irr`).
 

@@ -208,6 +208,23 @@ class Finance(_Model):
     equity_return: Fraction | None = Field(
         None, ge=0, lt=1,
         description="Cost of equity, for the equity NPV and the WACC; default: discount_rate.")
+    depreciation: Literal["straight_line", "macrs"] = Field(
+        "straight_line",
+        description="Tax depreciation: 'straight_line' over accelerator_life_years and "
+                    "facility_life_years, or 'macrs' (IRS Publication 946: accelerators 5-year "
+                    "half-year table, the facility 39-year mid-month straight line).")
+    bonus_depreciation: Fraction = Field(
+        0, ge=0, le=1,
+        description="Share of the accelerators' cost deducted in the year placed in service "
+                    "(the building does not qualify). Default 0; US law allows 100% for "
+                    "property acquired after 2025-01-19 (Pub. L. 119-21, section 70301).")
+    loss_carryforward: StrictBool = Field(
+        True, description="Carry tax losses forward, offsetting up to 80% of a later year's "
+                          "taxable income (26 U.S.C. 172).")
+    residual_share: Fraction = Field(
+        0, ge=0, le=1,
+        description="Resale value of accelerators at the end of their life, as a share of "
+                    "their cost (taxable when received). Default 0 is an assumption.")
 
 
 class Phase(_Model):
