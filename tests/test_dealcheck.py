@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gigaplan import catalog, dealcheck, deals
+from gigaplan import catalog, dealcheck, deals, market
 from gigaplan.datafiles import read_table
 from gigaplan.deals import COLUMNS
 
@@ -76,7 +76,7 @@ def test_accelerators_per_gw_against_the_model(shipped):
 
 
 def test_a_deal_without_a_term_gets_the_term_the_market_implies():
-    rng = dealcheck.market_range("rent_usd_per_accelerator_hour", "h100-sxm")
+    rng = market.market_range("rent_usd_per_accelerator_hour", "h100-sxm")
     t = dealcheck.implications(_deal(amount_usd="$1B", accelerators="10000",
                                      catalog_system="h100-sxm"))
     r = t.set_index("metric").loc["usd_per_accelerator_hour"]
@@ -113,9 +113,9 @@ def test_every_checked_deal_has_verdicts_the_model_can_explain(shipped):
 # ---------------------------------------------------------------------------- market ranges
 
 def test_the_market_table_is_sourced_and_checked():
-    m = dealcheck.market()
-    assert dealcheck.check_market(read_table("market.csv")) == []
-    assert set(m["name"]) == set(dealcheck.MARKET)
+    m = market.market()
+    assert market.check_market(read_table("market.csv")) == []
+    assert set(m["name"]) == set(market.MARKET)
     assert set(m["system"]) - {""} <= set(catalog.accelerator_names())
     assert (m["source_url"].str.startswith("https://")).all()
 
@@ -129,7 +129,7 @@ def test_the_market_table_is_sourced_and_checked():
 def test_a_bad_market_row_is_named(bad, message):
     t = read_table("market.csv").fillna({"system": ""})
     row = t.iloc[0].to_dict() | bad
-    problems = dealcheck.check_market(pd.concat([t, pd.DataFrame([row])], ignore_index=True))
+    problems = market.check_market(pd.concat([t, pd.DataFrame([row])], ignore_index=True))
     assert any(f"line {len(t) + 2}" in p and message in p for p in problems), problems
 
 
