@@ -191,8 +191,13 @@ def test_run_writes_the_fleet_table_and_shows_facility_figures(default_cli):
         table.loc[table["kind"] == "site", "energy_mwh"].sum())
     assert "Owned sites by year" in result.stdout and f"{tx2030['energy_mwh']:,.0f}" in result.stdout
     # the AWS contract began in October 2025: only its hours within the horizon count
-    assert summary["warnings"] == ["contracts[2] (aws-trainium) starts 2025-10-01, before the "
-                                   "horizon: only its hours within the horizon are paid and used"]
+    assert summary["warnings"][0] == ("contracts[2] (aws-trainium) starts 2025-10-01, before "
+                                      "the horizon: only its hours within the horizon are paid "
+                                      "and used")
+    # and the Azure deal's $30B over 1 GW implies a price below the market: flagged
+    assert summary["warnings"][1].startswith("contracts[0] (azure): its total value over "
+                                             "533,333 gb300-nvl72 implies $1.28")
+    assert len(summary["warnings"]) == 2
 
 
 def test_run_warns_when_a_site_exceeds_its_grid_cap(tmp_path):

@@ -143,6 +143,12 @@ class ContractSummary(_Out):
     usd_per_accelerator_hour_basis: str
     owned_usd_per_accelerator_hour: Num
     saving_of_owning: Num
+    market_low_usd_per_hour: Num
+    market_high_usd_per_hour: Num
+    market_source: str | None
+    price_vs_market: str | None
+    accelerators_at_market: list[float] | None
+    saving_at_market: list[float] | None
 
 
 class BlockRow(_Out):

@@ -191,7 +191,10 @@ def _contracts(scenario, by_owner, finance) -> list[dict]:
              "usd_per_accelerator_hour": money[c.name]["usd_per_accelerator_hour"],
              "usd_per_accelerator_hour_basis": money[c.name]["price_basis"],
              "owned_usd_per_accelerator_hour": money[c.name]["owned_usd_per_accelerator_hour"],
-             "saving_of_owning": money[c.name]["saving_of_owning"]}
+             "saving_of_owning": money[c.name]["saving_of_owning"],
+             **{k: money[c.name][k] for k in (
+                 "market_low_usd_per_hour", "market_high_usd_per_hour", "market_source",
+                 "price_vs_market", "accelerators_at_market", "saving_at_market")}}
             for c in scenario.contracts]
 
 
@@ -289,7 +292,8 @@ def results(run: RunResult) -> Results:
         "installed_by_year": records(run.fleet.yearly_totals().reset_index()),
         "facility_by_year": records(run.facility_by_year),
         "finance": _finance(run.finance, run.reliability),
-        "warnings": scenario_warnings(s) + run.facility.grid_warnings() + a.warnings(),
+        "warnings": (scenario_warnings(s) + run.facility.grid_warnings() + a.warnings()
+                     + run.finance.contract_warnings()),
         "workloads": records(run.workloads),
         "reliability": _reliability(run.reliability),
         "provenance": {

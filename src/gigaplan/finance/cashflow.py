@@ -21,7 +21,7 @@ import pandas as pd
 
 from .. import catalog
 from ..assumptions import Assumptions
-from . import debt, tax
+from . import contracts, debt, tax
 from ..constants import HOURS_PER_YEAR
 from ..facility import FacilityResult, group_starts
 from ..fleet import FleetResult
@@ -99,8 +99,16 @@ class FinanceResult:
             for k in ("owned_usd_per_accelerator_hour", "saving_of_owning"):
                 v = None if c[k] is None else float(c[k][sample])
                 row[k] = None if v is None or np.isnan(v) else v
+            if c["saving_at_market"] is not None:
+                row["saving_at_market"] = [float(np.asarray(v)[sample])
+                                           for v in c["saving_at_market"]]
             out.append(row)
         return out
+
+    def contract_warnings(self) -> list[str]:
+        """Contracts priced by their value whose implied price is outside the market range
+        (:func:`gigaplan.finance.contracts.warnings`)."""
+        return contracts.warnings(self.contract_rows())
 
 
 class _Months:
@@ -345,6 +353,10 @@ def _contracts(scenario, fleet: FleetResult, m: _Months, econ: dict, o: dict,
             "owned_usd_per_accelerator_hour": owned_h,
             "saving_of_owning": (1.0 - owned_h / price_h
                                  if owned_h is not None and price_h else None),
+            **contracts.market_reading(
+                c.system, accelerators=row.accelerators, term_hours=term_h, price_h=price_h,
+                total_value_usd=c.total_value_usd,
+                given_price=c.price_usd_per_accelerator_hour is not None, owned_h=owned_h),
         })
     return rows, payments, used
 

@@ -65,23 +65,48 @@ def _density(c, s):
     return computed, verdict, hinge
 
 
+def _saving_verdict(savings: list[float], c) -> str:
+    if all(c["low"] <= v <= c["high"] for v in savings):
+        return CONSISTENT
+    if all(v < c["low"] for v in savings):
+        return INCONSISTENT
+    if all(v > c["high"] for v in savings):
+        return "inconsistent (owning is cheaper still)"
+    return "depends on the contract"
+
+
 def _owned_cheaper(c, s):
     rows = [x for x in s.contracts if x.saving_of_owning is not None]
     if not rows:
         return None
-    parts = [f"{x.name}: owned ${x.owned_usd_per_accelerator_hour:.2f} vs "
-             f"${x.usd_per_accelerator_hour:.2f} per {x.system}-hour "
-             f"({x.saving_of_owning:+.0%})" for x in rows]
+    parts, other = [], []
+    for x in rows:
+        parts.append(f"{x.name}: owned ${x.owned_usd_per_accelerator_hour:.2f} vs "
+                     f"${x.usd_per_accelerator_hour:.2f} per {x.system}-hour "
+                     f"({x.saving_of_owning:+.0%})")
+        if x.saving_at_market is not None and x.price_vs_market != "within":
+            few, many = x.accelerators_at_market
+            lo, hi = sorted(x.saving_at_market)
+            parts[-1] += (f" with the capacity as given; read instead as its value at the "
+                          f"market's ${x.market_low_usd_per_hour:.2f}-"
+                          f"{x.market_high_usd_per_hour:.2f}/h ({few:,.0f}-{many:,.0f} "
+                          f"accelerators), owning saves {lo:.0%}-{hi:.0%}")
+            other.append((x.name, [lo, hi]))
     savings = [x.saving_of_owning for x in rows]
-    if all(c["low"] <= v <= c["high"] for v in savings):
-        verdict = CONSISTENT
-    elif all(v < c["low"] for v in savings):
-        verdict = INCONSISTENT
-    else:
-        verdict = "depends on the contract"
+    verdict = _saving_verdict(savings, c)
+    if other:
+        # the same check with each flagged contract read at the market's price instead
+        alt = [v for x in rows for v in (dict(other)[x.name] if x.name in dict(other)
+                                         else [x.saving_of_owning])]
+        alt_verdict = _saving_verdict(alt, c)
+        if alt_verdict != verdict:
+            names = ", ".join(n for n, _ in other)
+            verdict = (f"depends on the reading of {names}: capacity as given, {verdict}; "
+                       f"value at market price, {alt_verdict}")
     hinge = ("the contract's price per hour (given, or its total value over its accelerators "
-             "and term, where the accelerators follow from the announced MW) and the owned "
-             "cost's utilisation, capital cost and accelerator price")
+             "and term, where the accelerators follow from the announced MW; a value and a "
+             "capacity that imply a price outside the market range are read both ways) and "
+             "the owned cost's utilisation, capital cost and accelerator price")
     return "; ".join(parts), verdict, hinge
 
 

@@ -1,0 +1,73 @@
+"""A contract's price against the market, and the two readings of a contract given only a value
+and a capacity.
+
+A deal announced as "$30B of compute" *and* "up to one gigawatt" can be read two ways: the
+capacity as given, which fixes the price (value / (accelerators x hours of the term)), or the
+value at the market's price, which fixes the accelerators (value / (price x hours)). When the
+first reading's price falls outside the sourced market rent of the system
+(:func:`gigaplan.market.market_range`), gigaplan flags the contract and reports both readings
+(and the saving of owning under each) rather than choosing one silently.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..market import market_range
+
+__all__ = ["market_reading", "warnings"]
+
+
+def market_reading(system: str, *, accelerators: float, term_hours: float, price_h: float | None,
+                   total_value_usd: float | None, given_price: bool, owned_h) -> dict:
+    """The market side of one contract.
+
+    Returns
+    -------
+    dict
+        ``market_low_usd_per_hour``, ``market_high_usd_per_hour`` and ``market_source`` (None
+        without a range for the system); ``price_vs_market`` (``below``, ``within``,
+        ``above``; None without a price or a range); for a contract priced by its value,
+        ``accelerators_at_market`` ([fewest, most]: the value at the high and the low market
+        price over the term) and ``saving_at_market`` (per sample, the saving of owning
+        against the low and the high market price, ``1 - owned / price``; None without an
+        owned cost of the same system).
+    """
+    rng = market_range("rent_usd_per_accelerator_hour", system)
+    out = {"market_low_usd_per_hour": None, "market_high_usd_per_hour": None,
+           "market_source": None, "price_vs_market": None, "accelerators_at_market": None,
+           "saving_at_market": None}
+    if rng is None:
+        return out
+    lo, hi = rng["low"], rng["high"]
+    out.update(market_low_usd_per_hour=lo, market_high_usd_per_hour=hi,
+               market_source=rng["source"])
+    if price_h is not None:
+        out["price_vs_market"] = "below" if price_h < lo else "above" if price_h > hi else \
+            "within"
+    if total_value_usd is not None and not given_price and term_hours > 0:
+        out["accelerators_at_market"] = [total_value_usd / (hi * term_hours),
+                                         total_value_usd / (lo * term_hours)]
+        if owned_h is not None:
+            out["saving_at_market"] = [1.0 - np.asarray(owned_h) / lo,
+                                       1.0 - np.asarray(owned_h) / hi]
+    return out
+
+
+def warnings(rows: list[dict]) -> list[str]:
+    """A warning per contract priced by its value whose implied price is outside the market
+    range, with the other reading."""
+    out = []
+    for i, r in enumerate(rows):
+        if r["accelerators_at_market"] is None or r["price_vs_market"] in (None, "within"):
+            continue
+        few, many = r["accelerators_at_market"]
+        out.append(
+            f"contracts[{i}] ({r['name']}): its total value over {r['accelerators']:,.0f} "
+            f"{r['system']} implies ${r['usd_per_accelerator_hour']:.2f} per accelerator-hour, "
+            f"{r['price_vs_market']} the market's ${r['market_low_usd_per_hour']:.2f}-"
+            f"{r['market_high_usd_per_hour']:.2f} ({r['market_source']}); at market prices the "
+            f"value buys {few:,.0f}-{many:,.0f} accelerators over the term. Read as given here; "
+            "the claims check shows both readings (give price_usd_per_accelerator_hour or the "
+            "accelerators the deal commits to, to settle it)")
+    return out
