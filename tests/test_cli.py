@@ -264,7 +264,11 @@ def test_cost_json_keys_and_cloud_comparison():
     vs = invoke("cost", "--system", "h100-sxm", "--count", "1000", "--cloud-price", "3.0",
                 "--utilization", "0.9", "--years", "6", "--json")
     data = json.loads(vs.stdout)
-    assert data["saving_vs_cloud"] == pytest.approx(1 - data["usd_per_accelerator_hour"] / 3.0)
+    # renting over the same 5 years at a rent falling 28% a year, discounted at 8%: the level
+    # rent is 3.0 x sum(0.72^t / 1.08^(t+1)) / sum(1 / 1.08^(t+1)) = 3.0 x 0.60410
+    assert data["cloud_level_usd_per_hour"] == pytest.approx(3.0 * 0.604096, rel=1e-5)
+    assert data["saving_vs_cloud"] == pytest.approx(
+        1 - data["usd_per_accelerator_hour"] / data["cloud_level_usd_per_hour"])
     assert data["utilization"] == 0.9 and data["years"] == 6
     table = invoke("cost", "--system", "gb200-nvl72", "--count", "7200", "--cloud-price", "4")
     assert table.exit_code == 0 and "saving vs cloud" in table.stdout

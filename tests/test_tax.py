@@ -86,3 +86,11 @@ def test_resale_value_comes_back_at_the_end_of_life(minimal):
     it = y["capex_it_usd"].sum()
     assert y["residual_value_usd"].sum() == pytest.approx(0.10 * it)
     assert y.loc[y["residual_value_usd"] > 0, "year"].tolist() == [2030]
+
+
+def test_energy_escalates_a_year_at_a_time(minimal):
+    flat = money_of(load_scenario(_revenue(minimal))).yearly.set_index("year")
+    up = money_of(load_scenario(_revenue(minimal, energy_escalator="5%"))).yearly.set_index("year")
+    # the horizon starts 2026-01: 2026 at today's price, 2027 x 1.05, 2028 x 1.05^2
+    for year, factor in ((2026, 1.0), (2027, 1.05), (2028, 1.05 ** 2)):
+        assert up.loc[year, "energy_usd"] == pytest.approx(flat.loc[year, "energy_usd"] * factor)

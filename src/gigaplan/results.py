@@ -146,6 +146,7 @@ class ContractSummary(_Out):
     market_low_usd_per_hour: Num
     market_high_usd_per_hour: Num
     market_source: str | None
+    market_level: Num
     price_vs_market: str | None
     accelerators_at_market: list[float] | None
     saving_at_market: list[float] | None

@@ -194,7 +194,7 @@ def _contracts(scenario, by_owner, finance) -> list[dict]:
              "saving_of_owning": money[c.name]["saving_of_owning"],
              **{k: money[c.name][k] for k in (
                  "market_low_usd_per_hour", "market_high_usd_per_hour", "market_source",
-                 "price_vs_market", "accelerators_at_market", "saving_at_market")}}
+                 "market_level", "price_vs_market", "accelerators_at_market", "saving_at_market")}}
             for c in scenario.contracts]
 
 

@@ -140,7 +140,9 @@ def cost(
     ]
     if r.saving_vs_cloud is not None:
         rows.append(("saving vs cloud", f"{r.saving_vs_cloud:.0%}",
-                     f"at ${r.cloud_usd_per_hour:.2f}/h; break-even utilisation "
+                     f"at ${r.cloud_usd_per_hour:.2f}/h today, ${r.cloud_level_usd_per_hour:.2f}/h "
+                     f"level over the life as rents fall {r.rent_decline_per_year:.0%} a year; "
+                     "break-even utilisation "
                      f"{r.breakeven_utilization:.0%}"))
     facts(rows)
 

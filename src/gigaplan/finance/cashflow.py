@@ -26,7 +26,7 @@ from ..constants import HOURS_PER_YEAR
 from ..facility import FacilityResult, group_starts
 from ..fleet import FleetResult
 from .formulas import CAPEX_COLUMNS, FACILITY_COLUMNS, OPEX_COLUMNS, capex, crf, irr, \
-    lease_usd_per_month, lease_usd_per_year, opex_per_year, price, usd_per_1e24_flop
+    lease_usd_per_month, lease_usd_per_year, opex_per_year, price, rent_level, usd_per_1e24_flop
 
 __all__ = ["FinanceResult", "YEARLY_COLUMNS", "build"]
 
@@ -99,9 +99,11 @@ class FinanceResult:
             for k in ("owned_usd_per_accelerator_hour", "saving_of_owning"):
                 v = None if c[k] is None else float(c[k][sample])
                 row[k] = None if v is None or np.isnan(v) else v
-            if c["saving_at_market"] is not None:
-                row["saving_at_market"] = [float(np.asarray(v)[sample])
-                                           for v in c["saving_at_market"]]
+            for k in ("saving_at_market", "accelerators_at_market"):
+                if c[k] is not None:
+                    row[k] = [float(np.asarray(v)[sample]) for v in c[k]]
+            if c["market_level"] is not None:
+                row["market_level"] = float(c["market_level"][sample])
             out.append(row)
         return out
 
@@ -277,7 +279,8 @@ def _monthly_owned(o: dict, econ: dict, m: _Months, fin, utilization) -> dict:
     life = int(round(fin.accelerator_life_years * 12))
     sold = np.zeros_like(delivered)
     sold[life:] = delivered[:len(delivered) - life] if life < len(delivered) else 0.0
-    cols["residual_value_usd"] = fin.residual_share * (cap["it_usd"] @ (sold * ~m.before[:, None]).T)
+    cols["residual_value_usd"] = fin.residual_share * (
+        cap["it_usd"] @ (sold * ~m.before[:, None]).T)
     share_h = m.mean[:, j] * (m.hours / HOURS_PER_YEAR * ~m.before)[:, None]
     for k in OPEX_COLUMNS[1:]:
         cols[k] = np.broadcast_to(econ["opex"][k], cap["it_usd"].shape) @ share_h.T
@@ -305,7 +308,8 @@ def _depreciation(cap: dict, delivered: np.ndarray, online: np.ndarray, fin) -> 
 
 def _energy(scenario, fleet: FleetResult, facility: FacilityResult, m: _Months) -> tuple:
     """(energy cost (S, T), incentives (T,)): the facility model's monthly energy x each
-    site's price (nothing before the horizon: nothing is online then)."""
+    site's price, escalated by ``finance.energy_escalator`` a year from the horizon's start
+    (nothing before the horizon: nothing is online then)."""
     size, n_t = facility.samples, len(m.dates)
     prices = np.array([s.price_usd_per_mwh or catalog.region(s.region).price_usd_per_mwh
                        for s in scenario.sites])
@@ -313,6 +317,9 @@ def _energy(scenario, fleet: FleetResult, facility: FacilityResult, m: _Months) 
     k = fleet.horizon_offset
     if len(prices):
         energy[:, k:k + len(facility.inputs.dates)] = facility.result["energy_mwh"] @ prices
+    start = scenario.horizon.start
+    months = (m.dates.year * 12 + m.dates.month).to_numpy() - (start.year * 12 + start.month)
+    energy = energy * (1.0 + scenario.finance.energy_escalator) ** np.clip(months // 12, 0, None)
     firsts = [min(ph.online for ph in s.phases) for s in scenario.sites]
     incentives = (m.of(firsts) @ np.array([s.incentives_usd for s in scenario.sites])
                   if firsts else np.zeros(n_t))
@@ -329,6 +336,7 @@ def _contracts(scenario, fleet: FleetResult, m: _Months, econ: dict, o: dict,
     in_horizon = m.start >= np.datetime64(pd.Timestamp(scenario.horizon.start), "s")
     owned_sys = o["blocks"]["system"].to_numpy() if len(o["index"]) else np.array([])
     owned_acc = o["blocks"]["accelerators"].to_numpy(dtype=float) if len(o["index"]) else None
+    decline = np.broadcast_to(np.ravel(o["p"]["rent_decline_per_year"]), (size,))
     for row in b[b["kind"] == "contract"].itertuples():
         c = scenario.contracts[row.index]
         hours = m.overlap_hours(c.start, c.end)[:, 0]
@@ -356,7 +364,8 @@ def _contracts(scenario, fleet: FleetResult, m: _Months, econ: dict, o: dict,
             **contracts.market_reading(
                 c.system, accelerators=row.accelerators, term_hours=term_h, price_h=price_h,
                 total_value_usd=c.total_value_usd,
-                given_price=c.price_usd_per_accelerator_hour is not None, owned_h=owned_h),
+                given_price=c.price_usd_per_accelerator_hour is not None, owned_h=owned_h,
+                level=rent_level(decline, term_h / HOURS_PER_YEAR, scenario.finance.discount_rate)),
         })
     return rows, payments, used
 

@@ -19,38 +19,45 @@ __all__ = ["market_reading", "warnings"]
 
 
 def market_reading(system: str, *, accelerators: float, term_hours: float, price_h: float | None,
-                   total_value_usd: float | None, given_price: bool, owned_h) -> dict:
+                   total_value_usd: float | None, given_price: bool, owned_h,
+                   level=1.0) -> dict:
     """The market side of one contract.
+
+    The market's rents are today's; a price locked for a multi-year term compares with their
+    level over the term, ``level`` x today's (:func:`gigaplan.finance.formulas.rent_level`
+    of ``finance.rent_decline_per_year``; per sample).
 
     Returns
     -------
     dict
-        ``market_low_usd_per_hour``, ``market_high_usd_per_hour`` and ``market_source`` (None
-        without a range for the system); ``price_vs_market`` (``below``, ``within``,
-        ``above``; None without a price or a range); for a contract priced by its value,
-        ``accelerators_at_market`` ([fewest, most]: the value at the high and the low market
-        price over the term) and ``saving_at_market`` (per sample, the saving of owning
-        against the low and the high market price, ``1 - owned / price``; None without an
-        owned cost of the same system).
+        ``market_low_usd_per_hour``, ``market_high_usd_per_hour`` (today's) and
+        ``market_source`` (None without a range for the system); ``market_level`` (the
+        level factor, per sample); ``price_vs_market`` (``below``, ``within``, ``above`` the
+        levelled range, sample 0; None without a price or a range); for a contract priced by
+        its value, ``accelerators_at_market`` ([fewest, most] per sample: the value at the
+        high and the low levelled price over the term) and ``saving_at_market`` (per sample,
+        the saving of owning against the low and the high levelled price,
+        ``1 - owned / price``; None without an owned cost of the same system).
     """
     rng = market_range("rent_usd_per_accelerator_hour", system)
     out = {"market_low_usd_per_hour": None, "market_high_usd_per_hour": None,
-           "market_source": None, "price_vs_market": None, "accelerators_at_market": None,
-           "saving_at_market": None}
+           "market_source": None, "market_level": None, "price_vs_market": None,
+           "accelerators_at_market": None, "saving_at_market": None}
     if rng is None:
         return out
+    level = np.atleast_1d(np.asarray(level, dtype=float))
     lo, hi = rng["low"], rng["high"]
     out.update(market_low_usd_per_hour=lo, market_high_usd_per_hour=hi,
-               market_source=rng["source"])
+               market_source=rng["source"], market_level=level)
     if price_h is not None:
-        out["price_vs_market"] = "below" if price_h < lo else "above" if price_h > hi else \
-            "within"
+        out["price_vs_market"] = ("below" if price_h < lo * level[0] else
+                                  "above" if price_h > hi * level[0] else "within")
     if total_value_usd is not None and not given_price and term_hours > 0:
-        out["accelerators_at_market"] = [total_value_usd / (hi * term_hours),
-                                         total_value_usd / (lo * term_hours)]
+        out["accelerators_at_market"] = [total_value_usd / (hi * level * term_hours),
+                                         total_value_usd / (lo * level * term_hours)]
         if owned_h is not None:
-            out["saving_at_market"] = [1.0 - np.asarray(owned_h) / lo,
-                                       1.0 - np.asarray(owned_h) / hi]
+            out["saving_at_market"] = [1.0 - np.asarray(owned_h) / (lo * level),
+                                       1.0 - np.asarray(owned_h) / (hi * level)]
     return out
 
 
@@ -62,12 +69,16 @@ def warnings(rows: list[dict]) -> list[str]:
         if r["accelerators_at_market"] is None or r["price_vs_market"] in (None, "within"):
             continue
         few, many = r["accelerators_at_market"]
+        level = r["market_level"]
         out.append(
             f"contracts[{i}] ({r['name']}): its total value over {r['accelerators']:,.0f} "
             f"{r['system']} implies ${r['usd_per_accelerator_hour']:.2f} per accelerator-hour, "
             f"{r['price_vs_market']} the market's ${r['market_low_usd_per_hour']:.2f}-"
-            f"{r['market_high_usd_per_hour']:.2f} ({r['market_source']}); at market prices the "
-            f"value buys {few:,.0f}-{many:,.0f} accelerators over the term. Read as given here; "
+            f"{r['market_high_usd_per_hour']:.2f} today ({r['market_source']}), "
+            f"${r['market_low_usd_per_hour'] * level:.2f}-"
+            f"{r['market_high_usd_per_hour'] * level:.2f} levelled over the term as rents fall; "
+            f"at market prices the value buys {few:,.0f}-{many:,.0f} accelerators over the "
+            "term. Read as given here; "
             "the claims check shows both readings (give price_usd_per_accelerator_hour or the "
             "accelerators the deal commits to, to settle it)")
     return out

@@ -39,8 +39,8 @@ phase comes online; IT capex as the accelerators are installed (and again at end
 monthly energy); contract payments over each contract's term; optional revenue per used
 accelerator-hour; tax on positive taxable income (revenue - opex - payments - depreciation,
 straight line or MACRS, :mod:`gigaplan.finance.tax`, with losses carried forward); debt
-(:mod:`gigaplan.finance.debt`); investment tax credit and incentives as inflows. NPV = sum CF_t / (1 + r)^t with
-t = 0 for the horizon's first year (earlier construction years have t < 0); IRR by the rule of
+(:mod:`gigaplan.finance.debt`); investment tax credit and incentives as inflows.
+NPV = sum CF_t / (1 + r)^t with t = 0 for the horizon's first year (earlier construction years have t < 0); IRR by the rule of
 numpy-financial, for every sample at once (:func:`irr`).
 
 References
@@ -66,7 +66,7 @@ from ..errors import GigaplanError
 __all__ = [
     "CAPEX_COLUMNS", "FACILITY_COLUMNS", "OPEX_COLUMNS", "annual_cost", "breakeven_utilization",
     "capex", "crf", "irr", "lease_usd_per_month", "lease_usd_per_year",
-    "levelised_usd_per_accelerator_hour", "opex_per_year", "params", "price",
+    "levelised_usd_per_accelerator_hour", "opex_per_year", "params", "price", "rent_level",
     "usd_per_1e24_flop",
 ]
 
@@ -220,6 +220,25 @@ def lease_usd_per_year(price_usd_per_kw_month, it_mw, *, term_years, escalator,
     level = (w * growth * v).sum(axis=0) / (w * v).sum(axis=0)
     return 12_000.0 * np.asarray(it_mw, dtype=float) * np.asarray(
         price_usd_per_kw_month, dtype=float) * level
+
+
+def rent_level(decline_per_year, years, discount_rate) -> np.ndarray:
+    """Level equivalent of a rent that falls by ``decline_per_year`` each year, as a share of
+    today's rent: ``sum_t v^(t+1) (1 - d)^t / sum_t v^(t+1)`` over ``years`` (the last one in
+    part), ``v = 1 / (1 + discount_rate)``. 1 without a decline; lower the faster it falls.
+
+    References
+    ----------
+    Short, Packey & Holt (1995), NREL/TP-462-5173 (levelised values); decline:
+    ``finance.rent_decline_per_year`` (Hobbhahn & Besiroglu 2022).
+    """
+    years = float(years)
+    t = np.arange(int(np.ceil(years)), dtype=float)
+    w = np.clip(years - t, 0.0, 1.0)
+    v = (1.0 + float(discount_rate)) ** -(t + 1.0)
+    d = np.asarray(decline_per_year, dtype=float)[..., None]
+    return ((w * v * (1.0 - d) ** t).sum(axis=-1) / (w * v).sum()) if years > 0 else \
+        np.ones(np.shape(decline_per_year))
 
 
 def levelised_usd_per_accelerator_hour(annual_usd, accelerators, utilization) -> np.ndarray:

@@ -15,7 +15,7 @@ from ..errors import GigaplanError
 from ..reliability import reference_goodput
 from .formulas import (CAPEX_COLUMNS, OPEX_COLUMNS, _check_fraction, annual_cost,
                        breakeven_utilization, capex, crf, levelised_usd_per_accelerator_hour,
-                       opex_per_year, price, usd_per_1e24_flop)
+                       opex_per_year, price, rent_level, usd_per_1e24_flop)
 
 __all__ = ["Budget", "SiteCost", "budget", "cost"]
 
@@ -53,13 +53,16 @@ class SiteCost:
     tco_usd: float
     npv_cost_usd: float
     cloud_usd_per_hour: float | None = None
+    cloud_level_usd_per_hour: float | None = None
+    rent_decline_per_year: float | None = None
     breakeven_utilization: float | None = None
     saving_vs_cloud: float | None = None
 
     def to_dict(self) -> dict:
         out = asdict(self)
         if self.cloud_usd_per_hour is None:
-            for k in ("cloud_usd_per_hour", "breakeven_utilization", "saving_vs_cloud"):
+            for k in ("cloud_usd_per_hour", "cloud_level_usd_per_hour", "rent_decline_per_year",
+                      "breakeven_utilization", "saving_vs_cloud"):
                 del out[k]
         return out
 
@@ -88,7 +91,10 @@ def cost(system: str, count: int, *, region: str = "ercot", cooling: str | None 
     ``years`` is the ownership period of ``tco_usd`` (capex, a new set of accelerators at each
     end of life, and opex, undiscounted) and ``npv_cost_usd``. ``a``: the assumptions (one set);
     they reach the facility model too (energy, PUE). Goodput in the cost per FLOP: the reference
-    job's on this site (:func:`gigaplan.reliability.reference_goodput`).
+    job's on this site (:func:`gigaplan.reliability.reference_goodput`). Against
+    ``cloud_usd_per_hour`` (today's rent) owning compares with renting over the accelerators'
+    life at a rent falling by ``finance.rent_decline_per_year``: its level equivalent
+    (:func:`gigaplan.finance.formulas.rent_level`), ``cloud_level_usd_per_hour``.
     """
     a = one_set(a, "the cost of one site")
     p = a.group("finance")
@@ -119,10 +125,14 @@ def cost(system: str, count: int, *, region: str = "ercot", cooling: str | None 
     tco, npv_cost = _tco(cap, opex["total_usd"], years, accelerator_life_years, discount_rate)
     cloud = {}
     if cloud_usd_per_hour is not None:
-        cloud = {"cloud_usd_per_hour": cloud_usd_per_hour,
-                 "breakeven_utilization": float(breakeven_utilization(annual, count,
-                                                                      cloud_usd_per_hour)),
-                 "saving_vs_cloud": 1.0 - per_hour / cloud_usd_per_hour}
+        # renting over the same years, at a rent that falls as newer systems ship
+        decline = float(p["rent_decline_per_year"])
+        level = cloud_usd_per_hour * float(rent_level(decline, accelerator_life_years,
+                                                      discount_rate))
+        cloud = {"cloud_usd_per_hour": cloud_usd_per_hour, "cloud_level_usd_per_hour": level,
+                 "rent_decline_per_year": decline,
+                 "breakeven_utilization": float(breakeven_utilization(annual, count, level)),
+                 "saving_vs_cloud": 1.0 - per_hour / level}
     n_job = min(count, a["training.reference_job_accelerators"])
     return SiteCost(
         system=acc.name, region=reg.name, cooling=site.cooling, distribution=distribution,

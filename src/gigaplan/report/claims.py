@@ -87,10 +87,14 @@ def _owned_cheaper(c, s):
         if x.saving_at_market is not None and x.price_vs_market != "within":
             few, many = x.accelerators_at_market
             lo, hi = sorted(x.saving_at_market)
+            lvl = x.market_level
             parts[-1] += (f" with the capacity as given; read instead as its value at the "
                           f"market's ${x.market_low_usd_per_hour:.2f}-"
-                          f"{x.market_high_usd_per_hour:.2f}/h ({few:,.0f}-{many:,.0f} "
-                          f"accelerators), owning saves {lo:.0%}-{hi:.0%}")
+                          f"{x.market_high_usd_per_hour:.2f}/h today, "
+                          f"${x.market_low_usd_per_hour * lvl:.2f}-"
+                          f"{x.market_high_usd_per_hour * lvl:.2f} levelled over the term as "
+                          f"rents fall ({few:,.0f}-{many:,.0f} accelerators), owning saves "
+                          f"{lo:.0%}-{hi:.0%}")
             other.append((x.name, [lo, hi]))
     savings = [x.saving_of_owning for x in rows]
     verdict = _saving_verdict(savings, c)

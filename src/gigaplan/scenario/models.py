@@ -208,6 +208,11 @@ class Finance(_Model):
     equity_return: Fraction | None = Field(
         None, ge=0, lt=1,
         description="Cost of equity, for the equity NPV and the WACC; default: discount_rate.")
+    energy_escalator: Fraction = Field(
+        0, ge=-0.1, le=0.2,
+        description="Yearly change of every site's electricity price from the horizon's start "
+                    "(0.02 or 2%), in the cash flow. Default 0 is an assumption: prices in "
+                    "real terms, constant.")
     depreciation: Literal["straight_line", "macrs"] = Field(
         "straight_line",
         description="Tax depreciation: 'straight_line' over accelerator_life_years and "
