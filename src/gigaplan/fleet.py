@@ -48,8 +48,11 @@ def blocks(scenario: Scenario) -> pd.DataFrame:
         for j, phase in enumerate(site.phases):
             rows.append(_row("site", site.name, j, phase.name or f"phase-{j + 1}", phase,
                              phase.online, None, phase.ramp_months))
+    from .scenario import contract_blocks
+
     for i, c in enumerate(scenario.contracts):
-        rows.append(_row("contract", c.name, i, c.name, c, c.start, c.end, 0.0))
+        for name, start, item in contract_blocks(c):
+            rows.append(_row("contract", c.name, i, name, item, start, c.end, 0.0))
     columns = ["kind", "owner", "index", "block", "system", "start", "end", "ramp_months", "accelerators",
                "it_mw", "given", "racks", "bf16_peak_flops", "fp8_peak_flops"]
     out = pd.DataFrame(rows, columns=columns)

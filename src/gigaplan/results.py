@@ -139,6 +139,9 @@ class ContractSummary(_Out):
     it_mw: float
     price_usd_per_accelerator_hour: Num
     total_value_usd: Num
+    committed_usd: Num
+    option_it_mw: Num
+    tranches: int
     usd_per_accelerator_hour: Num
     usd_per_accelerator_hour_basis: str
     owned_usd_per_accelerator_hour: Num

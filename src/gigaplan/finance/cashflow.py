@@ -329,43 +329,49 @@ def _energy(scenario, fleet: FleetResult, facility: FacilityResult, m: _Months) 
 def _contracts(scenario, fleet: FleetResult, m: _Months, econ: dict, o: dict,
                utilization) -> tuple[list[dict], np.ndarray, np.ndarray]:
     """Per contract its price per hour and the cost of owning the same system; the payments
-    (T,) and the used accelerator-hours (S, T) of every contract within the horizon."""
+    and the used accelerator-hours (S, T) of every contract within the horizon (tranches,
+    escalator, take-or-pay and commitment: :mod:`gigaplan.finance.contracts`)."""
     b = fleet.blocks
     rows, size = [], utilization.shape[0]
-    payments, used = np.zeros(len(m.dates)), np.zeros((size, len(m.dates)))
+    payments, used = np.zeros((size, len(m.dates))), np.zeros((size, len(m.dates)))
     in_horizon = m.start >= np.datetime64(pd.Timestamp(scenario.horizon.start), "s")
     owned_sys = o["blocks"]["system"].to_numpy() if len(o["index"]) else np.array([])
     owned_acc = o["blocks"]["accelerators"].to_numpy(dtype=float) if len(o["index"]) else None
     decline = np.broadcast_to(np.ravel(o["p"]["rent_decline_per_year"]), (size,))
-    for row in b[b["kind"] == "contract"].itertuples():
-        c = scenario.contracts[row.index]
-        hours = m.overlap_hours(c.start, c.end)[:, 0]
-        term_h = (pd.Timestamp(c.end) - pd.Timestamp(c.start)) / pd.Timedelta(hours=1)
-        price_h = (c.price_usd_per_accelerator_hour if c.price_usd_per_accelerator_hour is not None
-                   else c.total_value_usd / (row.accelerators * term_h)
-                   if c.total_value_usd is not None else None)
-        hours = hours * in_horizon  # what is paid and used before the horizon is not ours
-        if price_h is not None:
-            payments += hours * row.accelerators * price_h
-        used += hours[None, :] * row.accelerators * utilization[:, None]
-        same = owned_sys == row.system
+    kind = b[b["kind"] == "contract"]
+    for i, c in enumerate(scenario.contracts):
+        blocks = kind[kind["index"] == i]
+        price0, basis = contracts.first_price(c, blocks)
+        acc_h, escalated = contracts.term_hours(c, blocks)
+        hours = sum(m.overlap_hours(r.start, c.end)[:, 0] * r.accelerators
+                    for r in blocks.itertuples()) * in_horizon  # ours: within the horizon
+        pay_share = np.ones(size) if c.take_or_pay else utilization
+        if price0 is not None:
+            growth = (1.0 + c.price_escalator) ** contracts.years_since(c.start, m.dates)
+            payments += pay_share[:, None] * (hours * growth * price0)[None, :]
+        last = m.of([pd.Timestamp(c.end) - pd.Timedelta(days=1)])[:, 0] * in_horizon
+        payments += contracts.shortfall(c, blocks, price0, utilization)[:, None] * last[None, :]
+        used += hours[None, :] * utilization[:, None]
+        accelerators = float(blocks["accelerators"].sum())
+        price_h = None if price0 is None else price0 * escalated / acc_h  # average over term
+        same = owned_sys == c.system
         owned_h = (econ["annual"][:, same].sum(axis=1) / (
             (owned_acc[same] * HOURS_PER_YEAR).sum() * utilization) if same.any() else None)
+        term_h = (pd.Timestamp(c.end) - pd.Timestamp(c.start)) / pd.Timedelta(hours=1)
         rows.append({
             "name": c.name, "provider": c.provider, "system": c.system,
-            "accelerators": row.accelerators,
+            "accelerators": accelerators,
             "usd_per_accelerator_hour": None if price_h is None else float(price_h),
-            "price_basis": ("given" if c.price_usd_per_accelerator_hour is not None else
-                            "total_value_usd / (accelerators x hours of the term)"
-                            if c.total_value_usd is not None else "unknown"),
+            "price_basis": basis, "option_it_mw": c.option_it_mw,
             "owned_usd_per_accelerator_hour": owned_h,
             "saving_of_owning": (1.0 - owned_h / price_h
                                  if owned_h is not None and price_h else None),
             **contracts.market_reading(
-                c.system, accelerators=row.accelerators, term_hours=term_h, price_h=price_h,
-                total_value_usd=c.total_value_usd,
+                c.system, accelerators=accelerators, term_hours=acc_h / accelerators,
+                price_h=price_h, total_value_usd=c.total_value_usd,
                 given_price=c.price_usd_per_accelerator_hour is not None, owned_h=owned_h,
-                level=rent_level(decline, term_h / HOURS_PER_YEAR, scenario.finance.discount_rate)),
+                level=rent_level(decline, term_h / HOURS_PER_YEAR,
+                                 scenario.finance.discount_rate)),
         })
     return rows, payments, used
 
@@ -468,7 +474,7 @@ def build(scenario, fleet: FleetResult, facility: FacilityResult, reliability,
     cols["energy_usd"], incentives = _energy(scenario, fleet, facility, m)
     cols["incentives_usd"] = np.broadcast_to(incentives, cols["energy_usd"].shape)
     contracts, payments, used_contracted = _contracts(scenario, fleet, m, econ, o, utilization)
-    cols["contract_payments_usd"] = np.broadcast_to(payments, cols["energy_usd"].shape)
+    cols["contract_payments_usd"] = payments
     cols["lease_payments_usd"] = np.broadcast_to(_lease_payments(o, m), cols["energy_usd"].shape)
     revenue = fin.revenue_usd_per_accelerator_hour is not None
     cols["revenue_usd"] = ((used_owned + used_contracted) * fin.revenue_usd_per_accelerator_hour

@@ -7,15 +7,20 @@ value at the market's price, which fixes the accelerators (value / (price x hour
 first reading's price falls outside the sourced market rent of the system
 (:func:`gigaplan.market.market_range`), gigaplan flags the contract and reports both readings
 (and the saving of owning under each) rather than choosing one silently.
+
+Contracts as signed: capacity in dated tranches, a price escalating each contract year
+(``price_escalator``), take-or-pay or pay-per-use, and a committed minimum whose shortfall is
+paid at the term's end (:func:`first_price`, :func:`term_hours`, :func:`shortfall`).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ..market import market_range
 
-__all__ = ["market_reading", "warnings"]
+__all__ = ["first_price", "market_reading", "shortfall", "term_hours", "warnings", "years_since"]
 
 
 def market_reading(system: str, *, accelerators: float, term_hours: float, price_h: float | None,
@@ -82,3 +87,49 @@ def warnings(rows: list[dict]) -> list[str]:
             "the claims check shows both readings (give price_usd_per_accelerator_hour or the "
             "accelerators the deal commits to, to settle it)")
     return out
+
+
+def years_since(start, months: pd.DatetimeIndex) -> np.ndarray:
+    """Whole years from ``start``'s month to each of ``months`` (0 in the first 12)."""
+    s = pd.Timestamp(start)
+    k = (months.year * 12 + months.month).to_numpy() - (s.year * 12 + s.month)
+    return np.clip(k // 12, 0, None)
+
+
+def term_hours(c, blocks: pd.DataFrame) -> tuple[float, float]:
+    """(accelerator-hours over the whole term, of which escalated: sum of hours x accelerators
+    x (1 + price_escalator)^(whole years since the start)) of contract ``c``'s blocks."""
+    months = pd.date_range(pd.Timestamp(c.start).to_period("M").start_time, pd.Timestamp(c.end),
+                           freq="MS")
+    nxt = months + pd.offsets.MonthBegin(1)
+    growth = (1.0 + c.price_escalator) ** years_since(c.start, months)
+    plain = escalated = 0.0
+    for row in blocks.itertuples():
+        lo = np.maximum(months.values, np.datetime64(pd.Timestamp(row.start)))
+        hi = np.minimum(nxt.values, np.datetime64(pd.Timestamp(c.end)))
+        h = np.clip((hi - lo) / np.timedelta64(1, "h"), 0.0, None) * row.accelerators
+        plain, escalated = plain + h.sum(), escalated + (h * growth).sum()
+    return float(plain), float(escalated)
+
+
+def first_price(c, blocks: pd.DataFrame) -> tuple[float | None, str]:
+    """The first-year price per accelerator-hour of contract ``c`` and its basis: given, or
+    its total value over the escalated accelerator-hours of the term."""
+    if c.price_usd_per_accelerator_hour is not None:
+        return c.price_usd_per_accelerator_hour, "given"
+    if c.total_value_usd is not None:
+        _, escalated = term_hours(c, blocks)
+        return c.total_value_usd / escalated, ("total_value_usd / (accelerators x hours of the "
+                                               "term, escalated)")
+    return None, "unknown"
+
+
+def shortfall(c, blocks: pd.DataFrame, price: float | None, utilization) -> np.ndarray:
+    """What a commitment adds in the term's last month, per sample: ``committed_usd`` less
+    what the term's hours pay (only the used share when not take-or-pay); 0 without one."""
+    u = np.atleast_1d(np.asarray(utilization, dtype=float))
+    if c.committed_usd is None:
+        return np.zeros_like(u)
+    _, escalated = term_hours(c, blocks)
+    paid = (price or 0.0) * escalated * (np.ones_like(u) if c.take_or_pay else u)
+    return np.clip(c.committed_usd - paid, 0.0, None)

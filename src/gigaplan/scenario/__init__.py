@@ -5,7 +5,8 @@
 >>> [site.name for site in s.sites]
 """
 
-from .consistency import block_size, check_scenario, phase_it_mw, scenario_warnings
+from .consistency import (block_size, check_scenario, contract_blocks, phase_it_mw,
+                          scenario_warnings)
 from .loader import load_scenario, parse_scenario, scenario_from_dict, with_values
 from .models import (Climate, Contract, Correlation, Finance, Horizon, Phase, Provenance, Scenario,
                      Site, Uncertain, Uncertainty, Workload)
@@ -26,6 +27,7 @@ __all__ = [
     "Uncertainty",
     "Workload",
     "block_size",
+    "contract_blocks",
     "check_scenario",
     "kind_at",
     "load_scenario",

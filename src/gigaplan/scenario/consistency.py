@@ -14,7 +14,8 @@ from ..errors import GigaplanError, Problem, closest
 from ..psychrometrics import check_climate
 from .models import Scenario
 
-__all__ = ["block_size", "check_scenario", "phase_it_mw", "scenario_warnings"]
+__all__ = ["block_size", "check_scenario", "contract_blocks", "phase_it_mw",
+           "scenario_warnings"]
 
 
 def block_size(block) -> tuple[float, float, str]:
@@ -147,16 +148,71 @@ def _lease(at: str, site) -> Iterator[Problem]:
                          "'leased' or remove it")
 
 
+#: An option at most this many times the contracted capacity is plausible (an assumption: the
+#: 2025 deals' options, e.g. Meta-CoreWeave's expansion or Azure's "up to 1 GW", are of the
+#: order of the committed capacity, not tens of times it).
+MAX_OPTION_RATIO = 10.0
+
+
+def _tranches(at: str, c) -> Iterator[Problem]:
+    """Tranches replace the contract's size, fall within its term, in date order."""
+    for f in ("accelerators", "it_mw"):
+        if getattr(c, f) is not None:
+            yield _value(f"{at}.{f}", getattr(c, f), "give the capacity in tranches or here, "
+                         "not both")
+    for k, t in enumerate(c.tranches):
+        tat = f"{at}.tranches[{k}]"
+        yield from _either(tat, t, "accelerators", "it_mw")
+        yield from _whole_accelerators(tat, _as_block(c, t))
+        if not c.start <= t.start < c.end:
+            yield _value(f"{tat}.start", t.start.isoformat(),
+                         f"outside the contract's term ({c.start.isoformat()} to "
+                         f"{c.end.isoformat()})")
+        if k and t.start < c.tranches[k - 1].start:
+            yield _value(f"{tat}.start", t.start.isoformat(), "tranches must be in date order")
+
+
+def _option(at: str, c) -> Iterator[Problem]:
+    if c.option_it_mw is None:
+        return
+    firm = sum(phase_it_mw(_as_block(c, t)) for t in c.tranches) if c.tranches else (
+        phase_it_mw(c) if (c.it_mw is None) != (c.accelerators is None) else None)
+    if firm and c.option_it_mw > MAX_OPTION_RATIO * firm:
+        yield _value(f"{at}.option_it_mw", c.option_it_mw,
+                     f"{c.option_it_mw / firm:,.0f} times the contracted {firm:,.0f} MW of "
+                     f"{c.system}: not a plausible option (at most {MAX_OPTION_RATIO:g}x); "
+                     "model it as its own contract")
+
+
+def _as_block(c, t):
+    """A tranche as a block of its contract's system (for :func:`block_size`)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(system=c.system, it_mw=t.it_mw, accelerators=t.accelerators)
+
+
+def contract_blocks(c) -> list[tuple[str, object, object]]:
+    """The capacity blocks of contract ``c``: ``(block name, start, sized item)`` for each
+    tranche (named ``<contract>/<k>``, from 1), or the contract itself from its start."""
+    if not c.tranches:
+        return [(c.name, c.start, c)]
+    return [(f"{c.name}/{k + 1}", t.start, _as_block(c, t)) for k, t in enumerate(c.tranches)]
+
+
 def _contracts(s: Scenario) -> Iterator[Problem]:
     yield from _unique("contracts", [c.name for c in s.contracts])
     for i, c in enumerate(s.contracts):
         at = f"contracts[{i}]"
-        yield from _either(at, c, "accelerators", "it_mw")
+        if c.tranches:
+            yield from _tranches(at, c)
+        else:
+            yield from _either(at, c, "accelerators", "it_mw")
         yield from _whole_accelerators(at, c)
         yield from _either(at, c, "price_usd_per_accelerator_hour", "total_value_usd", required=False)
         if c.end <= c.start:
             yield _value(f"{at}.end", c.end.isoformat(),
                          f"must be after {at}.start ({c.start.isoformat()})")
+        yield from _option(at, c)
         if c.start > s.horizon.end:
             yield _value(f"{at}.start", c.start.isoformat(),
                          f"after horizon.end ({s.horizon.end.isoformat()}): never counted")

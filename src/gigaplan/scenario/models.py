@@ -298,11 +298,20 @@ class Site(_Model):
                                      "default none.")
 
 
+class Tranche(_Model):
+    """A dated step of a contract's capacity: it adds ``accelerators`` or ``it_mw`` from
+    ``start`` to the contract's end."""
+
+    start: Date = Field(description="First day of the tranche; within the contract's term.")
+    it_mw: BlockMW | None = Field(None, gt=0, description="IT load added [MW].")
+    accelerators: Accelerators | None = Field(None, gt=0, description="Accelerators added.")
+
+
 class Contract(_Model):
     """Cloud or colocation capacity bought from a provider.
 
-    Give ``accelerators`` or ``it_mw``; give the price as ``price_usd_per_accelerator_hour``
-    or as ``total_value_usd`` (or neither if unknown).
+    Give ``accelerators`` or ``it_mw`` (or the capacity in dated ``tranches``); give the price
+    as ``price_usd_per_accelerator_hour`` or as ``total_value_usd`` (or neither if unknown).
     """
 
     name: Name
@@ -317,6 +326,25 @@ class Contract(_Model):
         None, gt=0, le=1e4, description="Price per accelerator-hour [USD/h].")
     total_value_usd: Usd | None = Field(None, gt=0, le=1e13,
                                         description="Total contract value [USD].")
+    tranches: list[Tranche] = Field(
+        default_factory=list,
+        description="Capacity in dated steps, instead of accelerators or it_mw: each adds its "
+                    "capacity from its start to the contract's end.")
+    price_escalator: Fraction = Field(
+        0, ge=-0.5, le=0.5,
+        description="Yearly change of the price per accelerator-hour from the contract's "
+                    "start (0.03 or 3%; negative for a price that falls).")
+    take_or_pay: StrictBool = Field(
+        True, description="Pay for every contracted hour (true) or only for the hours used "
+                          "(false: the scenario's utilisation).")
+    committed_usd: Usd | None = Field(
+        None, gt=0, le=1e13,
+        description="Least the buyer pays over the term whatever it uses [USD]; a shortfall "
+                    "is paid in the term's last month.")
+    option_it_mw: BlockMW | None = Field(
+        None, gt=0, description="Capacity the buyer may add beyond the contracted [MW]: "
+                                "reported, not in the fleet (model an exercised option as a "
+                                "tranche).")
 
 
 class Workload(_Model):
