@@ -155,3 +155,35 @@ def test_bad_lease_input_is_named(minimal, write, change, path, message):
     result = invoke("validate", str(write(json.dumps(d), "s.json")))
     assert_bad_input(result, path)
     assert message in result.stderr, result.stderr
+
+
+def test_own_lease_or_rent_side_by_side(minimal):
+    from gigaplan.finance.formulas import rent_level
+    from gigaplan.market import market_range
+
+    owned = money_of(load_scenario(minimal))
+    d = copy.deepcopy(minimal)
+    d["sites"][0].update(ownership="leased", lease_usd_per_kw_month=170, lease_term_years=15)
+    leased = money_of(load_scenario(d))
+    a, b = owned.run.summary.sites[0], leased.run.summary.sites[0]
+    # the three ways do not depend on how the site is planned
+    for k in ("own", "lease_low", "lease_high", "rent_low", "rent_high"):
+        key = f"{k}_usd_per_accelerator_hour"
+        assert getattr(a, key) == pytest.approx(getattr(b, key)), k
+    assert a.own_usd_per_accelerator_hour == pytest.approx(a.usd_per_accelerator_hour)
+    # leasing at $p instead of owning: + 12,000 x 100 MW x p a year, - the facility's capital
+    # recovery (CRF(8%, 20 y)), maintenance and property tax and insurance
+    blk = owned.blocks.iloc[0]
+    p = Assumptions().group("finance")
+    carry = float(crf(0.08, 20)) + p["facility_maintenance_share"] + \
+        p["property_tax_insurance_share"]
+    hours = blk["accelerators"] * 8760 * 0.85
+    low = market_range("lease_usd_per_kw_month")["low"]
+    want = a.own_usd_per_accelerator_hour + (
+        12_000 * 100 * low - blk["facility_usd"] * carry) / hours
+    assert a.lease_low_usd_per_accelerator_hour == pytest.approx(want)
+    # renting: the market's GB200 rent levelled over 5 years as rents fall 28% a year
+    rent = market_range("rent_usd_per_accelerator_hour", "gb200-nvl72")
+    assert a.rent_low_usd_per_accelerator_hour == pytest.approx(
+        rent["low"] * float(rent_level(0.28, 5, 0.08)))
+    assert a.rent_coverage == 1.0

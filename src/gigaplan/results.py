@@ -127,6 +127,12 @@ class SiteSummary(_Out):
     lease_usd_per_year: float
     opex_usd_per_year: float
     usd_per_accelerator_hour: Num
+    own_usd_per_accelerator_hour: Num
+    lease_low_usd_per_accelerator_hour: Num
+    lease_high_usd_per_accelerator_hour: Num
+    rent_low_usd_per_accelerator_hour: Num
+    rent_high_usd_per_accelerator_hour: Num
+    rent_coverage: Num
 
 
 class ContractSummary(_Out):

@@ -21,7 +21,7 @@ import pandas as pd
 
 from .. import catalog
 from ..assumptions import Assumptions
-from . import contracts, debt, tax
+from . import alternatives, contracts, debt, tax
 from ..constants import HOURS_PER_YEAR
 from ..facility import FacilityResult, group_starts
 from ..fleet import FleetResult
@@ -508,14 +508,26 @@ def _block_table(o: dict, econ: dict) -> dict:
 
 
 def _site_table(scenario, o: dict, econ: dict, utilization) -> dict:
-    """Per site (S, sites): capex, opex and cost per used accelerator-hour."""
+    """Per site (S, sites): capex, opex and cost per used accelerator-hour, and that cost
+    owning, leasing or renting (:mod:`gigaplan.finance.alternatives`)."""
     names = [s.name for s in scenario.sites]
     owner = o["blocks"]["owner"].to_numpy() if len(o["index"]) else np.array([])
     member = (owner[:, None] == np.array(names, dtype=object)[None, :]).astype(float)
     acc = o["blocks"]["accelerators"].to_numpy(dtype=float) if len(o["index"]) else np.zeros(0)
     size = utilization.shape[0]
     tot = lambda v: np.broadcast_to(v, (size, len(owner))) @ member  # noqa: E731
-    return {"name": names, "capex_usd": tot(o["cap"]["total_usd"]),
+    hours = (acc @ member) * HOURS_PER_YEAR * utilization[:, None]
+    annuals = alternatives.block_annuals(o, econ, scenario.finance)
+    decline = np.broadcast_to(np.ravel(o["p"]["rent_decline_per_year"]), (size,))
+    rent = alternatives.rent_per_hour(o, scenario.finance, decline)
+    ways = {f"{k}_usd_per_accelerator_hour": tot(v) / hours for k, v in annuals.items()}
+    for k, v in rent.items():  # over the blocks whose system has a market rent
+        has = np.isfinite(v)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ways[f"rent_{k}_usd_per_accelerator_hour"] = (tot(np.where(has, v, 0.0) * acc)
+                                                          / tot(has * acc))
+            ways["rent_coverage"] = tot(has * acc) / (acc @ member)
+    return {"name": names, **ways, "capex_usd": tot(o["cap"]["total_usd"]),
             "capex_facility_usd": tot(o["cap"]["facility_usd"]),
             "capex_it_usd": tot(o["cap"]["it_usd"]),
             "landlord_capex_usd": tot(o["cap"]["landlord_usd"]),

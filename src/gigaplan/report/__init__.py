@@ -269,6 +269,32 @@ def _debt(r: RunResult) -> str:
             "equity_cash_flow_usd).")
 
 
+def _own_lease_rent(r: RunResult) -> str:
+    """Each site's cost per used accelerator-hour owned, leased at the market's lease and
+    rented at the market's (levelled) rent, side by side."""
+    rows = []
+    for s in r.summary.sites:
+        usd = lambda lo, hi: "-" if lo is None else (  # noqa: E731
+            f"${lo:.2f}" if hi is None or abs(hi - lo) < 0.005 else f"${lo:.2f}-{hi:.2f}")
+        cover = "-" if s.rent_coverage is None else f"{s.rent_coverage:.0%}"
+        rows.append({"site": s.name, "as planned": s.ownership,
+                     "own": usd(s.own_usd_per_accelerator_hour, None),
+                     "lease": usd(s.lease_low_usd_per_accelerator_hour,
+                                  s.lease_high_usd_per_accelerator_hour),
+                     "rent": usd(s.rent_low_usd_per_accelerator_hour,
+                                 s.rent_high_usd_per_accelerator_hour),
+                     "rent covers": cover})
+    if not rows:
+        return ""
+    return ("<h3>Own, lease or rent (per used accelerator-hour)</h3>" + _table(pd.DataFrame(rows))
+            + "<p class='note'>Own: the site builds its facility. Lease: a landlord builds it at "
+              "the market's wholesale lease (data/market.csv, CBRE). Rent: the accelerators "
+              "rented at the market's rent of their system, levelled over their life as rents "
+              "fall (finance.rent_decline_per_year); 'rent covers' is the share of the site's "
+              "accelerators whose system has a market rent on file. Same utilisation "
+              "throughout.</p>")
+
+
 def _leases(r: RunResult) -> str:
     leased = [s for s in r.summary.sites if s.ownership == "leased"]
     if not leased:
@@ -405,7 +431,7 @@ _TEXT = {
     "summary": _summary,
     "ranges": lambda r: "".join(ranges.section(r)),
     "energy": _energy_table,
-    "money": _money_text,
+    "money": lambda r: _money_text(r) + _own_lease_rent(r),
     "training": _workload_table,
     "portfolio": lambda r: exposure.section(r),
     "reliability": _reliability_table,
