@@ -94,3 +94,24 @@ def test_energy_escalates_a_year_at_a_time(minimal):
     # the horizon starts 2026-01: 2026 at today's price, 2027 x 1.05, 2028 x 1.05^2
     for year, factor in ((2026, 1.0), (2027, 1.05), (2028, 1.05 ** 2)):
         assert up.loc[year, "energy_usd"] == pytest.approx(flat.loc[year, "energy_usd"] * factor)
+
+
+def test_accelerator_prices_fall_along_their_path(minimal):
+    from gigaplan import catalog
+    from gigaplan.assumptions import Assumptions
+
+    d = copy.deepcopy(minimal)
+    d["horizon"] = {"start": "2026-01", "end": "2036-12"}
+    d["finance"] = {"refresh": True, "accelerator_life_years": 5}
+    s = load_scenario(d)
+    flat = money_of(s).yearly.set_index("year")["capex_it_usd"]
+    a = Assumptions().updated({"finance.accelerator_price_decline_per_year": 0.1})
+    falling = money_of(s, a).yearly.set_index("year")["capex_it_usd"]
+    # the GB200 phase comes online 2026-01, some years after the catalog price's date: it
+    # costs 0.9^years of it; the refresh 5 years on costs 0.9^5 of that again
+    price_date = catalog.accelerator("gb200-nvl72").source_date
+    import pandas as pd
+
+    years = (pd.Timestamp("2026-01-01") - pd.Timestamp(price_date)) / pd.Timedelta(days=365.25)
+    assert falling[2026] == pytest.approx(flat[2026] * 0.9 ** years)
+    assert falling[2031] == pytest.approx(flat[2031] * 0.9 ** years * 0.9 ** 5)

@@ -160,6 +160,7 @@ def _owned(scenario, fleet: FleetResult, m: _Months, a: Assumptions) -> dict:
                        for s, ph in zip(ob["system"], phases, strict=True)])
     regions = [catalog.region(s.region) for s in site_of]
     p = a.expanded(1).group("finance")
+    prices = prices * _price_path(ob, phases, p["accelerator_price_decline_per_year"])
     cap = capex(ob["it_mw"].to_numpy(), ob["accelerators"].to_numpy(), prices,
                 cooling=np.array([s.cooling for s in site_of]),
                 distribution=np.array([s.distribution for s in site_of]),
@@ -186,6 +187,32 @@ def _owned(scenario, fleet: FleetResult, m: _Months, a: Assumptions) -> dict:
             "lease": _lease_terms(site_of, leased)}
 
 
+def _price_path(ob, phases: list, decline) -> np.ndarray:
+    """The share of its catalog price an accelerator costs when its phase comes online:
+    ``(1 - decline)^years`` from the catalog price's date (1 for a price the scenario gives),
+    (S, phases)."""
+    years = np.array([0.0 if ph.price_usd_per_accelerator is not None else max(0.0, (
+        pd.Timestamp(ph.online) - pd.Timestamp(catalog.accelerator(s).source_date))
+        / pd.Timedelta(days=365.25)) for s, ph in zip(ob["system"], phases, strict=True)])
+    return (1.0 - np.asarray(decline, dtype=float)) ** years
+
+
+def _it_spend(cap: dict, delivered: np.ndarray, fin, decline, mask=None) -> np.ndarray:
+    """The accelerators' spending by month (S, T): as delivered, and with ``refresh`` again at
+    each end of life at a price ``(1 - decline)^life`` lower each time; only where ``mask``
+    (months x phases) is true, if given."""
+    mask = np.ones_like(delivered, dtype=bool) if mask is None else mask
+    out = cap["it_usd"] @ (delivered * mask).T
+    if fin.refresh:
+        shift, n_t = int(round(fin.accelerator_life_years * 12)), delivered.shape[0]
+        factor = (1.0 - np.ravel(decline)) ** fin.accelerator_life_years
+        for k in range(1, n_t // max(shift, 1) + 1):
+            again = np.zeros_like(delivered)
+            again[k * shift:] = delivered[: n_t - k * shift]
+            out = out + (cap["it_usd"] * (factor ** k)[:, None]) @ (again * mask).T
+    return out
+
+
 def _lease_terms(site_of: list, leased: np.ndarray) -> dict:
     """Per owned phase its lease price, term and escalator (0 for owned sites)."""
     get = lambda f: np.array([float(getattr(s, f) or 0.0) if x else 0.0  # noqa: E731
@@ -207,15 +234,6 @@ def _lease_payments(o: dict, m: _Months) -> np.ndarray:
                               month - first, term_years=lease["term"],
                               escalator=lease["escalator"])
     return (pay * o["leased"][None, :]).sum(axis=1) * ~m.before
-
-
-def _refresh(delivered: np.ndarray, life_years: float) -> np.ndarray:
-    """Accelerators bought again every life: the delivered shares shifted by each life."""
-    shift, n_t = int(round(life_years * 12)), delivered.shape[0]
-    out = delivered.copy()
-    for k in range(1, n_t // max(shift, 1) + 1):
-        out[k * shift:] += delivered[: n_t - k * shift]
-    return out
 
 
 def _unit_economics(o: dict, facility: FacilityResult, reliability, a: Assumptions,
@@ -266,21 +284,21 @@ def _monthly_owned(o: dict, econ: dict, m: _Months, fin, utilization) -> dict:
                                   *OPEX_COLUMNS[1:], "used_hours")}
     j = o["index"]
     delivered = np.diff(m.end[:, j], axis=0, prepend=0.0).clip(min=0.0)
-    if fin.refresh:
-        delivered = _refresh(delivered, fin.accelerator_life_years)
+    decline = o["p"]["accelerator_price_decline_per_year"]
+    it_spend = _it_spend(cap, delivered, fin, decline)
     # a phase online before the horizon is sunk: what it cost before the horizon is not in the
     # cash flow (its depreciation still counts against tax); construction ahead of a phase
     # online within the horizon is, and is discounted to the horizon's first year
     keep = ~(m.before[:, None] & o["sunk"][None, :])
     cols["capex_facility_usd"] = cap["facility_usd"] @ (o["weights"] * keep).T
-    cols["capex_it_usd"] = cap["it_usd"] @ (delivered * keep).T
+    cols["capex_it_usd"] = _it_spend(cap, delivered, fin, decline, keep)
     cols["tax_credit_usd"] = fin.tax_credit * (cols["capex_facility_usd"] + cols["capex_it_usd"])
-    cols.update(_depreciation(cap, delivered, o["online"], fin))
+    cols.update(_depreciation(cap, it_spend, o["online"], fin))
     life = int(round(fin.accelerator_life_years * 12))
-    sold = np.zeros_like(delivered)
-    sold[life:] = delivered[:len(delivered) - life] if life < len(delivered) else 0.0
-    cols["residual_value_usd"] = fin.residual_share * (
-        cap["it_usd"] @ (sold * ~m.before[:, None]).T)
+    sold = np.zeros_like(it_spend)
+    if life < it_spend.shape[-1]:
+        sold[..., life:] = it_spend[..., :it_spend.shape[-1] - life]
+    cols["residual_value_usd"] = fin.residual_share * sold * ~m.before
     share_h = m.mean[:, j] * (m.hours / HOURS_PER_YEAR * ~m.before)[:, None]
     for k in OPEX_COLUMNS[1:]:
         cols[k] = np.broadcast_to(econ["opex"][k], cap["it_usd"].shape) @ share_h.T
@@ -290,12 +308,11 @@ def _monthly_owned(o: dict, econ: dict, m: _Months, fin, utilization) -> dict:
     return cols
 
 
-def _depreciation(cap: dict, delivered: np.ndarray, online: np.ndarray, fin) -> dict:
+def _depreciation(cap: dict, it: np.ndarray, online: np.ndarray, fin) -> dict:
     """Monthly tax depreciation (S, T) and the accelerators' basis placed in service
     (``it_in_service_usd``, for MACRS by year in :func:`_years`): bonus on the accelerators,
     then straight line, or the facility's 39-year mid-month MACRS line
-    (:mod:`gigaplan.finance.tax`)."""
-    it = cap["it_usd"] @ delivered.T
+    (:mod:`gigaplan.finance.tax`). ``it``: the accelerators' spending by month (S, T)."""
     facility = cap["facility_usd"] @ online.T
     bonus = fin.bonus_depreciation * it
     if fin.depreciation == "macrs":
