@@ -14,7 +14,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "gigaplan"
 #: The engines: each stage's package or module. They may use the base modules and each
 #: other's model functions, never the layers above them.
-ENGINES = ("fleet", "facility", "training", "reliability", "finance")
+ENGINES = ("fleet", "facility", "training", "reliability", "finance", "serving")
 #: What sits above the engines: only these connect or present them.
 ABOVE = ("chain", "pipeline", "montecarlo", "portfolio", "report", "cli", "results", "summary")
 MAX_MODULE_LINES = 600

@@ -41,7 +41,7 @@ __all__ = ["GROUPS", "Assumptions", "Interval", "Override", "Parameter", "catalo
 
 #: Parameter groups and the table each comes from.
 GROUPS = {"facility": "facility.csv", "finance": "finance.csv", "training": "training.csv",
-          "reliability": "reliability.csv"}
+          "reliability": "reliability.csv", "serving": "serving.csv"}
 _COMPONENTS = ("accelerator", "hbm", "host", "nic", "switch", "software")
 
 

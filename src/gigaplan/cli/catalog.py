@@ -98,7 +98,9 @@ for _group, _doc in (
         ("training", "List the training-planner parameters (memory model, shape, run "
                      "defaults) with sources."),
         ("reliability", "List the recovery-model parameters (detection, restart, storage, "
-                        "spares) with sources.")):
+                        "spares) with sources."),
+        ("serving", "List the serving-model parameters (HBM use, bandwidth and compute "
+                    "efficiency, batch, overhead) with sources.")):
     _group_command(_group, _doc)
 
 

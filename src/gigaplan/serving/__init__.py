@@ -1,0 +1,12 @@
+"""Serving: tokens per second per accelerator, the accelerators a demand needs, and the cost
+per million tokens.
+
+:mod:`~gigaplan.serving.model` (the roofline of prefill and decode, batch and tensor
+parallelism) and :mod:`~gigaplan.serving.plan` (:func:`plan`: requests as a table).
+"""
+
+from .model import BYTES, LIMITS, evaluate, kv_bytes_per_token
+from .plan import DEFAULTS, INPUT_COLUMNS, OUTPUT_COLUMNS, ServingError, plan
+
+__all__ = ["BYTES", "DEFAULTS", "INPUT_COLUMNS", "LIMITS", "OUTPUT_COLUMNS", "ServingError",
+           "evaluate", "kv_bytes_per_token", "plan"]
