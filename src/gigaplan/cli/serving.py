@@ -33,7 +33,8 @@ def inference(
         "--latency-tokens-per-s", help="Least tokens/s each user sees (default: none).")] = None,
     precision: Annotated[str, typer.Option("--precision", help="bf16 | fp8.")] = "bf16",
     layers: Annotated[_Opt, typer.Option("--layers", help="Layers (default: from params).")] = None,
-    hidden: Annotated[_Opt, typer.Option("--hidden", help="Model width (default: from params).")] = None,
+    hidden: Annotated[_Opt, typer.Option(
+        "--hidden", help="Model width (default: from params).")] = None,
     kv_width: Annotated[_Opt, typer.Option(
         "--kv-width", help="K and V values per token per layer (default 2 x 8 x 128; 576 "
                            "for DeepSeek's MLA).")] = None,
@@ -44,7 +45,8 @@ def inference(
                         "system, tokens_per_day, ...; an optional name is echoed).")] = None,
     sets: Annotated[Optional[list[str]], typer.Option(
         "--set", help="Set a model parameter: NAME=VALUE (gigaplan catalog serving).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (a list with --batch).")] = False,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print JSON (a list with --batch).")] = False,
 ) -> None:
     """Serving throughput, accelerators needed and cost per million tokens."""
     import pandas as pd
