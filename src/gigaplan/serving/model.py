@@ -15,9 +15,12 @@ by tensor (and, for mixture-of-experts, expert) parallelism. Per request it pref
   ``2 N_active + 4 L h c`` FLOP per sequence at ``serving.decode_compute_efficiency`` of peak:
   the step takes the longer of the two plus ``serving.step_overhead_ms``.
 * **Batch**: as large as the KV cache fits in what the weights leave of
-  ``serving.hbm_usable_fraction`` of the replica's HBM, no larger than ``serving.max_batch``,
+  ``serving.hbm_usable_fraction`` of the replica's HBM, no larger than ``serving.max_batch``
+  per accelerator of the replica,
   and small enough that a step keeps each user's rate at or above the latency target
   (tokens/s per user, the inverse of the time per output token).
+* **Mixture of experts**: decode keeps ``serving.moe_decode_efficiency`` of its roofline (the
+  all-to-all dispatch and combine of tokens to experts, and small expert GEMMs).
 * **Tensor parallelism** is the power of two up to the system's scale-up domain that gives the
   most output tokens per accelerator; each doubling keeps ``serving.tp_efficiency`` of the
   throughput (all-reduces over the scale-up network). A mixture of experts may spread over
@@ -86,7 +89,10 @@ def evaluate(model: Mapping, system: Mapping, p: Mapping) -> dict[str, np.ndarra
     ----------
     model : mapping of arrays
         ``params``, ``active_params`` [parameters], ``layers``, ``hidden`` (model width),
-        ``kv_width`` (K and V values per token per layer), ``input_tokens``,
+        optional ``attention_width`` (attention FLOP per context token per layer / 4:
+        ``hidden`` for multi-head and grouped-query attention; ``n_heads (2 d_c + d_r) / 2``
+        for DeepSeek's absorbed MLA, 128 x 1,088 / 2 = 69,632), ``kv_width`` (K and V values
+        per token per layer), ``input_tokens``,
         ``output_tokens`` (per request), ``latency_tokens_per_s`` (per user; 0: none),
         ``bytes`` (per weight and KV value at the serving precision).
     system : mapping of arrays
@@ -99,7 +105,8 @@ def evaluate(model: Mapping, system: Mapping, p: Mapping) -> dict[str, np.ndarra
     -------
     dict of numpy.ndarray
         ``tokens_per_s_per_accelerator`` (output), ``total_tokens_per_s_per_accelerator``
-        (input + output), ``batch``, ``tensor_parallel``, ``limit`` (index into
+        (input + output), ``decode_tokens_per_s_per_accelerator`` (output tokens/s of the
+        decode phase alone, as disaggregated serving measures it), ``batch``, ``tensor_parallel``, ``limit`` (index into
         :data:`LIMITS`), ``step_s``, ``user_tokens_per_s``, ``fits`` (a layout exists).
     """
     m = {k: np.asarray(v, dtype=float) for k, v in model.items()}
@@ -109,7 +116,8 @@ def evaluate(model: Mapping, system: Mapping, p: Mapping) -> dict[str, np.ndarra
     ctx = m["input_tokens"] + m["output_tokens"] / 2.0
     weight = m["params"] * m["bytes"]
     kv_seq = kv_bytes_per_token(m["layers"], m["kv_width"], m["bytes"]) * ctx
-    flops_seq = 2.0 * m["active_params"] + 4.0 * m["layers"] * m["hidden"] * ctx
+    attn = m.get("attention_width", m["hidden"])
+    flops_seq = 2.0 * m["active_params"] + 4.0 * m["layers"] * attn * ctx
     hbm = tps * s["hbm_gb"] * 1e9 * p["hbm_usable_fraction"]
     # a dense model's replica stays in one scale-up domain; a mixture of experts may spread its
     # experts over several (expert parallelism over the scale-out network, as DeepSeek-V3's
@@ -121,15 +129,16 @@ def evaluate(model: Mapping, system: Mapping, p: Mapping) -> dict[str, np.ndarra
     flops = tps * s["peak_flops"] * p["decode_compute_efficiency"]
     args = (weight, m["active_params"] / m["params"], kv_seq, flops_seq, bandwidth, flops,
             p["step_overhead_ms"] / 1e3)
-    cap = np.broadcast_to(np.minimum(mem_batch, p["max_batch"]), np.broadcast(
+    cap = np.broadcast_to(np.minimum(mem_batch, p["max_batch"] * tps), np.broadcast(
         mem_batch, *args[:-1]).shape).astype(float)
     rate = np.broadcast_to(m["latency_tokens_per_s"], cap.shape)
     limit_s = np.where(rate > 0, 1.0 / np.where(rate > 0, rate, 1.0), np.inf)
     batch = np.where(np.isfinite(limit_s), _latency_batch(limit_s, cap, *args), cap)
     step, compute_bound = _step(np.maximum(batch, 1.0), *args)
-    prefill_s = (2.0 * m["active_params"] + 2.0 * m["layers"] * m["hidden"] * m["input_tokens"]
+    prefill_s = (2.0 * m["active_params"] + 2.0 * m["layers"] * attn * m["input_tokens"]
                  ) / (s["peak_flops"] * p["prefill_mfu"])  # accelerator-seconds per token
     decode_s = step * tps / np.maximum(batch, 1.0)  # accelerator-seconds per output token
+    decode_s = decode_s / np.where(moe, p["moe_decode_efficiency"], 1.0)
     comm = p["tp_efficiency"] ** np.log2(tps)
     request_s = (m["input_tokens"] * prefill_s + m["output_tokens"] * decode_s) / comm
     ok = fits & (batch >= 1.0)
@@ -139,11 +148,12 @@ def evaluate(model: Mapping, system: Mapping, p: Mapping) -> dict[str, np.ndarra
     b, cb = pick(batch), pick(compute_bound)
     limit = np.where(pick(m["input_tokens"] * prefill_s) > pick(m["output_tokens"] * decode_s),
                      0, np.where(b >= pick(cap) - 0.5,
-                                 np.where(pick(mem_batch) <= p["max_batch"], 2,
+                                 np.where(pick(mem_batch) <= p["max_batch"] * pick(tps), 2,
                                           np.where(cb, 0, 1)),
                                  np.where(np.isfinite(pick(limit_s)), 3, np.where(cb, 0, 1))))
     out = pick(out_rate)
-    return {"tokens_per_s_per_accelerator": out,
+    decode = pick(np.where(ok, 1.0 / (decode_s / comm), 0.0))
+    return {"tokens_per_s_per_accelerator": out, "decode_tokens_per_s_per_accelerator": decode,
             "total_tokens_per_s_per_accelerator": out * (m["input_tokens"] + m["output_tokens"])
             / m["output_tokens"],
             "batch": b, "tensor_parallel": pick(tps), "limit": limit, "step_s": pick(step),

@@ -29,9 +29,11 @@ DEFAULTS = {"input_tokens": 2000.0, "output_tokens": 500.0, "latency_tokens_per_
             "precision": "bf16", "kv_heads": 8.0, "head_dim": 128.0}
 INPUT_COLUMNS = ("name", "params", "active_params", "system", "tokens_per_day", "input_tokens",
                  "output_tokens", "latency_tokens_per_s", "precision", "layers", "hidden",
-                 "kv_heads", "head_dim", "kv_width", "price_usd_per_accelerator_hour")
+                 "attention_width", "kv_heads", "head_dim", "kv_width",
+                 "price_usd_per_accelerator_hour")
 OUTPUT_COLUMNS = ("name", "system", "precision", "params", "active_params",
                   "tokens_per_s_per_accelerator", "total_tokens_per_s_per_accelerator",
+                  "decode_tokens_per_s_per_accelerator",
                   "tensor_parallel", "batch", "user_tokens_per_s", "limit", "accelerators",
                   "usd_per_accelerator_hour", "price_basis", "usd_per_million_tokens",
                   "usd_per_million_output_tokens", "note")
@@ -40,7 +42,8 @@ OUTPUT_COLUMNS = ("name", "system", "precision", "params", "active_params",
 #: The unit kind of each numeric input column (:func:`gigaplan.units.parse_quantity`).
 KINDS = {"params": "parameters", "active_params": "parameters", "tokens_per_day": "tokens",
          "input_tokens": "tokens", "output_tokens": "tokens", "latency_tokens_per_s": "count",
-         "layers": "count", "hidden": "count", "kv_heads": "count", "head_dim": "count",
+         "layers": "count", "hidden": "count", "attention_width": "count",
+         "kv_heads": "count", "head_dim": "count",
          "kv_width": "count", "price_usd_per_accelerator_hour": "usd_per_hour"}
 
 
@@ -137,7 +140,10 @@ def _inputs(t: pd.DataFrame) -> tuple[dict, dict]:
     kv = np.where(np.isnan(_column(t, "kv_width")), kv, _column(t, "kv_width"))
     precision = t["precision"].to_numpy()
     accs = [catalog.accelerator(s) for s in t["system"]]
+    attn = np.where(np.isnan(_column(t, "attention_width")), hidden,
+                    _column(t, "attention_width"))
     model = {"params": params, "active_params": active, "layers": layers, "hidden": hidden,
+             "attention_width": attn,
              "kv_width": kv, "bytes": np.array([BYTES[x] for x in precision]),
              "input_tokens": _column(t, "input_tokens", DEFAULTS["input_tokens"]),
              "output_tokens": _column(t, "output_tokens", DEFAULTS["output_tokens"]),
@@ -203,7 +209,9 @@ def _table(t: pd.DataFrame, model: dict, r: dict, p: dict) -> pd.DataFrame:
         "name": names, "system": t["system"], "precision": t["precision"],
         "params": model["params"], "active_params": model["active_params"],
         "tokens_per_s_per_accelerator": r["tokens_per_s_per_accelerator"],
-        "total_tokens_per_s_per_accelerator": total, "tensor_parallel": tp,
+        "total_tokens_per_s_per_accelerator": total,
+        "decode_tokens_per_s_per_accelerator": r["decode_tokens_per_s_per_accelerator"],
+        "tensor_parallel": tp,
         "batch": r["batch"], "user_tokens_per_s": r["user_tokens_per_s"],
         "limit": [LIMITS[int(k)] for k in r["limit"]], "accelerators": acc,
         "usd_per_accelerator_hour": price, "price_basis": [x[1] for x in prices],
