@@ -106,8 +106,9 @@ def evaluate(model: Mapping, system: Mapping, p: Mapping) -> dict[str, np.ndarra
     dict of numpy.ndarray
         ``tokens_per_s_per_accelerator`` (output), ``total_tokens_per_s_per_accelerator``
         (input + output), ``decode_tokens_per_s_per_accelerator`` (output tokens/s of the
-        decode phase alone, as disaggregated serving measures it), ``batch``, ``tensor_parallel``, ``limit`` (index into
-        :data:`LIMITS`), ``step_s``, ``user_tokens_per_s``, ``fits`` (a layout exists).
+        decode phase alone, as disaggregated serving measures it), ``batch``,
+        ``tensor_parallel``, ``limit`` (index into :data:`LIMITS`), ``step_s``,
+        ``user_tokens_per_s``, ``fits`` (a layout exists).
     """
     m = {k: np.asarray(v, dtype=float) for k, v in model.items()}
     s = {k: np.asarray(v, dtype=float) for k, v in system.items()}
