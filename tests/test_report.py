@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from gigaplan import pipeline, report
-from gigaplan.report.claims import check_claims
+from gigaplan.report.claims import CONSISTENT, check_claims
 from gigaplan.report.figures import FIGURES
 from gigaplan.scenario import Scenario
 
@@ -92,7 +92,9 @@ def test_claims_of_the_default_scenario(default_run):
     result, _ = default_run
     checks = {c.id: c for c in check_claims(result.summary)}
     assert set(checks) == {"density", "owned_cheaper", "frontier_run", "city", "investment",
-                           "jobs"}
+                           "jobs", "breakeven"}
+    # no revenue in the default scenario: the break-even claim depends on it
+    assert checks["breakeven"].verdict == "depends on revenue"
     # owned capex $59.5B against the announced $50B: +19%, within 25%
     assert checks["investment"].verdict == "consistent" and "+19%" in checks["investment"].hinge
     # Azure's $30B over 533k GB300 for 5 years = $1.28/h against $2.79 owned: owning dearer;
@@ -181,3 +183,27 @@ def test_assumptions_list_every_marked_input_and_parameter(default_run):
         assert title in section
     assert "reliability.restart_minutes" in section and "Dubey et al. 2024" in section
     assert "reliability.failures.gb300-nvl72.accelerator" in section
+
+
+def test_the_breakeven_claim_reads_the_payback_year(minimal):
+    from gigaplan.chain import stages
+    from gigaplan.pipeline import assumptions_for
+    from gigaplan.scenario import load_scenario
+
+    def verdict(revenue):
+        d = copy.deepcopy(minimal)
+        d["horizon"] = {"start": "2026-01", "end": "2032-12"}
+        d["finance"] = {"revenue_usd_per_accelerator_hour": revenue}
+        s = load_scenario(d)
+        r = stages(s, assumptions_for(s))
+        return next(c for c in check_claims(r.summary) if c.id == "breakeven"), r.summary
+
+    # a GB200 site costs ~$3/h owned: at $12/h it pays back within a couple of years, at $3.2/h
+    # years later (each year of the horizon read from the scenario's own cash flow)
+    fast, s_fast = verdict(12.0)
+    slow, s_slow = verdict(3.2)
+    assert s_fast.finance.payback_year < s_slow.finance.payback_year or \
+        s_slow.finance.payback_year is None
+    assert fast.verdict == ("inconsistent (earlier)" if s_fast.finance.payback_year < 2028
+                            else CONSISTENT)
+    assert str(s_fast.finance.payback_year) in fast.computed

@@ -219,6 +219,7 @@ def _finance(finance, reliability) -> dict:
         "capex_in_horizon_usd": float(y["capex_usd"].sum()),
         "contract_payments_usd": float(y["contract_payments_usd"].sum()),
         "lease_payments_usd": float(y["lease_payments_usd"].sum()),
+        "revenue_usd": float(y["revenue_usd"].sum()),
         "debt_usd": float(y["debt_draw_usd"].sum()),
         "wacc": float(finance.wacc[0]), "equity_return": finance.equity_return,
         "equity_npv_usd": float(finance.equity_npv_usd[0]),

@@ -178,9 +178,30 @@ def _jobs(c, s):
     return computed, "depends on the staffing ratio (not independent)", hinge
 
 
+def _breakeven(c, s):
+    f = s.finance
+    if not f.revenue_usd > 0:
+        return ("no revenue in the scenario", "depends on revenue",
+                "give finance.revenue_usd_per_accelerator_hour (revenue per used "
+                "accelerator-hour) to see the year the build's cumulative cash flow turns "
+                "positive")
+    year = f.payback_year
+    computed = (f"cumulative cash flow turns positive in {year}" if year is not None else
+                "cumulative cash flow never turns positive within the horizon")
+    if year is None:
+        verdict = "inconsistent (never within the horizon)"
+    elif c["low"] <= year <= c["high"]:
+        verdict = CONSISTENT
+    else:
+        verdict = ("inconsistent (earlier)" if year < c["low"] else "inconsistent (later)")
+    hinge = (f"revenue per used accelerator-hour, utilisation and the build's capex and "
+             f"opex; NPV ${f.npv_usd / 1e9:,.1f}B at {f.discount_rate:.0%}")
+    return computed, verdict, hinge
+
+
 _CHECKS = {"density": _density, "owned_cheaper": _owned_cheaper,
            "frontier_run": _frontier_run, "city": _city, "investment": _investment,
-           "jobs": _jobs}
+           "jobs": _jobs, "breakeven": _breakeven}
 
 
 def check_claims(summary) -> list[Check]:
