@@ -253,6 +253,15 @@ def build(scenario: Scenario) -> FleetResult:
                        monthly=mi, horizon_offset=offset)
 
 
+def plan_days(scenario: Scenario) -> pd.DatetimeIndex:
+    """The daily axis the training and serving stages plan on: from the horizon's start to
+    three years past the later of its end and the last deadline (a late run still finishes)."""
+    last = max([pd.Timestamp(scenario.horizon.end)]
+               + [pd.Timestamp(w.deadline) for w in scenario.workloads])
+    return pd.date_range(pd.Timestamp(scenario.horizon.start), last + pd.DateOffset(years=3),
+                         freq="D")
+
+
 @dataclass(frozen=True)
 class PoolCapacity:
     """Installed accelerators per day of every pool: one (kind, owner, system) group of blocks.

@@ -395,6 +395,23 @@ class UncertaintySummary(_Out):
     basis: str
 
 
+class ServingSummary(_Out):
+    name: str
+    systems: list[str]
+    tokens_per_s_per_accelerator: Num
+    limit: str | None
+    demand_tokens: float
+    served_tokens: float
+    served_share: Num
+    first_short: str | None
+    peak_accelerators: float
+    revenue_usd: float
+    cost_usd: Num
+    usd_per_million_tokens: Num
+    gross_margin: Num
+    note: str
+
+
 class Results(_Out):
     """Everything ``summary.json`` holds (one run, no samples)."""
 
@@ -414,6 +431,7 @@ class Results(_Out):
     finance: FinanceSummary
     warnings: list[str]
     workloads: list[WorkloadRow]
+    serving: list[ServingSummary]
     reliability: ReliabilitySummary
     provenance: ProvenanceSummary
     parameters: list[ParameterSet]
@@ -476,6 +494,8 @@ class RunResult:
     swings: Any = None
     #: The portfolio view (:class:`gigaplan.portfolio.Portfolio`) when a report is written.
     portfolio: Any = None
+    #: The serving stage (:class:`gigaplan.serving.ServingResult`).
+    serving: Any = None
 
     @property
     def sampled(self) -> bool:

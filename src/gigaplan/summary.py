@@ -234,6 +234,42 @@ def _finance(finance, reliability) -> dict:
     }
 
 
+def _serving(run: RunResult) -> list[dict]:
+    """Per served model: its plan on its first system, demand and served tokens within the
+    horizon, the first day it was short, its peak accelerators and its money."""
+    sv = run.serving
+    if sv is None or not sv.models:
+        return []
+    inside = sv.within(run.scenario.horizon.start, run.scenario.horizon.end)
+    money = {r["name"]: r for r in run.finance.serving}
+    out = []
+    for m in sv.models:
+        short = inside & (m["served"] < m["demand"] * (1 - 1e-9))
+        held = sum(m["held"].values()) if m["held"] else np.zeros(len(sv.days))
+        r, first = money[m["name"]], m["rates"].iloc[0] if len(m["rates"]) else None
+        out.append({
+            "name": m["name"], "systems": sorted({k[2] for k in m["held"]}),
+            "tokens_per_s_per_accelerator": None if first is None else
+            float(first["tokens_per_s_per_accelerator"]),
+            "limit": None if first is None else str(first["limit"]),
+            "demand_tokens": r["demand_tokens"], "served_tokens": r["served_tokens"],
+            "served_share": _nan_none(r["served_tokens"] / r["demand_tokens"])
+            if r["demand_tokens"] > 0 else None,
+            "first_short": _date(sv.days[short][0]) if short.any() else None,
+            "peak_accelerators": float(np.max(np.where(inside, held, 0.0))),
+            "revenue_usd": r["revenue_usd"], "cost_usd": _nan_none(r["cost_usd"]),
+            "usd_per_million_tokens": _nan_none(r["usd_per_million_tokens"]),
+            "gross_margin": _nan_none(r["gross_margin"]), "note": m["note"]})
+    return out
+
+
+def _serving_warnings(run: RunResult) -> list[str]:
+    return [f"serving[{i}] ({m['name']}): {1 - m['served_share']:.1%} of its demand within the "
+            f"horizon finds no capacity (first short on {m['first_short']}); add capacity or "
+            "lower the demand" for i, m in enumerate(_serving(run))
+            if m["served_share"] is not None and m["served_share"] < 1 - 1e-6]
+
+
 def _nan_none(x) -> float | None:
     x = float(x)
     return None if np.isnan(x) or np.isinf(x) else x
@@ -295,8 +331,9 @@ def results(run: RunResult) -> Results:
         "facility_by_year": records(run.facility_by_year),
         "finance": _finance(run.finance, run.reliability),
         "warnings": (scenario_warnings(s) + run.facility.grid_warnings() + a.warnings()
-                     + run.finance.contract_warnings()),
+                     + run.finance.contract_warnings() + _serving_warnings(run)),
         "workloads": records(run.workloads),
+        "serving": _serving(run),
         "reliability": _reliability(run.reliability),
         "provenance": {
             "assumptions": sorted(p for p, v in marks.items() if v.kind == "assumption"),

@@ -21,7 +21,7 @@ import pandas as pd
 
 from .. import catalog
 from ..assumptions import Assumptions
-from . import alternatives, contracts, debt, tax
+from . import alternatives, contracts, debt, tax, tokens
 from ..constants import HOURS_PER_YEAR
 from ..facility import FacilityResult, group_starts
 from ..fleet import FleetResult
@@ -72,6 +72,7 @@ class FinanceResult:
     min_dscr: np.ndarray
     equity_return: float
     wacc: np.ndarray
+    serving: list = ()
 
     def yearly_frame(self, sample: int = 0) -> pd.DataFrame:
         """``cashflow.csv``: one row per calendar year."""
@@ -476,9 +477,10 @@ def _equity(y: dict, years: np.ndarray, scenario, p, revenue: bool) -> dict:
 
 
 def build(scenario, fleet: FleetResult, facility: FacilityResult, reliability,
-          a: Assumptions) -> FinanceResult:
+          a: Assumptions, serving=None) -> FinanceResult:
     """The finance stage (``reliability``: the reliability stage's result, whose
-    ``block_goodput`` prices each owned phase's FLOP)."""
+    ``block_goodput`` prices each owned phase's FLOP; ``serving``: the serving stage's, whose
+    tokens earn revenue, :mod:`gigaplan.finance.tokens`)."""
     a = a.as_samples()
     fin = scenario.finance
     utilization = (np.full(a.size, fin.utilization) if fin.utilization is not None
@@ -496,6 +498,9 @@ def build(scenario, fleet: FleetResult, facility: FacilityResult, reliability,
     revenue = fin.revenue_usd_per_accelerator_hour is not None
     cols["revenue_usd"] = ((used_owned + used_contracted) * fin.revenue_usd_per_accelerator_hour
                            if revenue else np.zeros_like(cols["energy_usd"]))
+    from_tokens = tokens.monthly_revenue(scenario, serving, m.dates)
+    cols["revenue_usd"] = cols["revenue_usd"] + from_tokens[None, :]
+    revenue = revenue or bool(from_tokens.any())
     years, y = _years(cols, m, scenario, a.group("finance"), revenue)
     npv, rate, payback = _returns(y, years, revenue)
     equity = _equity(y, years, scenario, a.group("finance"), revenue)
@@ -503,7 +508,26 @@ def build(scenario, fleet: FleetResult, facility: FacilityResult, reliability,
         years=years, yearly=y, blocks=_block_table(o, econ), sites=_site_table(scenario, o, econ,
                                                                                utilization),
         contracts=contracts, npv_usd=npv, irr=rate, payback_year=payback,
-        discount_rate=fin.discount_rate, base_year=scenario.horizon.start.year, **equity)
+        discount_rate=fin.discount_rate, base_year=scenario.horizon.start.year, **equity,
+        serving=tokens.model_rows(scenario, serving, _pool_prices(o, econ, contracts)))
+
+
+def _pool_prices(o: dict, econ: dict, contracts: list[dict]) -> dict:
+    """USD per accelerator-hour of each pool key (sample 0): a site's blocks of a system at
+    their accelerator-weighted levelised cost, a contract at its price."""
+    out = {}
+    if len(o["index"]):
+        ob = o["blocks"]
+        acc = ob["accelerators"].to_numpy(dtype=float)
+        per_h = np.asarray(econ["per_hour"])[0]
+        for (owner, system), idx in ob.reset_index(drop=True).groupby(
+                ["owner", "system"], sort=False).groups.items():
+            i = np.asarray(list(idx))
+            out[("site", owner, system)] = float((per_h[i] * acc[i]).sum() / acc[i].sum())
+    for c in contracts:
+        out[("contract", c["name"], c["system"])] = (np.nan if c["usd_per_accelerator_hour"]
+                                                     is None else c["usd_per_accelerator_hour"])
+    return out
 
 
 def _block_table(o: dict, econ: dict) -> dict:

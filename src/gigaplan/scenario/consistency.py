@@ -57,7 +57,7 @@ def _unique(kind: str, names: list[str]) -> Iterator[Problem]:
 def check_scenario(s: Scenario) -> list[Problem]:
     """Every cross-field problem of ``s``, in file order (empty when consistent)."""
     return [*_horizon(s), *_names(s), *_sites(s), *_contracts(s), *_workloads(s),
-            *_parameters(s), *_whole(s)]
+            *_serving(s), *_parameters(s), *_whole(s)]
 
 
 def _names(s: Scenario) -> Iterator[Problem]:
@@ -252,6 +252,24 @@ def _workloads(s: Scenario) -> Iterator[Problem]:
                 near = ", ".join(closest(name, owners))
                 yield _value(f"{at}.use[{k}]", name,
                              f"no site or contract has this name; closest: {near}")
+        if w.system is not None and not catalog.accelerator(w.system).supports(w.precision):
+            yield _value(f"{at}.precision", w.precision,
+                         f"{w.system} has no dense {w.precision} throughput in the catalog")
+
+
+def _serving(s: Scenario) -> Iterator[Problem]:
+    yield from _unique("serving", [w.name for w in s.serving])
+    owners = [site.name for site in s.sites] + [c.name for c in s.contracts]
+    for i, w in enumerate(s.serving):
+        at = f"serving[{i}]"
+        if w.active_params is not None and w.active_params > w.params:
+            yield _value(f"{at}.active_params", w.active_params, "more than params")
+        if w.start is not None and not s.horizon.start <= w.start <= s.horizon.end:
+            yield _value(f"{at}.start", w.start.isoformat(), "outside the horizon")
+        for k, name in enumerate(w.use or []):
+            if name not in owners:
+                yield _value(f"{at}.use[{k}]", name, "no site or contract has this name; "
+                             f"closest: {', '.join(closest(name, owners))}")
         if w.system is not None and not catalog.accelerator(w.system).supports(w.precision):
             yield _value(f"{at}.precision", w.precision,
                          f"{w.system} has no dense {w.precision} throughput in the catalog")

@@ -386,6 +386,36 @@ class Workload(_Model):
                                 "of its pool).")
 
 
+class Serving(_Model):
+    """A model the fleet serves: its demand grows from a start, it takes capacity at its
+    daily peak before any training run is placed, and its tokens earn their list prices."""
+
+    name: Name
+    params: Params = Field(ge=1e6, le=1e15, description="Model parameters N.")
+    active_params: Params | None = Field(
+        None, ge=1e6, le=1e15, description="Active parameters per token (mixture-of-experts).")
+    precision: Literal["bf16", "fp8"] = "bf16"
+    tokens_per_day: Tokens = Field(gt=0, le=1e17,
+                                   description="Demand at the start: tokens a day, prompt and "
+                                               "generated.")
+    growth_per_year: Fraction = Field(
+        0, ge=-0.9, le=20, description="Yearly growth of the demand (1.0 or '100%': doubling).")
+    start: Date | None = Field(None, description="First day served (default: horizon.start).")
+    input_tokens: Tokens = Field(2000, gt=0, le=1e7, description="Prompt tokens per request.")
+    output_tokens: Tokens = Field(500, gt=0, le=1e7,
+                                  description="Generated tokens per request.")
+    latency_tokens_per_s: float = Field(
+        0, ge=0, le=1e4, description="Least tokens/s each user sees (0: no target).")
+    price_usd_per_million_input: Usd | None = Field(
+        None, ge=0, le=1e4, description="List price per million prompt tokens [USD].")
+    price_usd_per_million_output: Usd | None = Field(
+        None, ge=0, le=1e4, description="List price per million generated tokens [USD].")
+    system: SystemName | None = Field(None, description="Serve only on this system.")
+    use: list[Name] | None = Field(
+        None, min_length=1, description="Sites and contracts it may use, in the order they "
+                                        "fill (default: every pool, in the scenario's order).")
+
+
 Distribution = Literal["pert", "triangular", "uniform"]
 
 
@@ -449,6 +479,7 @@ class Scenario(_Model):
     sites: list[Site] = Field(default_factory=list)
     contracts: list[Contract] = Field(default_factory=list)
     workloads: list[Workload] = Field(default_factory=list)
+    serving: list[Serving] = Field(default_factory=list)
     parameters: dict[str, Any] = Field(
         default_factory=dict,
         description="Model parameters set for this scenario: name -> value (a number or a "

@@ -24,7 +24,7 @@ import pandas as pd
 
 from .. import catalog
 from ..assumptions import Assumptions
-from ..fleet import FleetResult, pool_capacity
+from ..fleet import FleetResult, plan_days, pool_capacity
 from .formulas import effective_flops_per_s, training_flops
 from .pools import Context, search
 from .pools import pools as candidate_pools
@@ -239,21 +239,24 @@ def _row(p: dict, i: int, load: float) -> dict:
     }
 
 
-def schedule(scenario, fleet: FleetResult, facility, a: Assumptions) -> TrainingResult:
+def schedule(scenario, fleet: FleetResult, facility, a: Assumptions,
+             reserved: dict | None = None) -> TrainingResult:
     """The training stage: place every workload of ``scenario`` on its fleet (see the module
     docstring), for every sample of ``a``. ``facility``: the facility stage's result (site
-    energy by month, for each run's PUE)."""
+    energy by month, for each run's PUE); ``reserved``: accelerators the serving stage holds,
+    per pool key (kind, owner, system), per day of :func:`gigaplan.fleet.plan_days`."""
     a = a.as_samples()
     b = fleet.blocks
     load = np.broadcast_to(a["facility.it_load_factor"], (a.size,))
     if not scenario.workloads:
         return TrainingResult(placements=[], usage={}, load=load, samples=a.size)
-    day0 = pd.Timestamp(scenario.horizon.start)
-    last = max([pd.Timestamp(scenario.horizon.end)]
-               + [pd.Timestamp(w.deadline) for w in scenario.workloads])
-    days = pd.date_range(day0, last + pd.DateOffset(years=3), freq="D")
+    days = plan_days(scenario)
     cap = pool_capacity(b, days)
     rows = np.ascontiguousarray(cap.accelerators.T)
+    if reserved:  # what serving takes at its daily peak, before any run is placed
+        for j, k in enumerate(cap.keys):
+            if k in reserved:
+                rows[j] = np.clip(rows[j] - reserved[k], 0.0, None)
     r = facility.result
     site_energy = {name: (facility.inputs.dates.values, r["energy_mwh"][..., k],
                           r["it_energy_mwh"][..., k]) for k, name in enumerate(facility.inputs.sites)}
