@@ -317,6 +317,26 @@ def _workload_table(r: RunResult) -> str:
     return _table(w[cols], where="workloads.csv")
 
 
+def _serving_table(r: RunResult) -> str:
+    rows = r.summary.serving
+    if not rows:
+        return ""
+    frame = pd.DataFrame([{
+        "model": x.name, "systems": ", ".join(x.systems),
+        "tokens/s per accelerator": x.tokens_per_s_per_accelerator, "limit": x.limit,
+        "served %": None if x.served_share is None else 100 * x.served_share,
+        "first short": x.first_short or "", "peak accelerators": x.peak_accelerators,
+        "revenue $B": x.revenue_usd / 1e9,
+        "$ per M tokens": x.usd_per_million_tokens, "gross margin %": (
+            None if x.gross_margin is None else 100 * x.gross_margin)} for x in rows])
+    return ("<h3>Serving</h3>" + _table(frame)
+            + "<p class='note'>Each model takes its daily peak of accelerators (serving."
+              "peak_to_mean x its mean demand) from its pools before any training run is "
+              "placed; its tokens earn their list prices (cashflow.csv revenue_usd). Tokens/s "
+              "per accelerator: the serving roofline on its first system (gigaplan "
+              "inference).</p>")
+
+
 def _reliability_table(r: RunResult) -> str:
     v = r.reliability_table
     if v.empty:
@@ -432,7 +452,7 @@ _TEXT = {
     "ranges": lambda r: "".join(ranges.section(r)),
     "energy": _energy_table,
     "money": lambda r: _money_text(r) + _own_lease_rent(r),
-    "training": _workload_table,
+    "training": lambda r: _workload_table(r) + _serving_table(r),
     "portfolio": lambda r: exposure.section(r),
     "reliability": _reliability_table,
     "claims": _claims,
