@@ -15,10 +15,11 @@ https://www.justice.gov/atr/merger-guidelines/applying-merger-guidelines/guideli
 to 1,800 moderately concentrated and below 1,000 unconcentrated (*Horizontal Merger
 Guidelines*, 1992, section 1.51, whose 1,800 the 2023 guidelines restored).
 
-The N-1 view re-runs only the training stage (:func:`gigaplan.training.schedule`) on the
-fleet with the provider's blocks set to zero accelerators, under the run's assumptions (its
-first sample): a workload the provider did not host keeps its plan, one it hosted moves or
-turns late.
+The N-1 view re-runs the serving and training stages (:func:`gigaplan.serving.build`,
+:func:`gigaplan.training.schedule`) on the fleet with the provider's blocks set to zero
+accelerators, under the run's assumptions (its first sample): a workload the provider did not
+host keeps its plan, one it hosted moves or turns late (and serving, placed first, may take
+capacity a run had).
 
 This module sits above the engines (like :mod:`gigaplan.montecarlo`): it reads a finished
 :class:`~gigaplan.results.RunResult` and calls one engine again.
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import training
+from . import serving, training
 from .results import RunResult
 
 __all__ = ["HHI_HIGH", "HHI_MODERATE", "N1_COLUMNS", "Portfolio", "WORKLOAD_COLUMNS", "analyse",
@@ -139,7 +140,8 @@ def _without(r: RunResult, lost: np.ndarray) -> training.TrainingResult:
         b.loc[lost, col] = 0.0
     fleet = dataclasses.replace(r.fleet, blocks=b)
     a = r.assumptions.take([0]) if r.assumptions.sampled else r.assumptions
-    return training.schedule(r.scenario, fleet, r.facility, a)
+    held = serving.build(r.scenario, fleet, a).reserved  # serving moves first, as in a run
+    return training.schedule(r.scenario, fleet, r.facility, a, reserved=held)
 
 
 def _hosted(tr: training.TrainingResult, keys: set) -> list[str]:
@@ -148,6 +150,15 @@ def _hosted(tr: training.TrainingResult, keys: set) -> list[str]:
         if key in keys and hours[0] > 0:
             names += [n for n in who if n not in names]
     return names
+
+
+def _serves(r: RunResult, keys: set) -> list[str]:
+    """The serving models holding accelerators on any of ``keys``."""
+    sv = r.serving
+    if sv is None:
+        return []
+    return [f"{m['name']} (serving)" for m in sv.models
+            if any(k in keys and acc.any() for k, acc in m["held"].items())]
 
 
 def _finishes(tr: training.TrainingResult) -> tuple[np.ndarray, np.ndarray]:
@@ -184,7 +195,7 @@ def analyse(r: RunResult) -> Portfolio:
                      "year_of_largest": int(share[p].idxmax()),
                      "accelerators_lost": float(end["accelerators"].sum()),
                      "bf16_peak_flops_lost": float(end["bf16_peak_flops"].sum()),
-                     "hosted": ", ".join(_hosted(r.training, keys)),
+                     "hosted": ", ".join(_hosted(r.training, keys) + _serves(r, keys)),
                      "late_without": ", ".join(late)})
         for i, n in enumerate(names):
             work.append({"provider": p, "workload": n, "deadline": deadlines[i],
