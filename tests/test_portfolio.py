@@ -80,7 +80,7 @@ _blocks = st.lists(st.tuples(st.sampled_from(["site", "contract"]),
                              st.sampled_from(["P", "Q", "R"])), min_size=1, max_size=5)
 
 
-def _scenario(blocks, flops, deadlines):
+def _scenario(blocks, flops, deadlines, serve=0.0):
     start = dt.date(2026, 1, 1)
     on = lambda m: (start + dt.timedelta(days=30 * m)).isoformat()  # noqa: E731
     sites = [{"name": f"s{i}", "region": "ercot", "cooling": "liquid", "distribution": "hvdc",
@@ -93,14 +93,18 @@ def _scenario(blocks, flops, deadlines):
         "name": "n-1", "horizon": {"start": "2026-01", "end": "2028-12"}, "sites": sites,
         "contracts": contracts,
         "workloads": [{"name": f"w{j}", "flops": f, "deadline": on(d)}
-                      for j, (f, d) in enumerate(zip(flops, deadlines, strict=False))]})
+                      for j, (f, d) in enumerate(zip(flops, deadlines, strict=False))],
+        "serving": [{"name": "api", "params": "70B", "tokens_per_day": serve,
+                     "growth_per_year": 1.0}] if serve else []})
 
 
 @settings(max_examples=12, deadline=None)
 @given(blocks=_blocks, flops=st.lists(st.floats(1e24, 2e26), min_size=1, max_size=3),
-       deadlines=st.lists(st.integers(2, 30), min_size=3, max_size=3))
-def test_n_minus_1_invariants(blocks, flops, deadlines):
-    r = _run(_scenario(blocks, flops, deadlines))
+       deadlines=st.lists(st.integers(2, 30), min_size=3, max_size=3),
+       serve=st.sampled_from([0.0, 1e10, 1e12]))
+def test_n_minus_1_invariants(blocks, flops, deadlines, serve):
+    # with or without a serving model placed before the runs
+    r = _run(_scenario(blocks, flops, deadlines, serve))
     p = portfolio.analyse(r)
     prov = portfolio.providers(r.scenario, r.fleet.blocks)
     days = r.fleet.timeline["date"].drop_duplicates()
