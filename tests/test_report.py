@@ -92,7 +92,7 @@ def test_claims_of_the_default_scenario(default_run):
     result, _ = default_run
     checks = {c.id: c for c in check_claims(result.summary)}
     assert set(checks) == {"density", "owned_cheaper", "frontier_run", "city", "investment",
-                           "jobs", "breakeven"}
+                           "jobs", "breakeven", "revenue_gap"}
     # no revenue in the default scenario: the break-even claim depends on it
     assert checks["breakeven"].verdict == "depends on revenue"
     # owned capex $59.5B against the announced $50B: +19%, within 25%

@@ -102,3 +102,19 @@ def test_bad_serving_input_is_named(write, change, path):
     d = copy.deepcopy(BASE)
     d["serving"][0].update(change)
     assert_bad_input(invoke("validate", str(write(json.dumps(d), "s.json"))), path)
+
+
+def test_the_revenue_gap_claim_reads_revenue_over_spending():
+    from gigaplan.report.claims import check_claims
+
+    r = _run(BASE)
+    check = next(c for c in check_claims(r.summary) if c.id == "revenue_gap")
+    f = r.summary.finance
+    spending = f.capex_in_horizon_usd + f.contract_payments_usd + f.lease_payments_usd + \
+        f.opex_usd
+    # $59.2M of tokens (10e9 a day x 1,096 days x $5.40 per million) against the contract's
+    # 10,000 x 26,304 h x $2 = $526M: the spending runs ahead of the revenue (0.11x)
+    assert f.revenue_usd == pytest.approx(10e9 * 1096 * 5.40 / 1e6)
+    assert spending == pytest.approx(10_000 * 26_304 * 2.0)
+    assert f.revenue_usd / spending < 1 and check.verdict == "consistent"
+    assert f"{f.revenue_usd / spending:.2f}x" in check.computed

@@ -199,9 +199,25 @@ def _breakeven(c, s):
     return computed, verdict, hinge
 
 
+def _revenue_gap(c, s):
+    f = s.finance
+    if not f.revenue_usd > 0:
+        return ("no revenue in the scenario", "depends on revenue",
+                "give [[serving]] models with list prices, or "
+                "finance.revenue_usd_per_accelerator_hour")
+    spending = f.capex_in_horizon_usd + f.contract_payments_usd + f.lease_payments_usd + f.opex_usd
+    ratio = f.revenue_usd / spending
+    computed = (f"revenue ${f.revenue_usd / 1e9:,.1f}B against ${spending / 1e9:,.1f}B of capex, "
+                f"contract and lease payments and opex within the horizon: {ratio:.2f}x")
+    verdict = CONSISTENT if ratio < c["high"] else "inconsistent (revenue covers the spending)"
+    hinge = ("the demand served and its list prices, against the build's capex and the "
+             "contracts' payments; Bain's ratio is for the whole industry in 2030")
+    return computed, verdict, hinge
+
+
 _CHECKS = {"density": _density, "owned_cheaper": _owned_cheaper,
            "frontier_run": _frontier_run, "city": _city, "investment": _investment,
-           "jobs": _jobs, "breakeven": _breakeven}
+           "jobs": _jobs, "breakeven": _breakeven, "revenue_gap": _revenue_gap}
 
 
 def check_claims(summary) -> list[Check]:
