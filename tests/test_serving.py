@@ -25,7 +25,8 @@ MODEL = {"params": 10e9, "active_params": 10e9, "layers": 40, "hidden": 5120, "k
 SYSTEM = {"peak_flops": 1e15, "hbm_gb": 1000.0, "hbm_tb_s": 2.0, "domain": 1.0}
 P = {"hbm_usable_fraction": 1.0, "decode_bandwidth_efficiency": 1.0,
      "decode_compute_efficiency": 1.0, "prefill_mfu": 1.0, "step_overhead_ms": 0.0,
-     "max_batch": 1.0, "tp_efficiency": 1.0, "peak_to_mean": 1.0, "moe_decode_efficiency": 1.0}
+     "max_batch": 1.0, "tp_efficiency": 1.0, "peak_to_mean": 1.0, "moe_decode_efficiency": 1.0,
+     "fp4_efficiency": 1.0}
 # KV per sequence at the mean context 1 + 1000 / 2 = 501 tokens: 40 x 2,048 x 2 B x 501
 KV_SEQ = 40 * 2048 * 2 * 501  # = 82,083,840 bytes
 
@@ -178,6 +179,8 @@ def test_the_inference_command(tmp_path):
      "--price = -2: expected zero or more"),
     (["--params", "70B", "--system", "a100-sxm", "--precision", "fp8"],
      "a100-sxm has no dense fp8 figure"),
+    (["--params", "70B", "--system", "h100-sxm", "--precision", "fp4"],
+     "h100-sxm has no dense fp4 figure"),
     (["--params", "70B"], "--params and --system: required"),
     (["--params", "lots", "--system", "h100-sxm"], "--params = 'lots'"),
 ])
@@ -196,10 +199,11 @@ def test_a_batch_row_is_named(tmp_path):
 # ---------------------------------------------------------------------------- published
 
 def test_published_serving_throughputs_within_30_percent():
-    # tests/data/published_serving.csv: nine published throughputs on three systems, each
+    # tests/data/published_serving.csv: twelve published throughputs on four systems, each
     # with its source and settings. TensorRT-LLM's fixed 1,000/1,000-token runs (whole
-    # requests: prefill and decode) and DeepSeek-V3/R1 decode from DeepSeek's own service and
-    # SGLang's disaggregated deployments (decode alone). Rows marked `fitted` set the named
+    # requests: prefill and decode; FP8 on H100 and H200, FP4 on B200 and GB200) and
+    # DeepSeek-V3/R1 decode from DeepSeek's own service and SGLang's disaggregated deployments
+    # (decode alone). Rows marked `fitted` set the named
     # parameter (data/serving.csv), so they are not independent of it; the others are.
     from pathlib import Path
 
@@ -211,7 +215,7 @@ def test_published_serving_throughputs_within_30_percent():
     rate = np.where(rows["phase"] == "decode", got["decode_tokens_per_s_per_accelerator"],
                     got["tokens_per_s_per_accelerator"])
     ratio = rate / rows["published_tokens_per_s_per_gpu"]
-    assert len(rows) >= 6 and rows["system"].nunique() >= 3
+    assert len(rows) >= 12 and rows["system"].nunique() >= 4
     assert (rows["source_url"].str.startswith("https://")).all()
     bad = rows.assign(ratio=ratio)[(ratio < 0.7) | (ratio > 1.3)]
     assert bad.empty, bad[["id", "ratio"]]

@@ -36,7 +36,7 @@ __all__ = [
     "LB_TO_KG",
 ]
 
-Precision = Literal["bf16", "fp8"]
+Precision = Literal["bf16", "fp8", "fp4"]
 
 #: Pounds to kilograms, exact by definition (international avoirdupois pound, 1959).
 LB_TO_KG = 0.45359237
@@ -62,6 +62,7 @@ class Accelerator:
     year: int
     bf16_dense_flops: float
     fp8_dense_flops: float
+    fp4_dense_flops: float
     hbm_gb: float
     hbm_tb_s: float
     tdp_w: float
@@ -78,6 +79,7 @@ class Accelerator:
     source_date: str
     notes: str
     mfu_source: str
+    fp4_source: str
 
     @property
     def announced(self) -> bool:
@@ -86,7 +88,8 @@ class Accelerator:
 
     def peak_flops(self, precision: Precision) -> float:
         """Dense peak FLOP/s per accelerator at ``precision`` (NaN if it has no such unit)."""
-        return {"bf16": self.bf16_dense_flops, "fp8": self.fp8_dense_flops}[precision]
+        return {"bf16": self.bf16_dense_flops, "fp8": self.fp8_dense_flops,
+                "fp4": self.fp4_dense_flops}[precision]
 
     def supports(self, precision: Precision) -> bool:
         """Whether the accelerator has dense tensor throughput at ``precision``."""
@@ -183,6 +186,8 @@ def _accelerators() -> dict[str, Accelerator]:
         for f in fields(Accelerator):
             if f.type == "float":
                 row[f.name] = float(row[f.name])
+            elif f.type == "str" and not isinstance(row[f.name], str):
+                row[f.name] = ""  # an empty text cell (e.g. no FP4 source)
         out[row["name"]] = Accelerator(**row)
     return out
 
@@ -232,7 +237,8 @@ def accelerator(name: str) -> Accelerator:
 
 
 def region(name: str) -> Region:
-    """The catalog grid region ``name`` (``ercot``, ``nyiso``, ``pjm``, ``miso``, ``spp``, ``caiso``)."""
+    """The catalog grid region ``name`` (``ercot``, ``nyiso``, ``pjm``, ``miso``, ``spp``,
+    ``caiso``)."""
     table = _regions()
     key = str(name).strip().lower()
     if key not in table:

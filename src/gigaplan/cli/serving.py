@@ -31,7 +31,9 @@ def inference(
         "--output-tokens", help="Generated tokens per request (default 500).")] = None,
     latency: Annotated[_Opt, typer.Option(
         "--latency-tokens-per-s", help="Least tokens/s each user sees (default: none).")] = None,
-    precision: Annotated[str, typer.Option("--precision", help="bf16 | fp8.")] = "bf16",
+    precision: Annotated[str, typer.Option(
+        "--precision", help="bf16 | fp8 | fp4 (weights; an FP4 model keeps an FP8 KV cache).")
+    ] = "bf16",
     layers: Annotated[_Opt, typer.Option("--layers", help="Layers (default: from params).")] = None,
     hidden: Annotated[_Opt, typer.Option(
         "--hidden", help="Model width (default: from params).")] = None,

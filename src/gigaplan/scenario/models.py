@@ -394,7 +394,7 @@ class Serving(_Model):
     params: Params = Field(ge=1e6, le=1e15, description="Model parameters N.")
     active_params: Params | None = Field(
         None, ge=1e6, le=1e15, description="Active parameters per token (mixture-of-experts).")
-    precision: Literal["bf16", "fp8"] = "bf16"
+    precision: Literal["bf16", "fp8", "fp4"] = "bf16"
     tokens_per_day: Tokens = Field(gt=0, le=1e17,
                                    description="Demand at the start: tokens a day, prompt and "
                                                "generated.")

@@ -19,6 +19,8 @@ by tensor (and, for mixture-of-experts, expert) parallelism. Per request it pref
   per accelerator of the replica,
   and small enough that a step keeps each user's rate at or above the latency target
   (tokens/s per user, the inverse of the time per output token).
+* **FP4** weights keep an FP8 KV cache, and their compute reaches ``serving.fp4_efficiency``
+  of what the FP4 peak would give (scale factors; attention and activations at FP8).
 * **Mixture of experts**: decode keeps ``serving.moe_decode_efficiency`` of its roofline (the
   all-to-all dispatch and combine of tokens to experts, and small expert GEMMs).
 * **Tensor parallelism** is the power of two up to the system's scale-up domain that gives the
@@ -46,10 +48,12 @@ from collections.abc import Mapping
 
 import numpy as np
 
-__all__ = ["BYTES", "LIMITS", "TP_CANDIDATES", "evaluate", "kv_bytes_per_token"]
+__all__ = ["BYTES", "KV_BYTES", "LIMITS", "TP_CANDIDATES", "evaluate", "kv_bytes_per_token"]
 
-#: Bytes per weight or KV value at each serving precision.
-BYTES = {"bf16": 2.0, "fp8": 1.0}
+#: Bytes per weight at each serving precision.
+BYTES = {"bf16": 2.0, "fp8": 1.0, "fp4": 0.5}
+#: Bytes per KV-cache value: FP4 weights keep an FP8 cache (as NVIDIA's FP4 submissions do).
+KV_BYTES = {"bf16": 2.0, "fp8": 1.0, "fp4": 1.0}
 LIMITS = ("compute", "bandwidth", "memory", "latency")
 #: Tensor-parallel degrees tried (those up to the system's scale-up domain).
 TP_CANDIDATES = (1, 2, 4, 8, 16, 32, 64)
@@ -80,6 +84,15 @@ def _latency_batch(limit_s, cap, *args) -> np.ndarray:
         lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid - 1.0)
         hi = np.maximum(hi, lo)
     return lo
+
+
+def _limit(prefill_bound, at_cap, memory_cap, latency, compute_bound) -> np.ndarray:
+    """The binding limit (index into :data:`LIMITS`): compute where prefill takes most of the
+    time; else what sets the batch (memory at the KV-cache bound, latency below it); else what
+    sets the step (compute or bandwidth)."""
+    step = np.where(compute_bound, 0, 1)
+    batch = np.where(at_cap, np.where(memory_cap, 2, step), np.where(latency, 3, step))
+    return np.where(prefill_bound, 0, batch)
 
 
 def evaluate(model: Mapping, system: Mapping, p: Mapping) -> dict[str, np.ndarray]:
@@ -116,7 +129,7 @@ def evaluate(model: Mapping, system: Mapping, p: Mapping) -> dict[str, np.ndarra
         np.broadcast(*m.values(), *s.values()).ndim, 1))
     ctx = m["input_tokens"] + m["output_tokens"] / 2.0
     weight = m["params"] * m["bytes"]
-    kv_seq = kv_bytes_per_token(m["layers"], m["kv_width"], m["bytes"]) * ctx
+    kv_seq = kv_bytes_per_token(m["layers"], m["kv_width"], m.get("kv_bytes", m["bytes"])) * ctx
     attn = m.get("attention_width", m["hidden"])
     flops_seq = 2.0 * m["active_params"] + 4.0 * m["layers"] * attn * ctx
     hbm = tps * s["hbm_gb"] * 1e9 * p["hbm_usable_fraction"]
@@ -127,7 +140,11 @@ def evaluate(model: Mapping, system: Mapping, p: Mapping) -> dict[str, np.ndarra
     fits = (weight < hbm) & ((tps <= np.maximum(s["domain"], 1.0)) | moe)
     mem_batch = np.floor(np.clip(hbm - weight, 0.0, None) / kv_seq)
     bandwidth = tps * s["hbm_tb_s"] * 1e12 * p["decode_bandwidth_efficiency"]
-    flops = tps * s["peak_flops"] * p["decode_compute_efficiency"]
+    # FP4 tensor cores reach a smaller share of their doubled peak (scale factors, attention
+    # and activations at FP8): serving.fp4_efficiency
+    fp4 = m["bytes"] < 1.0
+    low = np.where(fp4, p["fp4_efficiency"], 1.0)
+    flops = tps * s["peak_flops"] * p["decode_compute_efficiency"] * low
     args = (weight, m["active_params"] / m["params"], kv_seq, flops_seq, bandwidth, flops,
             p["step_overhead_ms"] / 1e3)
     cap = np.broadcast_to(np.minimum(mem_batch, p["max_batch"] * tps), np.broadcast(
@@ -137,7 +154,7 @@ def evaluate(model: Mapping, system: Mapping, p: Mapping) -> dict[str, np.ndarra
     batch = np.where(np.isfinite(limit_s), _latency_batch(limit_s, cap, *args), cap)
     step, compute_bound = _step(np.maximum(batch, 1.0), *args)
     prefill_s = (2.0 * m["active_params"] + 2.0 * m["layers"] * attn * m["input_tokens"]
-                 ) / (s["peak_flops"] * p["prefill_mfu"])  # accelerator-seconds per token
+                 ) / (s["peak_flops"] * p["prefill_mfu"] * low)  # accelerator-seconds per token
     decode_s = step * tps / np.maximum(batch, 1.0)  # accelerator-seconds per output token
     decode_s = decode_s / np.where(moe, p["moe_decode_efficiency"], 1.0)
     comm = p["tp_efficiency"] ** np.log2(tps)
@@ -146,12 +163,10 @@ def evaluate(model: Mapping, system: Mapping, p: Mapping) -> dict[str, np.ndarra
     out_rate = np.where(ok, m["output_tokens"] / request_s, 0.0)
     best = np.argmax(out_rate, axis=0)
     pick = lambda x: np.take_along_axis(np.broadcast_to(x, out_rate.shape), best[None], 0)[0]  # noqa: E731
-    b, cb = pick(batch), pick(compute_bound)
-    limit = np.where(pick(m["input_tokens"] * prefill_s) > pick(m["output_tokens"] * decode_s),
-                     0, np.where(b >= pick(cap) - 0.5,
-                                 np.where(pick(mem_batch) <= p["max_batch"] * pick(tps), 2,
-                                          np.where(cb, 0, 1)),
-                                 np.where(np.isfinite(pick(limit_s)), 3, np.where(cb, 0, 1))))
+    b = pick(batch)
+    limit = _limit(pick(m["input_tokens"] * prefill_s) > pick(m["output_tokens"] * decode_s),
+                   b >= pick(cap) - 0.5, pick(mem_batch) <= p["max_batch"] * pick(tps),
+                   np.isfinite(pick(limit_s)), pick(compute_bound))
     out = pick(out_rate)
     decode = pick(np.where(ok, 1.0 / (decode_s / comm), 0.0))
     return {"tokens_per_s_per_accelerator": out, "decode_tokens_per_s_per_accelerator": decode,

@@ -18,7 +18,7 @@ import pandas as pd
 from .. import catalog
 from ..assumptions import Assumptions, one_set
 from ..errors import GigaplanError
-from .model import BYTES, LIMITS, evaluate
+from .model import BYTES, KV_BYTES, LIMITS, evaluate
 
 __all__ = ["DEFAULTS", "INPUT_COLUMNS", "OUTPUT_COLUMNS", "ServingError", "plan"]
 
@@ -145,6 +145,7 @@ def _inputs(t: pd.DataFrame) -> tuple[dict, dict]:
     model = {"params": params, "active_params": active, "layers": layers, "hidden": hidden,
              "attention_width": attn,
              "kv_width": kv, "bytes": np.array([BYTES[x] for x in precision]),
+             "kv_bytes": np.array([KV_BYTES[x] for x in precision]),
              "input_tokens": _column(t, "input_tokens", DEFAULTS["input_tokens"]),
              "output_tokens": _column(t, "output_tokens", DEFAULTS["output_tokens"]),
              "latency_tokens_per_s": _column(t, "latency_tokens_per_s", 0.0)}
