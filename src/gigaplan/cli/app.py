@@ -61,6 +61,21 @@ def guarded(fn):
     return wrapper
 
 
+def read_rows(path):
+    """A ``--batch`` CSV as text cells (empty ones ``""``), its headers lower case with ``-``
+    as ``_``; bad input (no file, not a table) exits 2."""
+    import pandas as pd
+
+    if not path.is_file():
+        raise GigaplanError(f"{path}: no such file")
+    try:
+        rows = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise GigaplanError(f"{path}: not a readable CSV table ({exc})") from None
+    rows.columns = [str(c).strip().lower().replace("-", "_") for c in rows.columns]
+    return rows
+
+
 def emit_json(obj) -> None:
     """Print ``obj`` as JSON: objects indented; a list of objects one compact object per line
     (readable, and fast: ``indent`` disables the C encoder, 10x slower on 1,000 runs)."""

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from ..errors import GigaplanError
-from .app import app, emit_json, facts, fmt, guarded, out, quantity, short
+from .app import app, emit_json, facts, fmt, guarded, out, quantity, read_rows, short
 from .app import count as big
 from .run import parse_sets
 from .tools import _SiteOptions, _assumptions
@@ -232,17 +232,9 @@ def _print_reliability(r: dict) -> None:
 
 
 def _read_runs(path: Path):
-    import pandas as pd
-
     from .. import training
 
-    if not path.is_file():
-        raise GigaplanError(f"{path}: no such file")
-    try:
-        rows = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise GigaplanError(f"{path}: not a readable CSV table ({exc})") from None
-    rows.columns = [str(c).strip().lower().replace("-", "_") for c in rows.columns]
+    rows = read_rows(path)
     if "system" not in rows:
         raise GigaplanError(f"{path}: no 'system' column; the columns are the options of "
                             f"gigaplan train: {', '.join(training.INPUT_COLUMNS)}")

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .app import app, emit_json, facts, guarded
+from .app import app, emit_json, facts, guarded, read_rows
 from .jobs import _assumptions
 
 __all__ = ["inference"]
@@ -86,18 +86,7 @@ def inference(
 
 
 def _read_requests(path: Path):
-    import pandas as pd
-
-    from ..errors import GigaplanError
-
-    if not path.is_file():
-        raise GigaplanError(f"{path}: no such file")
-    try:
-        rows = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise GigaplanError(f"{path}: not a readable CSV table ({exc})") from None
-    rows.columns = [str(c).strip().lower().replace("-", "_") for c in rows.columns]
-    return rows.replace("", None)
+    return read_rows(path).replace("", None)
 
 
 def _print(r: dict) -> None:
