@@ -42,7 +42,7 @@ def test_capacity_held_at_the_daily_peak_by_hand():
     r = _run(BASE)
     held = r.serving.reserved[("contract", "k", "h100-sxm")]
     # 10e9 tokens a day x 1.5 (peak over mean) / (tokens/s per accelerator x 86,400 s)
-    assert held[0] == pytest.approx(10e9 * 1.5 / (_rate() * 86_400))
+    assert held[0, 0] == pytest.approx(10e9 * 1.5 / (_rate() * 86_400))  # sample 0, day 0
     s = r.summary.serving[0]
     assert s.served_share == pytest.approx(1.0) and s.first_short is None
 
@@ -118,3 +118,20 @@ def test_the_revenue_gap_claim_reads_revenue_over_spending():
     assert spending == pytest.approx(10_000 * 26_304 * 2.0)
     assert f.revenue_usd / spending < 1 and check.verdict == "consistent"
     assert f"{f.revenue_usd / spending:.2f}x" in check.computed
+
+
+def test_serving_parameters_are_sampled_when_a_scenario_serves():
+    from gigaplan import montecarlo
+    from gigaplan.scenario import parameter_matters
+
+    s = load_scenario(BASE)
+    assert parameter_matters("serving.prefill_mfu", s)
+    assert not parameter_matters("serving.prefill_mfu", load_scenario({**BASE, "serving": []}))
+    a = assumptions_for(s).with_samples(
+        {"serving.decode_bandwidth_efficiency": np.array([0.55, 0.9])})
+    r = stages(s, a, summary=False)
+    held = r.serving.reserved[("contract", "k", "h100-sxm")]
+    # less of the HBM bandwidth per step: more accelerators for the same tokens
+    assert held.shape[0] == 2 and held[0, 0] > held[1, 0]
+    mc = montecarlo.run(s, assumptions_for(s), 8, seed=1)
+    assert any(x.name.startswith("serving.") for x in mc.inputs)

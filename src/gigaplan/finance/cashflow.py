@@ -498,8 +498,8 @@ def build(scenario, fleet: FleetResult, facility: FacilityResult, reliability,
     revenue = fin.revenue_usd_per_accelerator_hour is not None
     cols["revenue_usd"] = ((used_owned + used_contracted) * fin.revenue_usd_per_accelerator_hour
                            if revenue else np.zeros_like(cols["energy_usd"]))
-    from_tokens = tokens.monthly_revenue(scenario, serving, m.dates)
-    cols["revenue_usd"] = cols["revenue_usd"] + from_tokens[None, :]
+    from_tokens = tokens.monthly_revenue(scenario, serving, m.dates, a.size)
+    cols["revenue_usd"] = cols["revenue_usd"] + from_tokens
     revenue = revenue or bool(from_tokens.any())
     years, y = _years(cols, m, scenario, a.group("finance"), revenue)
     npv, rate, payback = _returns(y, years, revenue)

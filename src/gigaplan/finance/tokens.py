@@ -24,18 +24,23 @@ def _daily_revenue(w, served: np.ndarray) -> np.ndarray:
     return served * (share_in * p_in + (1.0 - share_in) * p_out) / 1e6
 
 
-def monthly_revenue(scenario, serving, months: pd.DatetimeIndex) -> np.ndarray:
-    """Revenue of every served model by calendar month of ``months`` (T,), within the
-    horizon."""
-    out = np.zeros(len(months))
+def monthly_revenue(scenario, serving, months: pd.DatetimeIndex, size: int) -> np.ndarray:
+    """Revenue of every served model by calendar month of ``months``, within the horizon,
+    per sample (size, T)."""
+    out = np.zeros((size, len(months)))
     if serving is None or not serving.models:
         return out
     inside = serving.within(scenario.horizon.start, scenario.horizon.end)
     month_of = serving.days.to_period("M").to_timestamp()
     index = pd.Index(months).get_indexer(month_of)
     keep = inside & (index >= 0)
+    idx = index[keep]  # the days are in order, so each month's days are contiguous
+    if not len(idx):
+        return out
+    starts = np.flatnonzero(np.r_[True, idx[1:] != idx[:-1]])
     for w, m in zip(scenario.serving, serving.models, strict=True):
-        np.add.at(out, index[keep], _daily_revenue(w, m["served"])[keep])
+        daily = np.broadcast_to(_daily_revenue(w, m["served_samples"]), (size, len(inside)))
+        out[:, idx[starts]] += np.add.reduceat(daily[:, keep], starts, axis=1)
     return out
 
 

@@ -108,15 +108,17 @@ def systems(scenario: Scenario) -> set[str]:
 def parameter_matters(name: str, scenario: Scenario) -> bool:
     """Whether model parameter ``name`` can move any result of ``scenario``: not the MFU or
     failure rates of a system it does not use, nor an MFU at a precision no workload uses
-    (bf16 always counts: the headline's effective FLOP/s); the serving model's parameters move
-    only ``gigaplan inference``."""
+    (bf16 always counts: the headline's effective FLOP/s); the serving model's parameters only
+    where the scenario serves models."""
     parts = name.split(".")
     if name.startswith("training.mfu."):
         precisions = {"bf16"} | {w.precision for w in scenario.workloads}
         return parts[2] in systems(scenario) and parts[3] in precisions
     if name.startswith("reliability.failures."):
         return parts[2] in systems(scenario)
-    return name not in OPTION_ONLY and not name.startswith("serving.")
+    if name.startswith("serving."):
+        return bool(scenario.serving)
+    return name not in OPTION_ONLY
 
 
 #: Parameters of recovery modes the scenario's planner does not use (``gigaplan reliability

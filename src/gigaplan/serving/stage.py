@@ -11,8 +11,9 @@ training stage places runs on (:func:`gigaplan.training.schedule`), so a growing
 a training run late. The trough below the peak is left idle here: a preemptible job could use
 it, a training run that must keep its accelerators cannot.
 
-Serving parameters are not sampled (they move only serving results), so the stage is computed
-once for every sample.
+With sampled assumptions the stage is computed once per distinct set of serving parameters:
+``reserved`` and each model's ``served_samples`` carry the sample axis; the tables read
+sample 0.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ import pandas as pd
 from .. import catalog
 from ..assumptions import Assumptions
 from ..fleet import FleetResult, plan_days, pool_capacity
-from .plan import ServingError, plan
+from .model import evaluate
+from .plan import _inputs, plan
 
 __all__ = ["ServingResult", "build"]
 
@@ -33,9 +35,10 @@ __all__ = ["ServingResult", "build"]
 @dataclass(frozen=True)
 class ServingResult:
     """The serving stage. ``days``: the planning axis (:func:`gigaplan.fleet.plan_days`);
-    ``reserved``: accelerators held per pool key (kind, owner, system) per day; ``models``:
-    per model its ``demand`` and ``served`` tokens per day, ``held`` (pool key -> accelerators
-    per day), its plan per system (``rates``, a table) and a ``note``."""
+    ``reserved``: accelerators held per pool key (kind, owner, system), (samples, days);
+    ``models``: per model (sample 0) its ``demand`` and ``served`` tokens per day, ``held``
+    (pool key -> accelerators per day), its plan per system (``rates``, a table), a ``note``
+    and ``served_samples`` (samples, days)."""
 
     days: pd.DatetimeIndex
     reserved: dict
@@ -53,65 +56,80 @@ def _demand(w, days: pd.DatetimeIndex, start) -> np.ndarray:
                     0.0)
 
 
-def _rates(w, systems: list[str], a: Assumptions) -> pd.DataFrame:
-    """The serving plan of model ``w`` on each system it can run on (index: system)."""
-    rows = []
-    for s in systems:
-        if not catalog.accelerator(s).supports(w.precision):
-            continue
-        req = pd.DataFrame([{"name": w.name, "params": w.params, "active_params":
-                             w.active_params, "system": s, "precision": w.precision,
-                             "input_tokens": w.input_tokens, "output_tokens": w.output_tokens,
-                             "latency_tokens_per_s": w.latency_tokens_per_s}])
-        try:
-            rows.append(plan(req, a))
-        except ServingError:
-            continue  # the model fits no layout of this system: its pools are skipped
-    if not rows:
-        return pd.DataFrame(columns=["system"]).set_index("system")
-    return pd.concat(rows, ignore_index=True).set_index("system")
+def _rates(w, systems: list[str], a: Assumptions, rep: np.ndarray) -> tuple:
+    """Total tokens/s per accelerator of model ``w`` on each system (systems, classes), NaN
+    where it fits no layout, for the serving parameters of each class's first sample
+    ``rep``; and sample 0's plan rows (for the tables). One roofline evaluation for all."""
+    usable = [x for x in systems if catalog.accelerator(x).supports(w.precision)]
+    if not usable:
+        return usable, np.zeros((0, len(rep))), pd.DataFrame()
+    req = pd.DataFrame([{"name": w.name, "params": w.params, "active_params": w.active_params,
+                         "system": x, "precision": w.precision, "input_tokens": w.input_tokens,
+                         "output_tokens": w.output_tokens,
+                         "latency_tokens_per_s": w.latency_tokens_per_s}
+                        for x in usable for _ in rep])
+    model, system = _inputs(req)
+    p = {k: np.tile(np.broadcast_to(np.asarray(v, dtype=float), (a.size,))[rep], len(usable))
+         for k, v in a.group("serving").items()}
+    r = evaluate(model, system, p)
+    rate = np.where(r["fits"], r["total_tokens_per_s_per_accelerator"], np.nan)
+    first = [x for x in usable if np.isfinite(rate.reshape(len(usable), -1)[usable.index(x),
+                                                                                0])]
+    table = pd.DataFrame()
+    if first:
+        table = plan(req.iloc[[usable.index(x) * len(rep) for x in first]],
+                     a.sample(int(rep[0])))
+    return usable, rate.reshape(len(usable), len(rep)), table
 
 
-def _place(w, keys: list, free: np.ndarray, days, a: Assumptions, start) -> dict:
-    """Fill model ``w``'s demand into its pools in order; ``free`` (pools, days) shrinks."""
+def _place(w, keys: list, free: np.ndarray, days, a: Assumptions, rep, start) -> dict:
+    """Fill model ``w``'s demand into its pools in order, for every class of serving values
+    at once; ``free`` (pools, classes, days) shrinks."""
     pools = ([i for name in w.use for i, k in enumerate(keys) if k[1] == name]
              if w.use else list(range(len(keys))))
     pools = [i for i in pools if w.system is None or keys[i][2] == w.system]
-    rates = _rates(w, sorted({keys[i][2] for i in pools}), a)
+    usable, rates, table = _rates(w, sorted({keys[i][2] for i in pools}), a, rep)
     demand = _demand(w, days, start)
-    left, held = demand.copy(), {}
-    peak = float(a["serving.peak_to_mean"])
+    left = np.broadcast_to(demand, (len(rep), len(days))).copy()
+    held = {}
+    peak = np.broadcast_to(np.asarray(a["serving.peak_to_mean"], dtype=float), (a.size,))[rep]
     for i in pools:
-        if keys[i][2] not in rates.index:
+        if keys[i][2] not in usable:
             continue
-        per_acc = float(rates.loc[keys[i][2], "total_tokens_per_s_per_accelerator"]) * 86_400
-        can = free[i] * per_acc / peak  # tokens a day the pool's free accelerators serve
+        per_acc = rates[usable.index(keys[i][2])] * 86_400  # tokens a day per accelerator
+        ok = np.isfinite(per_acc)
+        per_acc = np.where(ok, per_acc, 1.0)[:, None]
+        can = np.where(ok[:, None], free[i] * per_acc / peak[:, None], 0.0)
         take = np.minimum(left, can)
-        acc = take * peak / per_acc
+        acc = take * peak[:, None] / per_acc
         if acc.any():
             held[keys[i]] = acc
             free[i] = free[i] - acc
             left = left - take
-    note = "" if not rates.empty else (
+    note = "" if len(table) else (
         f"no pool's system can serve {w.name} ({w.precision}): it fits no layout")
     return {"name": w.name, "demand": demand, "served": demand - left, "held": held,
-            "rates": rates.reset_index(), "note": note}
+            "rates": table.reset_index(drop=True), "note": note}
 
 
 def build(scenario, fleet: FleetResult, a: Assumptions) -> ServingResult:
-    """The serving stage of ``scenario`` (see the module docstring)."""
+    """The serving stage of ``scenario`` (see the module docstring), for every distinct set of
+    serving parameters among the samples of ``a`` at once."""
     days = plan_days(scenario)
     if not scenario.serving:
         return ServingResult(days=days, reserved={}, models=[])
-    a1 = a.sample(0) if a.sampled else a
+    a = a.as_samples()
     cap = pool_capacity(fleet.blocks, days)
-    free = np.ascontiguousarray(cap.accelerators.T).copy()
-    models = []
-    for w in scenario.serving:
-        start = w.start or scenario.horizon.start
-        models.append(_place(w, cap.keys, free, days, a1, start))
+    cls, rep = a.representatives(("serving",))
+    free = np.repeat(np.ascontiguousarray(cap.accelerators.T)[:, None, :], len(rep), axis=1)
+    placed = [_place(w, cap.keys, free, days, a, rep, w.start or scenario.horizon.start)
+              for w in scenario.serving]
     reserved: dict = {}
-    for m in models:
+    for m in placed:
         for k, acc in m["held"].items():
             reserved[k] = reserved.get(k, 0.0) + acc
+    reserved = {k: v[cls] for k, v in reserved.items()}  # (samples, days)
+    c0 = int(cls[0])  # the tables show sample 0
+    models = [{**m, "served_samples": m["served"][cls], "served": m["served"][c0],
+               "held": {k: v[c0] for k, v in m["held"].items()}} for m in placed]
     return ServingResult(days=days, reserved=reserved, models=models)

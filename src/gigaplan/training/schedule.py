@@ -244,7 +244,8 @@ def schedule(scenario, fleet: FleetResult, facility, a: Assumptions,
     """The training stage: place every workload of ``scenario`` on its fleet (see the module
     docstring), for every sample of ``a``. ``facility``: the facility stage's result (site
     energy by month, for each run's PUE); ``reserved``: accelerators the serving stage holds,
-    per pool key (kind, owner, system), per day of :func:`gigaplan.fleet.plan_days`."""
+    per pool key (kind, owner, system), per sample and day of
+    :func:`gigaplan.fleet.plan_days` ((S, days) or (days,))."""
     a = a.as_samples()
     b = fleet.blocks
     load = np.broadcast_to(a["facility.it_load_factor"], (a.size,))
@@ -253,17 +254,17 @@ def schedule(scenario, fleet: FleetResult, facility, a: Assumptions,
     days = plan_days(scenario)
     cap = pool_capacity(b, days)
     rows = np.ascontiguousarray(cap.accelerators.T)
-    if reserved:  # what serving takes at its daily peak, before any run is placed
-        for j, k in enumerate(cap.keys):
-            if k in reserved:
-                rows[j] = np.clip(rows[j] - reserved[k], 0.0, None)
     r = facility.result
     site_energy = {name: (facility.inputs.dates.values, r["energy_mwh"][..., k],
                           r["it_energy_mwh"][..., k]) for k, name in enumerate(facility.inputs.sites)}
-    # placements read only the training and reliability values: search once per class
-    cls, rep = a.representatives(("training", "reliability"))
-    ctx = Context(days=days, members={k: rows[j] for j, k in enumerate(cap.keys)}, reserved={},
-                  a=a if len(rep) == a.size else a.take(rep), site_energy=site_energy)
+    # placements read only the training, reliability and serving values: search once per
+    # class; what serving holds at its daily peak is taken before any run is placed
+    cls, rep = a.representatives(("training", "reliability", "serving"))
+    held = {k: np.broadcast_to(np.atleast_2d(v), (a.size, len(days)))[rep].copy()
+            for k, v in (reserved or {}).items()}
+    ctx = Context(days=days, members={k: rows[j] for j, k in enumerate(cap.keys)},
+                  reserved=held, a=a if len(rep) == a.size else a.take(rep),
+                  site_energy=site_energy)
     contract = np.broadcast_to(a["training.contract_pue"], (a.size,))
     order = sorted(range(len(scenario.workloads)),
                    key=lambda i: (scenario.workloads[i].deadline, i))
