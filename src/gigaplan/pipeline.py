@@ -2,7 +2,7 @@
 
 The only module that connects the engines, in one direction::
 
-    fleet -> facility -> training -> reliability -> finance -> headline, summary (-> report)
+    fleet -> facility -> serving -> training -> reliability -> finance -> headline, summary (-> report)
 
 Each stage takes its part of the scenario, the upstream results and one
 :class:`~gigaplan.assumptions.Assumptions` (a value, or an array over samples, for every
