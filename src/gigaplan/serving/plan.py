@@ -20,7 +20,7 @@ from ..assumptions import Assumptions, one_set
 from ..errors import GigaplanError
 from .model import BYTES, KV_BYTES, LIMITS, evaluate
 
-__all__ = ["DEFAULTS", "INPUT_COLUMNS", "OUTPUT_COLUMNS", "ServingError", "plan"]
+__all__ = ["DEFAULTS", "INPUT_COLUMNS", "OUTPUT_COLUMNS", "ServingError", "plan", "request_arrays"]
 
 #: Request defaults where a row leaves them out (assumptions, stated in the README): a chat
 #: request of 2,000 prompt tokens and 500 generated, no latency target, BF16, grouped-query
@@ -126,7 +126,7 @@ def _check(t: pd.DataFrame, label) -> None:
     _raise(problems)
 
 
-def _inputs(t: pd.DataFrame) -> tuple[dict, dict]:
+def request_arrays(t: pd.DataFrame) -> tuple[dict, dict]:
     """The model and system arrays of :func:`evaluate`, architecture filled in."""
     from ..training.formulas import model_shape
 
@@ -185,7 +185,7 @@ def plan(requests: pd.DataFrame, a: Assumptions | None = None, label=None) -> pd
                                                   "latency_tokens_per_s",
                                                   "price_usd_per_accelerator_hour")}), label)
     p = {k: float(v) for k, v in a.group("serving").items()}
-    model, system = _inputs(t)
+    model, system = request_arrays(t)
     r = evaluate(model, system, p)
     bad = np.flatnonzero(~r["fits"])
     _raise([f"{label(i, 'params')} = {model['params'][i]:.3g} on {t['system'][i]}: no layout "

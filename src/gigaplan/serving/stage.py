@@ -27,7 +27,7 @@ from .. import catalog
 from ..assumptions import Assumptions
 from ..fleet import FleetResult, plan_days, pool_capacity
 from .model import evaluate
-from .plan import _inputs, plan
+from .plan import plan, request_arrays
 
 __all__ = ["ServingResult", "build"]
 
@@ -68,7 +68,7 @@ def _rates(w, systems: list[str], a: Assumptions, rep: np.ndarray) -> tuple:
                          "output_tokens": w.output_tokens,
                          "latency_tokens_per_s": w.latency_tokens_per_s}
                         for x in usable for _ in rep])
-    model, system = _inputs(req)
+    model, system = request_arrays(req)
     p = {k: np.tile(np.broadcast_to(np.asarray(v, dtype=float), (a.size,))[rep], len(usable))
          for k, v in a.group("serving").items()}
     r = evaluate(model, system, p)
