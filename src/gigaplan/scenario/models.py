@@ -414,6 +414,11 @@ class Serving(_Model):
     use: list[Name] | None = Field(
         None, min_length=1, description="Sites and contracts it may use, in the order they "
                                         "fill (default: every pool, in the scenario's order).")
+    share_trough: StrictBool = Field(
+        False, description="Let training use what serving leaves below its daily peak: hold "
+                           "the daily average of a sinusoidal day instead of the peak (the "
+                           "training runs on its pools must be elastic, giving accelerators "
+                           "back at the peak hours).")
 
 
 Distribution = Literal["pert", "triangular", "uniform"]

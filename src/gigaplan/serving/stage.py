@@ -8,8 +8,11 @@ takes the accelerators it needs from its pools in order (``use``, or the fleet's
 scenario's order), up to what each pool has free; demand no pool can take is unserved and
 reported. Models are placed in scenario order. What they hold is subtracted from the pools the
 training stage places runs on (:func:`gigaplan.training.schedule`), so a growing demand can make
-a training run late. The trough below the peak is left idle here: a preemptible job could use
-it, a training run that must keep its accelerators cannot.
+a training run late. The trough below the peak is left idle, since a training run that must
+keep its accelerators cannot use it; with ``share_trough`` a model holds instead the daily
+average of a sinusoidal day whose peak is ``peak_to_mean`` times its mean, ``1 + (peak - 1) /
+pi`` times the mean (the mean of the part above the mean of a sine is 1 / pi of its
+amplitude), for training runs elastic enough to give accelerators back at the peak hours.
 
 With sampled assumptions the stage is computed once per distinct set of serving parameters:
 ``reserved`` and each model's ``served_samples`` carry the sample axis; the tables read
@@ -93,6 +96,8 @@ def _place(w, keys: list, free: np.ndarray, days, a: Assumptions, rep, start) ->
     left = np.broadcast_to(demand, (len(rep), len(days))).copy()
     held = {}
     peak = np.broadcast_to(np.asarray(a["serving.peak_to_mean"], dtype=float), (a.size,))[rep]
+    if w.share_trough:  # a sinusoidal day above its mean by (peak - 1): 1 + (peak - 1) / pi
+        peak = 1.0 + (peak - 1.0) / np.pi
     for i in pools:
         if keys[i][2] not in usable:
             continue
