@@ -16,7 +16,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "gigaplan"
 #: other's model functions, never the layers above them.
 ENGINES = ("fleet", "facility", "training", "reliability", "finance", "serving")
 #: What sits above the engines: only these connect or present them.
-ABOVE = ("chain", "pipeline", "montecarlo", "portfolio", "report", "cli", "results", "summary")
+ABOVE = ("chain", "pipeline", "montecarlo", "portfolio", "compare", "report", "cli", "results",
+         "summary")
 MAX_MODULE_LINES = 600
 MAX_FUNCTION_LINES = 80
 
