@@ -372,7 +372,9 @@ def _claims(r: RunResult) -> str:
 def _leaves(data, prefix: str = ""):
     """(path, value) of every given scalar of a scenario dump, paths as the loader marks them
     (``sites[0].phases[1].accelerators``)."""
-    if isinstance(data, dict):
+    if isinstance(data, dict) and any("." in str(k) or "[" in str(k) for k in data):
+        yield prefix, ", ".join(f"{k} = {v}" for k, v in data.items())  # a variant's paths
+    elif isinstance(data, dict):
         for k, v in data.items():
             yield from _leaves(v, f"{prefix}.{k}" if prefix else k)
     elif isinstance(data, list):

@@ -51,6 +51,10 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
     """
     if isinstance(source, Mapping):
         return scenario_from_dict(source, "<dict>")
+    base, _, variant = str(source).rpartition(":")
+    if base and variant and not Path(source).exists() and ":" not in variant and (
+            Path(base).exists() or base in scenario_names()):
+        return with_variant(load_scenario(base), variant)
     if not isinstance(source, (str, Path)):
         raise ScenarioError(repr(source), "expected a scenario: a file path, a built-in name "
                                           f"({', '.join(scenario_names())}) or a dict, got "
@@ -132,7 +136,8 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>",
     except ValidationError as exc:
         raise ScenarioError(source, [_problem(err) for err in exc.errors()]) from None
     bounds: dict[str, tuple] = {}
-    problems = check_scenario(scenario) + _uncertain_problems(scenario, bounds)
+    problems = (check_scenario(scenario) + _uncertain_problems(scenario, bounds)
+                + _variant_problems(scenario, data))
     provenance = dict(marks or {})
     for path, reason in scenario.assumptions.items():
         if _lookup(data, path) is _MISSING:
@@ -160,6 +165,36 @@ def with_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
             node = node[step]
         node[steps[-1]] = value
     return scenario_from_dict(data, scenario.source, scenario.provenance)
+
+
+def with_variant(scenario: Scenario, name: str) -> Scenario:
+    """``scenario`` read as its variant ``name`` (``[[variants]]``): its paths set and unset,
+    validated like a file; named ``<scenario>:<variant>``. An unknown variant raises
+    :class:`ScenarioError` with the closest names."""
+    names = [v.name for v in scenario.variants]
+    if name not in names:
+        raise ScenarioError(f"{scenario.source}:{name}", f"no variant {name!r}; "
+                            + (f"closest: {', '.join(closest(name, names))}" if names else
+                               "the scenario declares none"))
+    v = scenario.variants[names.index(name)]
+    data = scenario.model_dump()
+    for path in v.unset:
+        steps = parse_path(path)
+        node = data
+        for step in steps[:-1]:
+            node = node[step]
+        node[steps[-1]] = None
+    for path, value in v.set.items():
+        steps = parse_path(path)
+        node = data
+        for step in steps[:-1]:
+            node = node[step]
+        node[steps[-1]] = value
+    data.update(name=f"{scenario.name}:{v.name}", description=v.description, variants=[])
+    mark = (Provenance(kind="source", text=v.source) if v.source else
+            Provenance(kind="assumption", text=f"variant {v.name}: {v.description}"))
+    marks = {**scenario.provenance, **{p: mark for p in v.set}}
+    return scenario_from_dict(data, f"{scenario.source}:{v.name}", marks)
 
 
 def _uncertain_problems(s: Scenario, bounds: dict) -> list[Problem]:
@@ -203,6 +238,25 @@ def _uncertain_problems(s: Scenario, bounds: dict) -> list[Problem]:
             else:
                 bounds[u.path] = (low, high, value)
     return out + _correlation_problems(s, seen)
+
+
+def _variant_problems(s: Scenario, data: Mapping[str, Any]) -> list[Problem]:
+    """Every path a variant sets or unsets names a field of the scenario."""
+    out = []
+    dumped = s.model_dump()
+    for i, v in enumerate(s.variants):
+        for kind, paths in (("set", list(v.set)), ("unset", v.unset)):
+            for path in paths:
+                try:
+                    parse_path(path)
+                except PathError as exc:
+                    out.append(Problem(f"variants[{i}].{kind}", str(exc), path, has_value=True))
+                    continue
+                if _lookup(dumped, path) is _MISSING:
+                    out.append(Problem(f"variants[{i}].{kind}", "names no field of this "
+                                       "scenario (paths like contracts[0].it_mw)", path,
+                                       has_value=True))
+    return out
 
 
 def _correlation_problems(s: Scenario, paths: set[str]) -> list[Problem]:

@@ -421,6 +421,21 @@ class Serving(_Model):
                            "back at the peak hours).")
 
 
+class Variant(_Model):
+    """Another reading of the scenario: field paths set (``set``) or removed (``unset``), run as
+    ``SCENARIO:NAME``. Its values are marked with ``source`` when it gives one, else as
+    assumptions with ``description`` as the reason."""
+
+    name: Name
+    description: str = Field(min_length=1, description="What this reading assumes, and why.")
+    source: str | None = Field(None, description="Where its values come from, if public.")
+    set: dict[str, Any] = Field(default_factory=dict,
+                                description="Field path -> value, e.g. contracts[0].it_mw.")
+    unset: list[str] = Field(default_factory=list,
+                             description="Field paths to remove (e.g. contracts[0].it_mw, to "
+                                         "give accelerators instead).")
+
+
 Distribution = Literal["pert", "triangular", "uniform"]
 
 
@@ -485,6 +500,7 @@ class Scenario(_Model):
     contracts: list[Contract] = Field(default_factory=list)
     workloads: list[Workload] = Field(default_factory=list)
     serving: list[Serving] = Field(default_factory=list)
+    variants: list[Variant] = Field(default_factory=list)
     parameters: dict[str, Any] = Field(
         default_factory=dict,
         description="Model parameters set for this scenario: name -> value (a number or a "
