@@ -348,29 +348,56 @@ def scenarios(draw):
                           "ramp_months": draw(st.floats(0, 24)),
                           "price_usd_per_accelerator": draw(st.floats(5e3, 1e5))}
                          for _ in range(draw(st.integers(1, 3)))), key=lambda p: p["online"])
+        lease = ({"ownership": "leased", "lease_usd_per_kw_month": draw(st.floats(50, 400)),
+                  "lease_term_years": draw(st.floats(1, 25)),
+                  "lease_escalator": draw(st.floats(0, 0.1))} if draw(st.booleans()) else {})
         sites.append({"name": f"s{i}", "region": draw(st.sampled_from(catalog.region_names())),
                       "cooling": draw(st.sampled_from(["liquid", "hybrid"])),
                       "distribution": draw(st.sampled_from(["ac", "hvdc"])),
                       "grid_cap_mw": sum(p["it_mw"] for p in phases) * draw(st.floats(0.9, 3)),
-                      "phases": phases})
-    contracts = [{"name": f"c{i}", "provider": "p", "system": draw(st.sampled_from(systems)),
-                  "accelerators": float(draw(st.integers(1, 2_000_000))),
-                  **dict(zip(("start", "end"), sorted((when(), when(1))))),
-                  "price_usd_per_accelerator_hour": draw(st.floats(0.5, 20))}
-                 for i in range(draw(st.integers(0, 2)))]
+                      "phases": phases, **lease})
+    contracts = []
+    for i in range(draw(st.integers(0, 2))):
+        c_start, c_end = sorted((when(), when(1)))
+        size = ({"tranches": [{"start": c_start, "accelerators": float(draw(st.integers(1, 1e6)))},
+                              {"start": c_end, "accelerators": 1.0}]}  # one out of its term
+                if draw(st.booleans()) else
+                {"accelerators": float(draw(st.integers(1, 2_000_000)))})
+        price = (draw(st.sampled_from([{"price_usd_per_accelerator_hour": 2.0},
+                                       {"total_value_usd": 1e9}, {}])))
+        contracts.append({"name": f"c{i}", "provider": "p", "system": draw(st.sampled_from(systems)),
+                          "start": c_start, "end": c_end, **size, **price,
+                          "price_escalator": draw(st.floats(-0.3, 0.3)),
+                          "take_or_pay": draw(st.booleans()),
+                          "committed_usd": draw(st.sampled_from([None, 1e8, 1e10])),
+                          "option_it_mw": draw(st.sampled_from([None, 10.0, 1e5]))})
+    serving = [{"name": f"api{i}", "params": draw(st.sampled_from(["8B", "70B", "2T"])),
+                "precision": draw(st.sampled_from(["bf16", "fp8", "fp4"])),
+                "tokens_per_day": draw(st.floats(1e6, 1e14)),
+                "growth_per_year": draw(st.floats(-0.5, 5)),
+                "share_trough": draw(st.booleans()),
+                "price_usd_per_million_output": draw(st.floats(0, 30))}
+               for i in range(draw(st.integers(0, 2)))]
     workloads = [{"name": f"w{i}", "flops": draw(st.floats(1e20, 1e28)),
                   "precision": draw(st.sampled_from(["bf16", "fp8"])), "deadline": when(1),
                   "multi_site": draw(st.booleans())}
                  for i in range(draw(st.integers(0, 3)))]
     return {"name": "drawn", "horizon": {"start": start.isoformat(), "end": end.isoformat()},
             "finance": {"revenue_usd_per_accelerator_hour": draw(st.floats(0.5, 10)),
-                        "refresh": draw(st.booleans())},
+                        "refresh": draw(st.booleans()), "debt_share": draw(st.floats(0, 1)),
+                        "debt_tenor_years": draw(st.integers(1, 30)),
+                        "repayment": draw(st.sampled_from(["level", "linear"])),
+                        "depreciation": draw(st.sampled_from(["straight_line", "macrs"])),
+                        "bonus_depreciation": draw(st.floats(0, 1)),
+                        "residual_share": draw(st.floats(0, 0.5)),
+                        "energy_escalator": draw(st.floats(-0.05, 0.1))},
             "sites": sites, "contracts": contracts, "workloads": workloads,
+            "serving": serving,
             "parameters": {"reliability.restart_minutes": draw(st.floats(0, 60)),
                            "facility.it_load_factor": draw(st.floats(0.1, 1.0))}}
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=int(os.environ.get("GIGAPLAN_FUZZ", 25)), deadline=None)
 @given(d=scenarios())
 def test_anything_validate_accepts_run_completes(d):
     import warnings

@@ -467,7 +467,7 @@ def _equity(y: dict, years: np.ndarray, scenario, p, revenue: bool) -> dict:
             rate[change] = irr(eq[change])
         cfads = y["net_cash_flow_usd"] + y["capex_usd"] - y["tax_credit_usd"] - y["incentives_usd"]
         serviced = (service > 0) & (y["revenue_usd"] > 0)  # operating years with debt service
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # tiny debt
             ratio = np.where(serviced, cfads / np.where(serviced, service, 1.0), np.inf)
         some = serviced.any(axis=1)
         dscr[some] = ratio[some].min(axis=1)
