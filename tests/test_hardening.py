@@ -365,8 +365,8 @@ def scenarios(draw):
                 {"accelerators": float(draw(st.integers(1, 2_000_000)))})
         price = (draw(st.sampled_from([{"price_usd_per_accelerator_hour": 2.0},
                                        {"total_value_usd": 1e9}, {}])))
-        contracts.append({"name": f"c{i}", "provider": "p", "system": draw(st.sampled_from(systems)),
-                          "start": c_start, "end": c_end, **size, **price,
+        contracts.append({"name": f"c{i}", "provider": "p",
+                          "system": draw(st.sampled_from(systems)), "start": c_start, "end": c_end, **size, **price,
                           "price_escalator": draw(st.floats(-0.3, 0.3)),
                           "take_or_pay": draw(st.booleans()),
                           "committed_usd": draw(st.sampled_from([None, 1e8, 1e10])),
