@@ -206,6 +206,10 @@ def _revenue_gap(c, s):
                 "give [[serving]] models with list prices, or "
                 "finance.revenue_usd_per_accelerator_hour")
     spending = f.capex_in_horizon_usd + f.contract_payments_usd + f.lease_payments_usd + f.opex_usd
+    if not spending > 0:
+        return (f"revenue ${f.revenue_usd / 1e9:,.1f}B and no spending within the horizon",
+                "inconsistent (revenue covers the spending)",
+                "the scenario spends nothing in the horizon (no priced capacity)")
     ratio = f.revenue_usd / spending
     computed = (f"revenue ${f.revenue_usd / 1e9:,.1f}B against ${spending / 1e9:,.1f}B of capex, "
                 f"contract and lease payments and opex within the horizon: {ratio:.2f}x")
