@@ -161,6 +161,7 @@ class _Progress:
 
 
 def _terminate(signum, frame):  # SIGTERM ends a run as Ctrl-C does: outputs are cleaned up
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: a second one must not escape cleanup
     raise KeyboardInterrupt
 
 
@@ -207,15 +208,16 @@ def run(
         options["sensitivity_samples"] = sensitivity
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        with _Progress(quiet or as_json) as progress:
-            result = pipeline.run(scenario, output, report=not no_report, progress=progress,
-                                  overrides=overrides, **options)
+        try:
+            with _Progress(quiet or as_json) as progress:
+                result = pipeline.run(scenario, output, report=not no_report,
+                                      progress=progress, overrides=overrides, **options)
+        finally:  # a signal while restoring the handler is still an interruption, caught below
+            signal.signal(signal.SIGTERM, previous)
     except KeyboardInterrupt:
         err.print("interrupted: the output folder holds one whole run (the previous one, or "
                   "this one if it was already in place), never a part of one")
         raise typer.Exit(130) from None
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     if as_json:
         sys.stdout.write(result.summary.to_json())
         return
