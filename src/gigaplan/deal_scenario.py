@@ -14,7 +14,9 @@ import math
 import pandas as pd
 
 from . import catalog
+from .dealcheck import term_years, text_date
 from .errors import GigaplanError, UnknownNameError
+from .market import market_range
 
 __all__ = ["DEFAULT_SYSTEM", "DEFAULT_TERM_YEARS", "FROM_KINDS", "scenario_text"]
 
@@ -55,9 +57,7 @@ def _find(deal_id: str) -> dict:
 
 def _dates(deal: dict, src: str) -> tuple[pd.Timestamp, str, pd.Timestamp, str]:
     """(start, its comment, end, its comment) of the contract."""
-    from .dealcheck import _text_date, term_years
-
-    start = _text_date(deal["start"])
+    start = text_date(deal["start"])
     start_note = f"source: {src} start {deal['start']}"
     if start is None:
         start, start_note = pd.Timestamp(deal["date"]), (
@@ -84,12 +84,8 @@ def _size(deal: dict, system: str, src: str) -> tuple[str, str]:
         mw = deal["capacity_gw"] * 1000
         return (f'it_mw = "{mw:g} MW"', f"source: {src} {deal['capacity_gw']:g} GW (read here as "
                 "IT load: the deal does not say)")
-    from .dealcheck import market_range
-
     rng = market_range("rent_usd_per_accelerator_hour", system)
     if deal["amount_usd"] == deal["amount_usd"] and rng is not None:
-        from .dealcheck import term_years
-
         term = term_years(deal)
         term = term if term > 0 else DEFAULT_TERM_YEARS
         rate = math.sqrt(rng["low"] * rng["high"])

@@ -41,7 +41,8 @@ from .constants import HOURS_PER_YEAR
 from .deals import _date
 from .market import market_range
 
-__all__ = ["CHECKED_KINDS", "METRICS", "VERDICTS", "implications", "reference", "term_years"]
+__all__ = ["CHECKED_KINDS", "METRICS", "VERDICTS", "implications", "reference", "term_years",
+           "text_date"]
 
 #: The kinds of deal that buy capacity, and so can be checked.
 CHECKED_KINDS = ("compute", "chips", "lease")
@@ -95,7 +96,9 @@ def reference(system: str) -> dict:
     return out
 
 
-def _text_date(text) -> pd.Timestamp | None:
+def text_date(text) -> pd.Timestamp | None:
+    """A ledger date cell (``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``) as a Timestamp; None if
+    empty or unreadable."""
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return None
     d = _date(text)
@@ -107,8 +110,8 @@ def term_years(deal) -> float:
     date) in years of 365.25 days; NaN where neither is known."""
     if deal["term_years"] == deal["term_years"]:
         return float(deal["term_years"])
-    end = _text_date(deal["end"])
-    start = _text_date(deal["start"]) or pd.Timestamp(deal["date"])
+    end = text_date(deal["end"])
+    start = text_date(deal["start"]) or pd.Timestamp(deal["date"])
     if end is None or end <= start:
         return math.nan
     return (end - start) / pd.Timedelta(days=365.25)

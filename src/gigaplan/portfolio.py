@@ -1,6 +1,6 @@
 """A portfolio's exposure to each provider: capacity by provider, system and site over time, the
-N-1 view (each provider lost in turn, the training stage re-run without it) and a concentration
-index per year.
+N-1 view (each provider lost in turn, the serving and training stages re-run without it) and a
+concentration index per year.
 
 A *provider* is who a block of capacity depends on: a contract's ``provider`` (every contract
 with the same provider is lost together), or an owned site (``texas (owned)``), lost alone.
@@ -22,7 +22,7 @@ host keeps its plan, one it hosted moves or turns late (and serving, placed firs
 capacity a run had).
 
 This module sits above the engines (like :mod:`gigaplan.montecarlo`): it reads a finished
-:class:`~gigaplan.results.RunResult` and calls one engine again.
+:class:`~gigaplan.results.RunResult` and calls two engines again.
 """
 
 from __future__ import annotations
@@ -94,12 +94,8 @@ class Portfolio:
     workloads: pd.DataFrame
 
     def to_dict(self) -> dict:
-        def records(t: pd.DataFrame) -> list[dict]:
-            t = t.copy()
-            for c in t.columns:
-                if pd.api.types.is_datetime64_any_dtype(t[c]):
-                    t[c] = t[c].dt.date.astype(str).where(t[c].notna(), None)
-            return t.astype(object).where(t.notna(), None).to_dict(orient="records")
+        """JSON-ready tables (dates as ISO strings, NaN, NaT and infinite delays as None)."""
+        from .jsonable import records
 
         return {k: records(getattr(self, k)) for k in
                 ("capacity", "concentration", "n_minus_1", "workloads")}

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from .app import app, emit_json, guarded, out
+from .app import app, emit_json, fmt, guarded, out
 
 __all__ = ["compare"]
 
@@ -54,8 +54,7 @@ def _print(c, figures) -> None:
     for key, label, unit in figures:
         cells = []
         for s in c.labels:
-            v = c.table.loc[key, s]
-            text = "-" if v != v else (f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}")
+            text = fmt(float(c.table.loc[key, s]))
             lo = c.table.loc[key, f"{s} p10"] if f"{s} p10" in c.table else float("nan")
             if lo == lo:
                 text += (f" ({c.table.loc[key, f'{s} p10']:,.3g}-"

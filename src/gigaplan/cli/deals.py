@@ -144,8 +144,9 @@ def deals_check(
         table = table[table["id"] == deal]
     found = dealcheck.implications(table)
     if as_json:
-        rows = found.assign(date=found["date"].dt.date.astype(str))
-        emit_json(rows.astype(object).where(rows.notna(), None).to_dict(orient="records"))
+        from ..jsonable import records
+
+        emit_json(records(found))
         return
     n = found["id"].nunique()
     t = Table(title=f"What the deals imply ({n} deal{'' if n == 1 else 's'}; the basis of each "

@@ -77,7 +77,9 @@ def inference(
         row = {k: v for k, v in given.items() if v is not None} | {"precision": precision}
         table = serving.plan(pd.DataFrame([row], dtype=object), a=a,
                              label=lambda i, c: option.get(c, "--" + c.replace("_", "-")))
-    records = table.astype(object).where(table.notna(), None).to_dict(orient="records")
+    from ..jsonable import records as json_records
+
+    records = json_records(table)
     if as_json:
         emit_json(records if batch is not None else records[0])
         return

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..constants import HOURS_PER_YEAR
 from ..market import market_range
 from .formulas import crf, rent_level
 
@@ -54,7 +53,3 @@ def rent_per_hour(o: dict, fin, decline: np.ndarray) -> dict[str, np.ndarray]:
         out[end] = level * today[None, :]
     return out
 
-
-def per_hour(annual: np.ndarray, accelerators: np.ndarray, utilization) -> np.ndarray:
-    """Annual cost over used accelerator-hours."""
-    return annual / (accelerators * HOURS_PER_YEAR * utilization)

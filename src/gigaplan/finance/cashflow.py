@@ -359,8 +359,8 @@ def _contracts(scenario, fleet: FleetResult, m: _Months, econ: dict, o: dict,
     kind = b[b["kind"] == "contract"]
     for i, c in enumerate(scenario.contracts):
         blocks = kind[kind["index"] == i]
-        price0, basis = contracts.first_price(c, blocks)
         acc_h, escalated = contracts.term_hours(c, blocks)
+        price0, basis = contracts.first_price(c, escalated)
         hours = sum(m.overlap_hours(r.start, c.end)[:, 0] * r.accelerators
                     for r in blocks.itertuples()) * in_horizon  # ours: within the horizon
         pay_share = np.ones(size) if c.take_or_pay else utilization
@@ -368,7 +368,7 @@ def _contracts(scenario, fleet: FleetResult, m: _Months, econ: dict, o: dict,
             growth = (1.0 + c.price_escalator) ** contracts.years_since(c.start, m.dates)
             payments += pay_share[:, None] * (hours * growth * price0)[None, :]
         last = m.of([pd.Timestamp(c.end) - pd.Timedelta(days=1)])[:, 0] * in_horizon
-        payments += contracts.shortfall(c, blocks, price0, utilization)[:, None] * last[None, :]
+        payments += contracts.shortfall(c, escalated, price0, utilization)[:, None] * last[None, :]
         used += hours[None, :] * utilization[:, None]
         accelerators = float(blocks["accelerators"].sum())
         price_h = None if price0 is None else price0 * escalated / acc_h  # average over term
@@ -492,7 +492,8 @@ def build(scenario, fleet: FleetResult, facility: FacilityResult, reliability,
     used_owned = cols.pop("used_hours")
     cols["energy_usd"], incentives = _energy(scenario, fleet, facility, m)
     cols["incentives_usd"] = np.broadcast_to(incentives, cols["energy_usd"].shape)
-    contracts, payments, used_contracted = _contracts(scenario, fleet, m, econ, o, utilization)
+    contract_rows, payments, used_contracted = _contracts(scenario, fleet, m, econ, o,
+                                                          utilization)
     cols["contract_payments_usd"] = payments
     cols["lease_payments_usd"] = np.broadcast_to(_lease_payments(o, m), cols["energy_usd"].shape)
     revenue = fin.revenue_usd_per_accelerator_hour is not None
@@ -507,9 +508,9 @@ def build(scenario, fleet: FleetResult, facility: FacilityResult, reliability,
     return FinanceResult(
         years=years, yearly=y, blocks=_block_table(o, econ), sites=_site_table(scenario, o, econ,
                                                                                utilization),
-        contracts=contracts, npv_usd=npv, irr=rate, payback_year=payback,
+        contracts=contract_rows, npv_usd=npv, irr=rate, payback_year=payback,
         discount_rate=fin.discount_rate, base_year=scenario.horizon.start.year, **equity,
-        serving=tokens.model_rows(scenario, serving, _pool_prices(o, econ, contracts)))
+        serving=tokens.model_rows(scenario, serving, _pool_prices(o, econ, contract_rows)))
 
 
 def _pool_prices(o: dict, econ: dict, contracts: list[dict]) -> dict:

@@ -112,24 +112,23 @@ def term_hours(c, blocks: pd.DataFrame) -> tuple[float, float]:
     return float(plain), float(escalated)
 
 
-def first_price(c, blocks: pd.DataFrame) -> tuple[float | None, str]:
+def first_price(c, escalated: float) -> tuple[float | None, str]:
     """The first-year price per accelerator-hour of contract ``c`` and its basis: given, or
-    its total value over the escalated accelerator-hours of the term."""
+    its total value over the ``escalated`` accelerator-hours of the term (:func:`term_hours`)."""
     if c.price_usd_per_accelerator_hour is not None:
         return c.price_usd_per_accelerator_hour, "given"
     if c.total_value_usd is not None:
-        _, escalated = term_hours(c, blocks)
         return c.total_value_usd / escalated, ("total_value_usd / (accelerators x hours of the "
                                                "term, escalated)")
     return None, "unknown"
 
 
-def shortfall(c, blocks: pd.DataFrame, price: float | None, utilization) -> np.ndarray:
+def shortfall(c, escalated: float, price: float | None, utilization) -> np.ndarray:
     """What a commitment adds in the term's last month, per sample: ``committed_usd`` less
-    what the term's hours pay (only the used share when not take-or-pay); 0 without one."""
+    what the term's ``escalated`` hours (:func:`term_hours`) pay (only the used share when not
+    take-or-pay); 0 without one."""
     u = np.atleast_1d(np.asarray(utilization, dtype=float))
     if c.committed_usd is None:
         return np.zeros_like(u)
-    _, escalated = term_hours(c, blocks)
     paid = (price or 0.0) * escalated * (np.ones_like(u) if c.take_or_pay else u)
     return np.clip(c.committed_usd - paid, 0.0, None)

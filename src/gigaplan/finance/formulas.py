@@ -40,8 +40,8 @@ monthly energy); contract payments over each contract's term; optional revenue p
 accelerator-hour; tax on positive taxable income (revenue - opex - payments - depreciation,
 straight line or MACRS, :mod:`gigaplan.finance.tax`, with losses carried forward); debt
 (:mod:`gigaplan.finance.debt`); investment tax credit and incentives as inflows.
-NPV = sum CF_t / (1 + r)^t with t = 0 for the horizon's first year (earlier construction years have t < 0); IRR by the rule of
-numpy-financial, for every sample at once (:func:`irr`).
+NPV = sum CF_t / (1 + r)^t with t = 0 for the horizon's first year (earlier construction
+years have t < 0); IRR by the rule of numpy-financial, for every sample at once (:func:`irr`).
 
 References
 ----------

@@ -59,10 +59,11 @@ def _demand(w, days: pd.DatetimeIndex, start) -> np.ndarray:
                     0.0)
 
 
-def _rates(w, systems: list[str], a: Assumptions, rep: np.ndarray) -> tuple:
+def _rates(w, systems: list[str], a: Assumptions, rep: np.ndarray, c0: int) -> tuple:
     """Total tokens/s per accelerator of model ``w`` on each system (systems, classes), NaN
     where it fits no layout, for the serving parameters of each class's first sample
-    ``rep``; and sample 0's plan rows (for the tables). One roofline evaluation for all."""
+    ``rep``; and the plan rows of class ``c0`` (sample 0's, for the tables). One roofline
+    evaluation for all."""
     usable = [x for x in systems if catalog.accelerator(x).supports(w.precision)]
     if not usable:
         return usable, np.zeros((0, len(rep))), pd.DataFrame()
@@ -75,23 +76,22 @@ def _rates(w, systems: list[str], a: Assumptions, rep: np.ndarray) -> tuple:
     p = {k: np.tile(np.broadcast_to(np.asarray(v, dtype=float), (a.size,))[rep], len(usable))
          for k, v in a.group("serving").items()}
     r = evaluate(model, system, p)
-    rate = np.where(r["fits"], r["total_tokens_per_s_per_accelerator"], np.nan)
-    first = [x for x in usable if np.isfinite(rate.reshape(len(usable), -1)[usable.index(x),
-                                                                                0])]
-    table = pd.DataFrame()
-    if first:
-        table = plan(req.iloc[[usable.index(x) * len(rep) for x in first]],
-                     a.sample(int(rep[0])))
-    return usable, rate.reshape(len(usable), len(rep)), table
+    rates = np.where(r["fits"], r["total_tokens_per_s_per_accelerator"],
+                     np.nan).reshape(len(usable), len(rep))
+    fits = [i for i in range(len(usable)) if np.isfinite(rates[i, c0])]
+    table = (plan(req.iloc[[i * len(rep) + c0 for i in fits]], a.sample(int(rep[c0])))
+             if fits else pd.DataFrame())
+    return usable, rates, table
 
 
-def _place(w, keys: list, free: np.ndarray, days, a: Assumptions, rep, start) -> dict:
+def _place(w, keys: list, free: np.ndarray, days, a: Assumptions, rep, c0: int,
+           start) -> dict:
     """Fill model ``w``'s demand into its pools in order, for every class of serving values
     at once; ``free`` (pools, classes, days) shrinks."""
     pools = ([i for name in w.use for i, k in enumerate(keys) if k[1] == name]
              if w.use else list(range(len(keys))))
     pools = [i for i in pools if w.system is None or keys[i][2] == w.system]
-    usable, rates, table = _rates(w, sorted({keys[i][2] for i in pools}), a, rep)
+    usable, rates, table = _rates(w, sorted({keys[i][2] for i in pools}), a, rep, c0)
     demand = _demand(w, days, start)
     left = np.broadcast_to(demand, (len(rep), len(days))).copy()
     held = {}
@@ -127,14 +127,14 @@ def build(scenario, fleet: FleetResult, a: Assumptions) -> ServingResult:
     cap = pool_capacity(fleet.blocks, days)
     cls, rep = a.representatives(("serving",))
     free = np.repeat(np.ascontiguousarray(cap.accelerators.T)[:, None, :], len(rep), axis=1)
-    placed = [_place(w, cap.keys, free, days, a, rep, w.start or scenario.horizon.start)
+    c0 = int(cls[0])  # the tables show sample 0
+    placed = [_place(w, cap.keys, free, days, a, rep, c0, w.start or scenario.horizon.start)
               for w in scenario.serving]
     reserved: dict = {}
     for m in placed:
         for k, acc in m["held"].items():
             reserved[k] = reserved.get(k, 0.0) + acc
     reserved = {k: v[cls] for k, v in reserved.items()}  # (samples, days)
-    c0 = int(cls[0])  # the tables show sample 0
     models = [{**m, "served_samples": m["served"][cls], "served": m["served"][c0],
                "held": {k: v[c0] for k, v in m["held"].items()}} for m in placed]
     return ServingResult(days=days, reserved=reserved, models=models)
