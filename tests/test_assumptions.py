@@ -36,8 +36,9 @@ def test_every_parameter_has_a_source_a_range_and_a_valid_interval():
 
 def test_mfu_and_failure_rates_are_catalog_figures_with_ranges():
     a = Assumptions()
-    # Llama 3's BF16 MFU; NVIDIA's dense FP8 405B run on H100 (Megatron-Bridge 26.02)
-    assert a.mfu("h100-sxm", "bf16") == 0.40 and a.mfu("h100-sxm", "fp8") == 0.381
+    # the median of three H100 runs' BF16 MFU (data/mfu_runs.csv); NVIDIA's dense FP8 405B run
+    # on H100 (Megatron-Bridge 26.02)
+    assert a.mfu("h100-sxm", "bf16") == 0.41 and a.mfu("h100-sxm", "fp8") == 0.381
     assert math.isnan(a.mfu("a100-sxm", "fp8"))  # no FP8 unit, no MFU
     p = parameters()["training.mfu.gb300-nvl72.fp8"]
     assert (p.low, p.high) == (0.15, 0.50) and "Llama 4" in p.source

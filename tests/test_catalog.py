@@ -138,3 +138,49 @@ def test_tables_are_fresh_copies():
     table.loc["h100-sxm", "tdp_w"] = 1
     assert catalog.accelerators().loc["h100-sxm", "tdp_w"] == 700
     assert list(catalog.regions().index) == catalog.region_names()
+
+
+# ----------------------------------------------------------------------------- MFU ledger
+
+def test_mfu_ledger_rows_are_sourced_and_their_arithmetic_holds():
+    runs = catalog.mfu_runs().set_index("run")
+    assert len(runs) == 10
+    for name, row in runs.iterrows():
+        catalog.accelerator(row["system"])  # a catalog system
+        assert row["precision"] == "bf16" and row["kind"] == "production", name
+        assert 0.2 < row["mfu"] < 0.6 and len(row["source"]) > 40, name
+        assert re.fullmatch(r"\d{4}-\d{2}", row["source_date"]), name
+    # BLOOM: 150 hardware TFLOP/s counting full recompute (8 passes for 6): 150 x 6/8 / 312
+    assert runs.loc["BLOOM 176B", "mfu"] == pytest.approx(150 * 0.75 / 312, abs=5e-5)
+    # OPT-175B 147 / 312; GPT-NeoX-20B 117 / 312
+    assert runs.loc["OPT-175B", "mfu"] == pytest.approx(147 / 312, abs=5e-5)
+    assert runs.loc["GPT-NeoX-20B", "mfu"] == pytest.approx(117 / 312, abs=5e-5)
+    # LLaMA 65B: 380 tokens/s per GPU x (6 x 65.2e9 + 6 x 80 layers x 8,192 x 2,048) / 312e12
+    llama = 380 * (6 * 65.2e9 + 6 * 80 * 8192 * 2048) / 312e12
+    assert runs.loc["LLaMA 65B", "mfu"] == pytest.approx(llama, abs=5e-5)
+    # LLaMA's 21 days on 2,048 GPUs is Table 15's 1,022,362 GPU-hours within 1%
+    assert 21 * 24 * 2048 == pytest.approx(1_022_362, rel=0.01)
+
+
+def test_default_bf16_mfu_is_the_median_of_published_runs():
+    # A100: median of 0.302, 0.325, 0.3606, 0.375, 0.4712, 0.4863 = (0.3606 + 0.375) / 2;
+    # H100: median of 0.305, 0.41, 0.41; every other system (fewer than three runs, TPU v4's
+    # PaLM among them) the median of all ten = (0.375 + 0.41) / 2 = 0.3925
+    runs = catalog.mfu_runs()
+    pooled = float(runs["mfu"].median())
+    assert pooled == pytest.approx(0.3925)
+    for name in catalog.accelerator_names():
+        own = runs.loc[runs["system"] == name, "mfu"]
+        expected = float(own.median()) if len(own) >= 3 else pooled
+        assert catalog.accelerator(name).mfu_bf16 == pytest.approx(expected, abs=1e-4), name
+    assert catalog.accelerator("a100-sxm").mfu_bf16 == pytest.approx(0.3678, abs=1e-4)
+    assert catalog.accelerator("h100-sxm").mfu_bf16 == 0.41
+
+
+def test_transferred_fp8_mfu_keeps_h100s_fp8_to_bf16_ratio():
+    # H100: published FP8 0.381 (NVIDIA Megatron-Bridge 26.02) over its BF16 default 0.41
+    ratio = 0.381 / 0.41
+    for name in ("tpu-v7", "trainium2", "mi300x", "mi355x"):
+        acc = catalog.accelerator(name)
+        assert "assumption" in acc.mfu_source.partition("; FP8: ")[2], name
+        assert acc.mfu_fp8 == pytest.approx(acc.mfu_bf16 * ratio, abs=1e-4), name

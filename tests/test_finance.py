@@ -62,14 +62,14 @@ def test_hand_checked_owned_h100_site():
     assert r.usd_per_accelerator_hour == pytest.approx(2.20, abs=0.01)
     # per 1e24 FLOP: goodput of the reference job (training.reference_job_accelerators =
     # 16,384 of the 100,000 H100, 90 days of BF16 compute, checkpointing the compute-optimal
-    # model: sqrt(16,384 x 9.894e14 x 0.40 x 7,776,000 s / 120) = 649B parameters, 9.1 TB)
+    # model: sqrt(16,384 x 9.894e14 x 0.41 x 7,776,000 s / 120) = 657B parameters, 9.1 TB)
     # from the reliability model: MTBF 2.9 h, 3-minute in-memory recovery, 1% other badput
     # -> 0.971
     ref = reliability.run_goodput(16_384, "h100-sxm", reliability.compute_optimal_params(
-        16_384 * 9.894e14 * 0.40 * 90 * 86_400))[0]
+        16_384 * 9.894e14 * 0.41 * 90 * 86_400))[0]
     assert r.goodput == pytest.approx(float(ref), rel=1e-12)
     assert r.goodput == pytest.approx(0.971, abs=1e-3)
-    flop = 100_000 * 9.894e14 * 0.40 * r.goodput * 0.85 * 31_536_000
+    flop = 100_000 * 9.894e14 * 0.41 * r.goodput * 0.85 * 31_536_000
     assert r.usd_per_1e24_flop == pytest.approx(annual / flop * 1e24)
     # vs $2.50/h today, renting over the same 5 years as rents fall 28% a year (8% discount)
     # levels to 2.50 x 0.60410 = $1.51/h: saving 1 - 2.20 / 1.51 ~ -46%; break-even

@@ -280,7 +280,7 @@ def test_a_run_row_can_take_its_mfu_from_the_step_time_model():
              "mfu_model": "steptime"}]
     out = training.plan(rows)
     catalog_row, step_row = out.iloc[0], out.iloc[1]
-    assert catalog_row["mfu"] == 0.40  # the default stays the catalog's
+    assert catalog_row["mfu"] == 0.41  # the default stays the catalog's
     best = steptime.run_layout(405e9, "h100-sxm", 16_384)
     # 16M-token batches (training.batch_tokens) of 8,192 tokens: 2,048 sequences
     assert best["batch"] == 2048 and step_row["mfu"] == pytest.approx(best["mfu"])
@@ -319,5 +319,5 @@ def test_train_command_takes_the_step_time_mfu_and_a_recovery_mode():
     step = json.loads(invoke(*args, "--mfu-model", "steptime", "--recovery", "storage").stdout)
     assert step["mfu_source"].startswith("step-time model") and step["recovery"] == "storage"
     assert step["mfu"] == pytest.approx(steptime.run_layout(70e9, "h100-sxm", 2048)["mfu"])
-    assert json.loads(invoke(*args).stdout)["mfu"] == 0.40
+    assert json.loads(invoke(*args).stdout)["mfu"] == 0.41
     assert_bad_input(invoke(*args, "--mfu-model", "fast"), "expected catalog or steptime")

@@ -30,6 +30,7 @@ __all__ = [
     "accelerator",
     "accelerator_names",
     "accelerators",
+    "mfu_runs",
     "region",
     "region_names",
     "regions",
@@ -246,6 +247,17 @@ def region(name: str) -> Region:
 def accelerators() -> pd.DataFrame:
     """Every accelerator system as a DataFrame indexed by name (a fresh copy)."""
     return pd.DataFrame([asdict(a) for a in _accelerators().values()]).set_index("name")
+
+
+def mfu_runs() -> pd.DataFrame:
+    """The ledger of published pre-training runs with their model FLOPs utilisation
+    (``data/mfu_runs.csv``): one row per run (its main configuration), with system, precision,
+    size, accelerators, the MFU and how it was read from the publication (``basis``).
+
+    The catalog's default BF16 MFU of a system (``mfu_bf16``) is the median of its runs here
+    when it has at least three, else the median of every run on a catalog system.
+    """
+    return read_table("mfu_runs.csv")
 
 
 def regions() -> pd.DataFrame:
