@@ -425,3 +425,23 @@ def test_anything_validate_accepts_run_completes(d):
         html = report.build(r)
     assert r.summary.scenario == "drawn" and "</html>" in html
     json.loads(r.summary.to_json())
+
+
+def test_21_yaml_aliases_and_deep_nesting_are_refused_not_expanded(write):
+    # a "billion laughs": seven levels of nine aliases each would be 9^7 = 4.8M strings once
+    # validation walks them; aliases are refused at the first one, with its line
+    laughs = ['name: bomb', 'horizon: {start: 2026-01-01, end: 2027-01-01}',
+              'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    laughs += [f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]" for p, c in zip("abcdef", "bcdefg")]
+    laughs += ["description: *g"]
+    assert_bad_input(invoke("validate", str(write("\n".join(laughs), "bomb.yaml"))),
+                     "line 4, column 8: YAML aliases (*name) are not accepted")
+    # nesting past 100 levels: YAML's composer and json.loads recursed into a RecursionError
+    deep = "[" * 5000 + "]" * 5000
+    assert_bad_input(invoke("validate", str(write(f"name: x\na: {deep}\n", "deep.yaml"))),
+                     "YAML value nested more than 100 levels deep")
+    assert_bad_input(invoke("validate", str(write(f'{{"name": "x", "a": {deep}}}', "d.json"))),
+                     "JSON nested more than 100 levels deep")
+    shallow = "[" * 101 + "]" * 101  # 102 levels with the top table: refused the same way
+    assert_bad_input(invoke("validate", str(write(f'{{"name": "x", "a": {shallow}}}', "s.json"))),
+                     "JSON nested more than 100 levels deep")

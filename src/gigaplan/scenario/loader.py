@@ -24,6 +24,8 @@ __all__ = ["load_scenario", "parse_scenario", "scenario_from_dict", "with_values
 
 #: Largest scenario file read (10 MB: a thousand sites take about 1 MB).
 MAX_BYTES = 10_000_000
+#: Deepest nesting of tables and lists read from any format (TOML's own parser stops at 100).
+MAX_DEPTH = 100
 #: Paths inside ``[[uncertain]]`` / ``[uncertainty]``, which a draw (:func:`with_values`) drops.
 _DRAW_ONLY = re.compile(r"^uncertain(ty)?\b")
 _MARK = re.compile(r"^#\s*(assumption|source)\b\s*:?\s*(.*)$", re.IGNORECASE)
@@ -105,9 +107,13 @@ def parse_scenario(text: str, source: str = "<string>", fmt: str = "toml") -> Sc
         except json.JSONDecodeError as exc:
             raise ScenarioError(source, f"JSON syntax error at line {exc.lineno}, column "
                                         f"{exc.colno}: {exc.msg}") from None
+        except RecursionError:
+            raise ScenarioError(source, f"JSON nested more than {MAX_DEPTH} levels deep") from None
+        if _deeper_than(data, MAX_DEPTH):
+            raise ScenarioError(source, f"JSON nested more than {MAX_DEPTH} levels deep")
     elif fmt == "yaml":
         try:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=_YamlLoader)  # noqa: S506 (a SafeLoader, limited)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -126,6 +132,42 @@ def parse_scenario(text: str, source: str = "<string>", fmt: str = "toml") -> Sc
     if not isinstance(data, Mapping):
         raise ScenarioError(source, f"expected a table of keys at the top level, got {type(data).__name__}")
     return scenario_from_dict(data, source, marks)
+
+
+class _YamlLoader(yaml.SafeLoader):
+    """PyYAML's safe loader without aliases (``*name``: a few lines of them expand to billions
+    of nodes, the "billion laughs") and with at most :data:`MAX_DEPTH` levels of nesting (its
+    composer recurses once per level)."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases (*name) are not accepted in a scenario: write the "
+                "value out", event.start_mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"YAML value nested more than {MAX_DEPTH} levels deep",
+                    self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    """Whether ``data`` (parsed JSON) nests lists and dicts more than ``limit`` levels."""
+    stack = [(data, 1)]
+    while stack:
+        x, depth = stack.pop()
+        if isinstance(x, (dict, list)):
+            if depth > limit:
+                return True
+            stack.extend((v, depth + 1) for v in (x.values() if isinstance(x, dict) else x))
+    return False
 
 
 def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>",
