@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__, catalog
-from .assumptions import parameter
+from .assumptions import Assumptions, parameter
 from .jsonable import clean, records
 from .scenario import scenario_warnings
 from .results import HEADLINE_RUNS, Headline, Results, RunResult, squeeze
@@ -35,9 +35,11 @@ def _runs(training, sampled: bool) -> list[dict]:
 
 
 def headline(scenario, fleet, facility, training, reliability, finance,
-             sampled: bool) -> Headline:
-    """The headline figures of a run (arrays over samples when ``sampled``)."""
-    b, a = fleet.blocks, facility.assumptions.as_samples()
+             assumptions: Assumptions) -> Headline:
+    """The headline figures of a run under its ``assumptions`` (arrays over samples when
+    they are sampled)."""
+    sampled = assumptions.sampled
+    b, a = fleet.blocks, assumptions.as_samples()
     size = a.size
     owned = b["kind"] == "site"
     by_system = b.groupby("system", sort=False)["accelerators"].sum()
