@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from .. import __version__
 from ..fileio import write_text_atomic
 
-__all__ = ["COMPARE_FILE", "build", "write"]
+__all__ = ["COMPARE_FILE", "build", "figures", "write"]
 
 COMPARE_FILE = "compare.html"
 _CSS = ("body{font:14px/1.5 system-ui,sans-serif;margin:0;color:#1d2433;background:#f6f7f9}"
@@ -52,7 +52,8 @@ def _table(c) -> str:
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
-def _figures(c) -> list[go.Figure]:
+def figures(c) -> list[go.Figure]:
+    """The comparison's figures: installed BF16 peak over time, then one bar chart per figure."""
     from ..compare import FIGURES
 
     layout = dict(template="plotly_white", height=380, margin=dict(l=60, r=20, t=40, b=40))
@@ -80,7 +81,7 @@ def build(c) -> str:
     config = {"displaylogo": False, "responsive": True}
     plots = "".join(f'<div class="plot" id="compare-{i}">' + f.to_html(
         full_html=False, include_plotlyjs=False, div_id=f"compare-{i}-plot", config=config)
-        + "</div>" for i, f in enumerate(_figures(c)))
+        + "</div>" for i, f in enumerate(figures(c)))
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             f"<title>gigaplan compare: {_e(' vs '.join(c.labels))}</title><style>{_CSS}</style>"
             f"<script>{get_plotlyjs()}</script></head><body><header><h1>gigaplan compare</h1>"

@@ -1,0 +1,1 @@
+"""``gigaplan app``: a local web app over the library (see :mod:`gigaplan.app.web`)."""
