@@ -174,10 +174,16 @@ def _wait_status(page, text: str) -> None:
         timeout=30_000)
 
 
+def _wait_central(page) -> None:
+    page.wait_for_function(
+        "() => { const t = document.querySelector('#status').innerText;"
+        " return t.includes('central run') && !t.includes('change(s)'); }", timeout=30_000)
+
+
 def test_moving_a_control_gives_the_figures_of_gigaplan_run_set(browser_page, tmp_path):
     page, errors, _ = browser_page
     _set_control(page, RESTART, 10)
-    _wait_status(page, "1 change(s)")
+    _wait_status(page, f"1 change(s): {RESTART}=10")
     card = page.locator(".card", has=page.locator("[data-key='run:frontier-2e27']"))
     page.wait_for_function("() => document.querySelector(\"[data-key='run:frontier-2e27']\")"
                            ".innerText !== '2027-03-05'", timeout=30_000)
@@ -188,7 +194,7 @@ def test_moving_a_control_gives_the_figures_of_gigaplan_run_set(browser_page, tm
     assert w["finish"] in text and f"goodput {w['goodput']:.3f}" in text
     page.screenshot(path=str(ARTIFACTS / "app-control.png"), full_page=False)
     _set_control(page, RESTART, 2.5)  # back to central for the next test
-    _wait_status(page, "central run")
+    _wait_central(page)
     assert errors == []
 
 
@@ -216,7 +222,7 @@ def test_an_upload_opens_and_names_render_as_text(browser_page):
         {"name": "xss.toml", "mimeType": "text/plain", "buffer": text.encode()}])
     page.wait_for_function("() => document.querySelector('#scenario-label').innerText"
                            ".includes('xss.toml')", timeout=60_000)
-    _wait_status(page, "central run")
+    _wait_central(page)
     assert payload not in page.inner_text("#scenario-label")  # the label is the file's name
     assert payload in page.locator("#editor").input_value()
     assert dialogs == [] and page.locator("img[src=x]").count() == 0
@@ -240,7 +246,7 @@ def test_an_upload_opens_and_names_render_as_text(browser_page):
 def test_the_downloaded_scenario_validates(browser_page, tmp_path):
     page, errors, _ = browser_page
     _set_control(page, RESTART, 4)
-    _wait_status(page, "1 change(s)")
+    _wait_status(page, f"{RESTART}=4")
     with page.expect_download() as d:
         page.click("#dl-scenario")
     path = tmp_path / d.value.suggested_filename
@@ -250,7 +256,7 @@ def test_the_downloaded_scenario_validates(browser_page, tmp_path):
     assert '"reliability.memory_restart_minutes" = 4.0 # assumption: set in gigaplan app' in text
     assert invoke("validate", str(path)).exit_code == 0
     _set_control(page, RESTART, 2.5)
-    _wait_status(page, "central run")
+    _wait_central(page)
     assert errors == []
 
 
@@ -261,7 +267,7 @@ def test_two_pinned_variants_compare_as_gigaplan_compare(browser_page, tmp_path)
     page.wait_for_function("() => document.querySelector('#pin-msg').innerText"
                            ".includes('pinned v1')", timeout=30_000)
     _set_control(page, "reliability.fleet_failure_factor", 2)
-    _wait_status(page, "1 change(s)")
+    _wait_status(page, "reliability.fleet_failure_factor=2")
     page.click("#pin")
     page.wait_for_selector("table.cmp tr[data-key='failures_per_day']", timeout=60_000)
     row = page.locator("table.cmp tr[data-key='failures_per_day'] td").all_inner_texts()
@@ -276,5 +282,18 @@ def test_two_pinned_variants_compare_as_gigaplan_compare(browser_page, tmp_path)
     assert float(row[2].replace(",", "")) > 1.5 * float(row[1].replace(",", ""))
     page.screenshot(path=str(ARTIFACTS / "app-compare.png"), full_page=True)
     _set_control(page, "reliability.fleet_failure_factor", 1)
-    _wait_status(page, "central run")
+    _wait_central(page)
+    assert errors == []
+
+
+def test_ranges_follow_the_central_figures(browser_page):
+    page, errors, _ = browser_page
+    page.locator("#ranges-on input").check()
+    row = page.locator("#ranges tr[data-key='npv_usd_b']")
+    row.wait_for(timeout=60_000)
+    # the same seeded draws as state.ranges (gigaplan.montecarlo.run, seed 0)
+    npv = next(b for b in state.ranges(state.builtin(DEFAULT)) if b["key"] == "npv_usd_b")
+    assert npv["text"] in row.inner_text() and npv["p10"] < npv["p90"]
+    page.locator("#ranges-on input").uncheck()
+    page.wait_for_function("() => !document.querySelector('#ranges tr')", timeout=30_000)
     assert errors == []

@@ -11,9 +11,10 @@ import math
 from dash import dcc, html
 
 from ..report.figures import FIGURES
+from . import state
 from .state import Control
 
-__all__ = ["APP_FIGURES", "CSS", "card", "compare_table", "control", "page"]
+__all__ = ["APP_FIGURES", "CSS", "card", "compare_table", "control", "page", "ranges_table"]
 
 #: The report's figures the app draws (all but the portfolio shares, which need the portfolio
 #: view of every provider: it stays in the downloaded report).
@@ -73,6 +74,15 @@ def card(d: dict) -> html.Div:
                      html.Div(d["range"], className="sub")], className="card")
 
 
+def ranges_table(bands: list[dict]) -> html.Div:
+    """The P10-P90 of the headline figures from :func:`gigaplan.app.state.ranges`."""
+    rows = [html.Tr([html.Td(b["label"]), html.Td(b["text"]), html.Td(b["unit"])],
+                    **{"data-key": b["key"]}) for b in bands]
+    return html.Div([html.Div(f"P10-P90 over {state.RANGE_SAMPLES} draws of every uncertain "
+                              "input", className="range"),
+                     html.Table(html.Tbody(rows), className="cmp")])
+
+
 def compare_table(c) -> html.Table:
     """The table of a :class:`gigaplan.compare.Comparison` (figures by pinned state)."""
     from ..compare import FIGURES as ROWS
@@ -114,8 +124,8 @@ def page(names: list[str], initial: str | None, parameter_names: list[str],
         html.Button("Set", id="set-apply"), html.Button("Clear all", id="set-clear"),
         html.Div(id="set-msg", className="msg", role="alert"),
         html.Ul(id="set-list"),
-        dcc.Checklist(id="ranges-on", options=[{"label": " ranges (P10-P90 of 200 draws)",
-                                                 "value": "on"}], value=[]),
+        dcc.Checklist(id="ranges-on", value=[], options=[
+            {"label": f" ranges (P10-P90 of {state.RANGE_SAMPLES} draws)", "value": "on"}]),
         html.H2("Variants"),
         html.Button("Pin this state", id="pin"), html.Button("Clear pins", id="pin-clear"),
         html.Div(id="pin-msg", role="status"),
@@ -125,6 +135,7 @@ def page(names: list[str], initial: str | None, parameter_names: list[str],
     main = html.Section([
         html.Div(id="status", role="status"),
         html.Div(id="cards", className="cards"),
+        dcc.Loading(html.Div(id="ranges"), type="dot"),
         html.H2("Capacity, power, money, training, reliability"),
         html.Div(figures, className="figs"),
         html.H2("Scenario"),

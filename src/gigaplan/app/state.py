@@ -43,6 +43,8 @@ __all__ = ["MAX_UPLOAD_BYTES", "Control", "Source", "builtin", "cards", "control
 MAX_UPLOAD_BYTES = 1_000_000
 #: How many of the ranked inputs become controls.
 CONTROLS = 8
+#: Monte Carlo draws behind the app's P10-P90 (about 2 s for the default scenario).
+RANGE_SAMPLES = 200
 _FORMATS = {".toml": "toml", ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 _MARK = "assumption: set in gigaplan app"
 
@@ -222,26 +224,35 @@ def edited_text(src: Source, overrides: dict, paths: dict) -> str:
 # ----------------------------------------------------------------------------- runs
 
 class _Runs:
-    """The last run of each (scenario text, path values), reused across parameter changes."""
+    """Runs by (scenario text, parameter overrides), least recently used dropped past
+    ``size``, and the latest run of each scenario text: the one a new change reuses."""
 
-    def __init__(self, size: int = 64):
+    def __init__(self, size: int = 128):
         self.lock = threading.Lock()
-        self.last: OrderedDict = OrderedDict()
+        self.runs: OrderedDict = OrderedDict()
+        self.latest: dict = {}
         self.size = size
 
-    def get(self, key):
+    def get(self, key, overrides: dict):
+        """(the run of exactly these overrides or None, the latest (overrides, run) or None)."""
         with self.lock:
-            hit = self.last.get(key)
-            if hit is not None:
-                self.last.move_to_end(key)
-            return hit
+            exact = self.runs.get((key, _frozen(overrides)))
+            if exact is not None:
+                self.runs.move_to_end((key, _frozen(overrides)))
+            return exact, self.latest.get(key)
 
     def put(self, key, overrides: dict, result) -> None:
         with self.lock:
-            self.last[key] = (dict(overrides), result)
-            self.last.move_to_end(key)
-            while len(self.last) > self.size:
-                self.last.popitem(last=False)
+            self.runs[(key, _frozen(overrides))] = result
+            self.latest[key] = (dict(overrides), result)
+            while len(self.runs) > self.size:
+                (old, _), _ = self.runs.popitem(last=False)
+                if not any(k == old for k, _ in self.runs):
+                    self.latest.pop(old, None)
+
+
+def _frozen(d: dict) -> tuple:
+    return tuple(sorted(d.items()))
 
 
 _RUNS = _Runs()
@@ -253,20 +264,21 @@ def _changed(old: dict, new: dict) -> set[str]:
 
 def evaluate(src: Source, overrides: dict | None = None, paths: dict | None = None):
     """The central run of ``src`` with ``paths`` set and parameter ``overrides`` (as
-    ``gigaplan run --set``), with the report's extra curves. A run of the same text and paths
-    is reused from the first stage the changed parameters affect. Returns a
+    ``gigaplan run --set``), with the report's extra curves. A run of the same text and
+    overrides is returned from the cache; otherwise the latest run of the same text is reused
+    up to the first stage the changed parameters affect. Returns a
     :class:`gigaplan.results.RunResult` that callers must only read."""
     overrides = {k: float(v) for k, v in (overrides or {}).items()}
     edited = with_paths(src, paths or {})
+    key = edited.key
+    exact, latest = _RUNS.get(key, overrides)
+    if exact is not None:
+        return exact
     s = parse(edited)
     a = pipeline.assumptions_for(s, overrides)
-    key = edited.key
-    hit = _RUNS.get(key)
-    if hit is not None and hit[0] == overrides:
-        return hit[1]
-    if hit is not None and hit[1].scenario is s:
-        start = chain.first_stage(_changed(hit[0], overrides))
-        r = chain.stages(s, a, reuse=hit[1], start=start)
+    if latest is not None and latest[1].scenario is s:
+        r = chain.stages(s, a, reuse=latest[1],
+                         start=chain.first_stage(_changed(latest[0], overrides)))
     else:
         r = chain.stages(s, a)
     r.sweeps = pipeline.sweeps(r)
@@ -287,19 +299,16 @@ _CARDS = (
 )
 
 
-def cards(r, bands: dict | None = None) -> list[dict]:
+def cards(r) -> list[dict]:
     """The headline cards of run ``r``: ``key``, ``label``, ``value`` (text), ``unit``,
-    ``range`` (P10-P90 text when ``bands`` has it), then one card per headline run with its
-    finish, status, days and goodput."""
+    ``range`` (empty for the figures), then one card per headline run with its finish,
+    status, days and goodput in ``range``."""
     h = r.summary.headline
     out = []
     for key, label, unit, fmt in _CARDS:
         v = getattr(h, key)
-        band = (bands or {}).get(key)
-        out.append({"key": key, "label": label, "unit": unit,
-                    "value": "n/a" if v is None or not math.isfinite(v) else fmt.format(v),
-                    "range": "" if band is None else
-                    f"P10-P90 {fmt.format(band[0])} to {fmt.format(band[1])}"})
+        out.append({"key": key, "label": label, "unit": unit, "range": "",
+                    "value": "n/a" if v is None or not math.isfinite(v) else fmt.format(v)})
     for run in h.runs:
         out.append({"key": f"run:{run.name}", "label": f"Run {run.name}", "unit": "",
                     "value": run.finish or "not planned",
@@ -312,14 +321,25 @@ def _num(v, fmt: str) -> str:
     return "n/a" if v is None or not math.isfinite(float(v)) else fmt.format(float(v))
 
 
+@lru_cache(maxsize=32)
+def _ranges(src: Source, overrides: tuple, paths: tuple, samples: int, seed: int) -> tuple:
+    s = parse(with_paths(src, dict(paths)))
+    a = pipeline.assumptions_for(s, dict(overrides))
+    d = montecarlo.run(s, a, samples, seed=seed).describe()
+    return tuple((k, label, unit, fmt, d[k]["p10"], d[k]["p90"])
+                 for k, label, unit, fmt in _CARDS if k in d)
+
+
 def ranges(src: Source, overrides: dict | None = None, paths: dict | None = None,
-           samples: int = 200, seed: int = 0) -> dict[str, tuple[float, float]]:
+           samples: int = RANGE_SAMPLES, seed: int = 0) -> list[dict]:
     """P10 and P90 of the headline figures over ``samples`` Monte Carlo draws of every
-    uncertain input (:func:`gigaplan.montecarlo.run`), under the same edits."""
-    s = parse(with_paths(src, paths or {}))
-    a = pipeline.assumptions_for(s, {k: float(v) for k, v in (overrides or {}).items()})
-    d = montecarlo.run(s, a, int(samples), seed=seed).describe()
-    return {k: (d[k]["p10"], d[k]["p90"]) for k, *_ in _CARDS if k in d}
+    uncertain input (:func:`gigaplan.montecarlo.run`, seeded), under the same edits: one
+    dict per figure with ``key``, ``label``, ``unit``, ``p10``, ``p90`` and their text."""
+    found = _ranges(src, tuple(sorted((k, float(v)) for k, v in (overrides or {}).items())),
+                    tuple(sorted((paths or {}).items())), int(samples), int(seed))
+    return [{"key": k, "label": label, "unit": unit, "p10": lo, "p90": hi,
+             "text": f"{fmt.format(lo)} to {fmt.format(hi)}"}
+            for k, label, unit, fmt, lo, hi in found]
 
 
 # ----------------------------------------------------------------------------- controls

@@ -20,6 +20,8 @@ import hmac
 import ipaddress
 import re
 import secrets
+import threading
+from collections import OrderedDict
 
 import dash
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
@@ -192,36 +194,82 @@ def _edits(ids: list, values: list, date_ids: list, dates: list, free: dict):
     return overrides, paths
 
 
+class _Views:
+    """The cards and figures of a run, built once per (scenario text, edits): a change back
+    to an earlier state, or another session asking the same, costs a lookup."""
+
+    def __init__(self, size: int = 64):
+        self.lock = threading.Lock()
+        self.items: OrderedDict = OrderedDict()
+        self.size = size
+
+    def __call__(self, src: state.Source, overrides: dict, paths: dict):
+        key = (src.key, tuple(sorted(overrides.items())), tuple(sorted(paths.items())))
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        r = state.evaluate(src, overrides, paths)
+        figs = []
+        for _, _, fn, empty in layout.APP_FIGURES:
+            f = fn(r)
+            figs.append(f.to_plotly_json() if f is not None else
+                        {"layout": {"title": {"text": empty}, "height": 120}})
+        view = (state.cards(r), figs)
+        with self.lock:
+            self.items[key] = view
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return view
+
+
+_VIEWS = _Views()
+
+
+def _changes(overrides: dict, paths: dict) -> str:
+    shown = [f"{k}={v:g}" for k, v in overrides.items()] + [f"{k}={v}" for k, v in paths.items()]
+    return f" with {len(shown)} change(s): " + ", ".join(shown) if shown else ""
+
+
 def _run_callbacks(app: dash.Dash) -> None:
     outputs = [Output("cards", "children"), Output("status", "children")] + [
         Output(f"fig-{fid}", "figure") for _, fid, _, _ in layout.APP_FIGURES]
+    inputs = [Input("source", "data"), Input({"type": "ctl", "name": ALL}, "value"),
+              Input({"type": "ctl-date", "name": ALL}, "date"), Input("overrides", "data")]
 
-    @app.callback(*outputs, Input("source", "data"),
-                  Input({"type": "ctl", "name": ALL}, "value"),
-                  Input({"type": "ctl-date", "name": ALL}, "date"),
-                  Input("overrides", "data"), Input("ranges-on", "value"))
-    def update(data, values, dates, free, ranges_on):
+    @app.callback(*outputs, *inputs)
+    def update(data, values, dates, free):
         none = [no_update] * len(layout.APP_FIGURES)
         if not data:
             return [], "choose or upload a scenario", *none
         src = state.Source.from_dict(data)
-        overrides, paths = _edits(_ids("ctl"), values, _ids("ctl-date"), dates, free)
-        overrides = _moved(src, overrides)
-        paths = _moved_paths(src, paths)
+        overrides, paths = _current(src, values, dates, free, _ids)
         try:
-            r = state.evaluate(src, overrides, paths)
-            bands = state.ranges(src, overrides, paths) if ranges_on else None
+            found, figs = _VIEWS(src, overrides, paths)
         except GigaplanError as exc:
             return no_update, html.Div(f"not run: {_message(exc)}", className="msg"), *none
-        figs = []
-        for _, _, fn, empty in layout.APP_FIGURES:
-            f = fn(r)
-            figs.append(f if f is not None else {"layout": {"title": {"text": empty},
-                                                            "height": 120}})
-        edits = len(overrides) + len(paths)
-        status = html.Div(f"{src.label}: central run" + (f" with {edits} change(s)"
-                                                          if edits else ""), className="ok")
-        return [layout.card(c) for c in state.cards(r, bands)], status, *figs
+        status = html.Div(f"{src.label}: central run{_changes(overrides, paths)}",
+                          className="ok")
+        return [layout.card(c) for c in found], status, *figs
+
+    @app.callback(Output("ranges", "children"), *inputs, Input("ranges-on", "value"))
+    def ranged(data, values, dates, free, on):
+        # after the central figures, in its own request: the cards never wait for the draws
+        if not data or not on:
+            return ""
+        src = state.Source.from_dict(data)
+        overrides, paths = _current(src, values, dates, free, _ids)
+        try:
+            bands = state.ranges(src, overrides, paths, samples=state.RANGE_SAMPLES)
+        except GigaplanError as exc:
+            return html.Div(f"no ranges: {_message(exc)}", className="msg")
+        return layout.ranges_table(bands)
+
+
+def _current(src: state.Source, values, dates, free, ids) -> tuple[dict, dict]:
+    """(overrides, paths) of the page: controls moved off their central value, the free box."""
+    overrides, paths = _edits(ids("ctl"), values, ids("ctl-date"), dates, free)
+    return _moved(src, overrides), _moved_paths(src, paths)
 
 
 def _ids(kind: str) -> list[dict]:
@@ -270,9 +318,7 @@ def _editor_callbacks(app: dash.Dash) -> None:
         if not data:
             return no_update
         src = state.Source.from_dict(data)
-        overrides, paths = _edits(_state_ids("ctl"), values, _state_ids("ctl-date"), dates,
-                                  free)
-        overrides, paths = _moved(src, overrides), _moved_paths(src, paths)
+        overrides, paths = _current(src, values, dates, free, _state_ids)
         stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", src.label.split(" ")[0]).strip("-.") or "scenario"
         if ctx.triggered_id == "dl-scenario":
             ext = {"toml": "toml", "yaml": "yaml", "json": "json"}[src.fmt]
@@ -309,11 +355,9 @@ def _compare_callbacks(app: dash.Dash) -> None:
         if len(pins) >= 4:
             return no_update, "four variants are pinned: clear them to pin more"
         src = state.Source.from_dict(data)
-        overrides, paths = _edits(_state_ids("ctl"), values, _state_ids("ctl-date"), dates,
-                                  free)
+        overrides, paths = _current(src, values, dates, free, _state_ids)
         label = f"v{len(pins) + 1}"
-        pins.append({"label": label, "source": data, "overrides": _moved(src, overrides),
-                     "paths": _moved_paths(src, paths)})
+        pins.append({"label": label, "source": data, "overrides": overrides, "paths": paths})
         return pins, f"pinned {label} ({len(pins)} of 4)"
 
     @app.callback(Output("compare", "children"), Input("pins", "data"))
