@@ -297,3 +297,50 @@ def test_ranges_follow_the_central_figures(browser_page):
     page.locator("#ranges-on input").uncheck()
     page.wait_for_function("() => !document.querySelector('#ranges tr')", timeout=30_000)
     assert errors == []
+
+
+def _captured_update(page) -> dict:
+    """The body the page posts to run the central figures after a control moves."""
+    with page.expect_request(lambda r: "_dash-update-component" in r.url
+                             and "cards.children" in (r.post_data or "")
+                             and f"{RESTART}" in (r.post_data or "")) as req:
+        _set_control(page, RESTART, 3)
+    body = json.loads(req.value.post_data)
+    _set_control(page, RESTART, 2.5)
+    _wait_central(page)
+    return body
+
+
+def test_twenty_sessions_of_ten_changes_complete_without_errors(browser_page):
+    # 20 concurrent clients on the loopback, each posting 10 control changes as the page does
+    # (bench/bench_app.py times the same with every value new)
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    page, errors, _ = browser_page
+    body = _captured_update(page)
+    url = page.url.split("?")[0].rstrip("/") + "/_dash-update-component"
+    group = next(g for g in body["inputs"] if isinstance(g, list) and g
+                 and g[0]["id"]["type"] == "ctl")
+    at = next(i for i, x in enumerate(group) if x["id"]["name"] == RESTART)
+
+    def session(i: int) -> list[str]:
+        seen = []
+        for j in range(10):
+            value = (1.0, 2.0, 4.0, 6.0, 8.0)[(i + j) % 5]
+            data = json.loads(json.dumps(body))
+            data["inputs"][body["inputs"].index(group)][at]["value"] = value
+            req = urllib.request.Request(url, data=json.dumps(data).encode(),
+                                         headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                assert resp.status == 200
+                out = json.loads(resp.read())
+            seen.append(json.dumps(out["response"]["status"]))
+            assert f"{RESTART}={value:g}" in seen[-1]
+        return seen
+
+    with ThreadPoolExecutor(20) as pool:
+        done = list(pool.map(session, range(20)))
+    assert len(done) == 20 and all(len(s) == 10 for s in done)
+    assert page.locator("#status").inner_text().endswith("central run")  # still serving
+    assert errors == []

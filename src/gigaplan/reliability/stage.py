@@ -110,10 +110,13 @@ def usable_accelerators(system: str, accelerators, a: Assumptions | None = None)
     units = np.maximum(np.ceil(n / unit - 1e-9), 1.0)
     avail = float(unit_availability(system, unit, a=a))
     target = float(a["reliability.availability_target"])
-    healthy = binom.ppf(1.0 - target, units, avail)
+    # a pool's size changes on few days: the binomial is evaluated once per distinct size
+    distinct, back = np.unique(units, return_inverse=True)
+    healthy = binom.ppf(1.0 - target, distinct, avail)
     # ppf is the smallest u with P[X <= u] >= 1 - target; the job relies on the largest u
     # with P[X >= u] >= target: u itself or one below
-    healthy = np.where(binom.sf(healthy - 1.0, units, avail) >= target, healthy, healthy - 1.0)
+    healthy = np.where(binom.sf(healthy - 1.0, distinct, avail) >= target, healthy,
+                       healthy - 1.0)[back.reshape(units.shape)]
     return np.minimum(n, np.maximum(unit, healthy * unit))
 
 
