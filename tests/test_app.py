@@ -124,6 +124,26 @@ def test_a_50_mb_request_is_refused_and_the_app_keeps_serving():
     assert client.get("/").status_code == 200
 
 
+def test_the_cli_generates_a_token_beyond_loopback_and_opens_files(monkeypatch, tmp_path):
+    served = []
+    monkeypatch.setattr(web, "serve", lambda initial, **kw: served.append((initial, kw)))
+    result = invoke("app", "--host", "0.0.0.0", "--port", "8123")
+    assert result.exit_code == 0, result.output
+    (initial, kw), = served
+    assert initial == DEFAULT and kw["host"] == "0.0.0.0" and len(kw["token"]) >= 20
+    assert f"http://0.0.0.0:8123/?token={kw['token']}" in result.stdout
+    served.clear()
+    assert invoke("app").exit_code == 0 and served[0][1]["token"] is None  # loopback
+    path = tmp_path / "mine.toml"
+    path.write_text(scenario_text("single-site-100k"), encoding="utf-8")
+    served.clear()
+    assert invoke("app", str(path)).exit_code == 0
+    src = served[0][0]
+    assert isinstance(src, state.Source) and src.label == "mine.toml (single-site-100k)"
+    bad = invoke("app", str(tmp_path / "missing.toml"))
+    assert bad.exit_code == 2 and "missing.toml" in bad.stderr
+
+
 def test_the_cli_refuses_a_bad_port_or_a_short_token():
     assert invoke("app", "--port", "0").exit_code == 2
     result = invoke("app", "--token", "short")
@@ -215,9 +235,12 @@ def test_an_invalid_value_shows_its_field_path(browser_page):
 def test_an_upload_opens_and_names_render_as_text(browser_page):
     page, errors, dialogs = browser_page
     payload = "<img src=x onerror=alert(1)><script>alert(2)</script>"
-    text = scenario_text("single-site-100k").replace(
-        'name = "single-site-100k"', f"name = {json.dumps(payload)}", 1)
-    assert payload in text
+    # the payload as the scenario's, the site's and the workload's name: cards, figure
+    # legends and axes, the editor
+    text = scenario_text("single-site-100k")
+    for name in ("single-site-100k", "h100-campus", "llama-405b-class"):
+        text = text.replace(f'name = "{name}"', f"name = {json.dumps(payload + name)}", 1)
+    assert text.count(payload) == 3
     page.set_input_files("#upload input[type=file]", files=[
         {"name": "xss.toml", "mimeType": "text/plain", "buffer": text.encode()}])
     page.wait_for_function("() => document.querySelector('#scenario-label').innerText"
@@ -225,7 +248,10 @@ def test_an_upload_opens_and_names_render_as_text(browser_page):
     _wait_central(page)
     assert payload not in page.inner_text("#scenario-label")  # the label is the file's name
     assert payload in page.locator("#editor").input_value()
+    assert f"Run {payload}llama-405b-class" in page.inner_text("#cards")  # shown as text
+    page.locator("#fig-training-gantt .main-svg").first.wait_for(timeout=30_000)
     assert dialogs == [] and page.locator("img[src=x]").count() == 0
+    assert page.locator("script:has-text('alert(2)')").count() == 0
     # hostile files are refused with a message; the app keeps serving
     page.set_input_files("#upload input[type=file]", files=[
         {"name": "big.toml", "mimeType": "text/plain", "buffer": b"#" * 2_000_000}])
@@ -255,6 +281,13 @@ def test_the_downloaded_scenario_validates(browser_page, tmp_path):
     text = path.read_text(encoding="utf-8")
     assert '"reliability.memory_restart_minutes" = 4.0 # assumption: set in gigaplan app' in text
     assert invoke("validate", str(path)).exit_code == 0
+    with page.expect_download() as d:
+        page.click("#dl-report")
+    report = tmp_path / d.value.suggested_filename
+    d.value.save_as(report)
+    html = report.read_text(encoding="utf-8")
+    assert report.name == f"{DEFAULT}-report.html" and "gigaplan report: fluidstack-2026" in html
+    assert 'id="portfolio-shares"' in html  # the full report, with what the app leaves out
     _set_control(page, RESTART, 2.5)
     _wait_central(page)
     assert errors == []
