@@ -243,9 +243,7 @@ def test_an_upload_opens_and_names_render_as_text(browser_page):
     assert text.count(payload) == 3
     page.set_input_files("#upload input[type=file]", files=[
         {"name": "xss.toml", "mimeType": "text/plain", "buffer": text.encode()}])
-    page.wait_for_function("() => document.querySelector('#scenario-label').innerText"
-                           ".includes('xss.toml')", timeout=60_000)
-    _wait_central(page)
+    _wait_status(page, "xss.toml: central run")  # the run of the upload, not the one before
     assert payload not in page.inner_text("#scenario-label")  # the label is the file's name
     assert payload in page.locator("#editor").input_value()
     assert f"Run {payload}llama-405b-class" in page.inner_text("#cards")  # shown as text
@@ -264,8 +262,7 @@ def test_an_upload_opens_and_names_render_as_text(browser_page):
                            ".includes('binary')", timeout=30_000)
     page.locator("#builtin").click()
     page.get_by_text(DEFAULT, exact=True).last.click()
-    page.wait_for_function("() => document.querySelector('#scenario-label').innerText"
-                           f".includes('{DEFAULT}')", timeout=60_000)
+    _wait_status(page, f"{DEFAULT} (built-in): central run")
     assert errors == [] and dialogs == []
 
 
