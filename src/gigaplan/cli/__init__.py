@@ -5,7 +5,7 @@ Commands live in :mod:`~gigaplan.cli.run` (init, validate, schema, run),
 reliability), :mod:`~gigaplan.cli.uncertain` (sensitivity), :mod:`~gigaplan.cli.deals` (the
 deals ledger), :mod:`~gigaplan.cli.portfolio` (exposure to each provider), :mod:`~gigaplan.cli.serving`
 (inference), :mod:`~gigaplan.cli.steptime` (the layout and time of a training step),
-:mod:`~gigaplan.cli.compare` (scenarios side by side), :mod:`~gigaplan.cli.web` (the what-if web app) and :mod:`~gigaplan.cli.catalog`; :mod:`~gigaplan.cli.app` holds the Typer app and
+:mod:`~gigaplan.cli.compare` (scenarios side by side), :mod:`~gigaplan.cli.web` (the what-if web app), :mod:`~gigaplan.cli.optimize` (where and when to build) and :mod:`~gigaplan.cli.catalog`; :mod:`~gigaplan.cli.app` holds the Typer app and
 the shared helpers. ``--debug`` anywhere on the line shows tracebacks.
 """
 
@@ -14,7 +14,8 @@ from __future__ import annotations
 import sys
 
 from . import (  # noqa: F401 (register the commands)
-    catalog, compare, deals, jobs, portfolio, run, serving, steptime, tools, uncertain, web)
+    catalog, compare, deals, jobs, optimize, portfolio, run, serving, steptime, tools, uncertain,
+    web)
 from .app import _state, app
 
 __all__ = ["app", "main"]

@@ -1,0 +1,91 @@
+"""``gigaplan optimize``: where and when to build (:mod:`gigaplan.optimize`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from .app import app, emit_json, guarded, out
+
+__all__ = ["optimize"]
+
+
+@app.command("optimize")
+@guarded
+def optimize(
+    problem: Annotated[str, typer.Argument(
+        help="Problem file (TOML) or built-in problem name (gigaplan catalog problems).")],
+    output: Annotated[Optional[str], typer.Option(
+        "-o", "--output", help="Folder to write plan.toml and optimize.json into.")] = None,
+    gap: Annotated[float, typer.Option("--gap", help="Relative MIP gap to stop at.")] = 0.005,
+    time_limit: Annotated[float, typer.Option(
+        "--time-limit", help="Seconds HiGHS may take per solve.")] = 60.0,
+    threads: Annotated[Optional[int], typer.Option(
+        "--threads", help="HiGHS threads (default: its own choice).")] = None,
+    values: Annotated[bool, typer.Option(
+        "--values", help="Also price each binding limit by solving again (slower).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The least-cost plan of sites, systems and contracts that meets a problem's demand and
+    deadlines under its limits, written as a scenario gigaplan run accepts."""
+    from pathlib import Path
+
+    from ..errors import GigaplanError
+    from ..fileio import write_text_atomic
+    from ..optimize import load_problem
+    from ..optimize.plan import optimize as run_optimize
+
+    if not 0 <= gap < 1:
+        raise GigaplanError(f"--gap {gap}: expected 0 to 1 (0.005 = 0.5%)")
+    if not 0 < time_limit <= 86_400:
+        raise GigaplanError(f"--time-limit {time_limit}: expected 0 to 86,400 seconds")
+    if threads is not None and not 1 <= threads <= 256:
+        raise GigaplanError(f"--threads {threads}: expected 1 to 256")
+    p = load_problem(problem)
+    result = run_optimize(p, Path(problem).name, gap=gap, time_limit=time_limit,
+                          threads=threads, values=values)
+    doc = result.to_dict()
+    if output is not None:
+        folder = Path(output)
+        if folder.exists() and not folder.is_dir():
+            raise GigaplanError(f"-o {output}: exists and is not a folder")
+        folder.mkdir(parents=True, exist_ok=True)
+        import json
+
+        write_text_atomic(folder / "plan.toml", result.text)
+        write_text_atomic(folder / "optimize.json", json.dumps(doc, indent=2, default=str))
+    if as_json:
+        emit_json(doc)
+        return
+    _print(doc)
+    if output is not None:
+        out.print(f"wrote {Path(output) / 'plan.toml'} and {Path(output) / 'optimize.json'}")
+
+
+def _print(doc: dict) -> None:
+    out.print(f"{doc['problem']}: net present cost {doc['objective_usd'] / 1e9:,.2f} $B "
+              f"(MIP gap {doc['mip_gap']:.2%}; model {doc['build_s']:.1f} s, solve "
+              f"{doc['solve_s']:.1f} s; {doc['rounds']} round(s))")
+    t = Table(title="Builds", title_justify="left")
+    for c in ("site", "system", "mode", "online", "MW", "accelerators"):
+        t.add_column(c)
+    for b in doc["builds"]:
+        t.add_row(b["site"], b["system"], b["mode"], str(b["start"]), f"{b['it_mw']:,.0f}",
+                  f"{b['accelerators']:,.0f}")
+    out.print(t)
+    if doc["rents"]:
+        r = Table(title="Rents (accelerators by period)", title_justify="left")
+        for c in ("contract", "from", "accelerators"):
+            r.add_column(c)
+        for x in doc["rents"]:
+            r.add_row(x["contract"], str(x["start"]), f"{x['accelerators']:,.0f}")
+        out.print(r)
+    for w in doc["workloads"]:
+        out.print(f"workload {w['name']}: {w['status']} in gigaplan run, finishing "
+                  f"{w['finish']} (deadline {w['deadline']})")
+    if doc["binding"]:
+        out.print("binding: " + ", ".join(doc["binding"]))
+    for k, v in doc["marginal_values"].items():
+        out.print(f"value of relaxing {k}: {v:,.0f}")

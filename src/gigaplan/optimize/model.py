@@ -1,0 +1,509 @@
+"""The capacity-expansion programme (linopy, solved by HiGHS) and its solution.
+
+Decisions, per period ``t``: integer build steps ``x[o, t]`` of each option ``o`` (site x
+system x build-or-lease), a binary ``lease[s]`` per site that may be built or leased (a site
+is one or the other, as in a scenario), rented accelerators ``c[k, t]`` of each contract
+(continuous; with a minimum size or term, a binary ``on[k, t]``). Installed steps are the
+running sum of ``x``.
+
+Constraints (each a named group, so an infeasible problem can say which conflict):
+``demand`` (effective FLOP/s each period), ``deadline`` (capacity-time: the effective FLOP
+delivered by each deadline's period covers the workloads due by then), ``grid`` (each site's
+draw within its interconnect), ``steps``, ``mode``, ``supply`` (accelerators installed per
+system and calendar year), ``capex_per_year``, ``budget`` (capex, leases and contracts,
+undiscounted), ``site_share`` / ``provider_share`` (no one above a share of the effective
+capacity), ``n_minus_1`` (losing the largest site or provider leaves a share of the demand),
+``co2``, ``contract_size``, ``contract_term``.
+
+Objective: the net present cost (annual equivalents of capex, opex, leases, rents; see
+:mod:`gigaplan.optimize.inputs`), discounted at the problem's rate to each period's middle.
+Shadow prices come from the linear programme with the integer decisions fixed at the optimum.
+
+References
+----------
+.. [1] T. Brown, J. Hoersch, D. Schlachtberger, "PyPSA: Python for Power System Analysis",
+   J. Open Research Software 6 (2018); linopy (Hofmann 2023, JOSS 8(84), 4823).
+.. [2] Q. Huangfu, J. A. J. Hall, "Parallelizing the dual revised simplex method", Math. Prog.
+   Comp. 10 (2018) (HiGHS).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import linopy
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from ..assumptions import Assumptions
+from ..errors import GigaplanError
+from .inputs import HOURS_PER_YEAR, Inputs, build_inputs
+from .problem import OptimizeProblem
+
+__all__ = ["GROUPS", "InfeasibleError", "Solution", "marginal_values", "solve"]
+
+#: Units inside the model, so HiGHS sees coefficients within its tolerances: effective
+#: compute in EFLOP/s (FLOP by deadlines in EFLOP/s-years), money in $M, contracts in
+#: thousands of accelerators, CO2 in kt.
+EFLOPS, MUSD, KACC, KT = 1e18, 1e6, 1e3, 1e3
+
+GROUPS = ("demand", "deadline", "grid", "steps", "mode", "supply", "capex_per_year", "budget",
+          "site_share", "provider_share", "n_minus_1", "co2", "contract_size", "contract_term")
+SECONDS_PER_YEAR = HOURS_PER_YEAR * 3600.0
+
+
+class InfeasibleError(GigaplanError):
+    """No plan meets every limit; names the constraint groups that conflict."""
+
+
+@dataclass
+class Solution:
+    """What :func:`solve` returns. Tables: ``builds`` (site, system, mode, period start,
+    steps, it_mw, accelerators), ``rents`` (contract, period start, accelerators),
+    ``capacity`` (per period: demand and delivered effective EFLOP/s)."""
+
+    problem: OptimizeProblem
+    inputs: Inputs
+    objective_usd: float
+    mip_gap: float
+    status: str
+    builds: pd.DataFrame
+    rents: pd.DataFrame
+    leased: dict
+    capacity: pd.DataFrame
+    shadow_prices: dict = field(default_factory=dict)
+    binding: list = field(default_factory=list)
+    binding_limits: list = field(default_factory=list)
+    values: dict = field(default_factory=dict)
+    build_s: float = 0.0
+    solve_s: float = 0.0
+
+
+def _da(values, *coords) -> xr.DataArray:
+    return xr.DataArray(np.asarray(values, dtype=float), coords=list(coords))
+
+
+def _year_of(starts: pd.DatetimeIndex) -> np.ndarray:
+    return starts.year.values
+
+
+class _Builder:
+    """The linopy model of one problem; ``drop``: constraint groups left out; ``fixed``:
+    integer decisions fixed (x, lease, on) for the dual prices."""
+
+    def __init__(self, p: OptimizeProblem, inp: Inputs, drop=(), fixed: dict | None = None):
+        self.p, self.inp, self.drop, self.fixed = p, inp, set(drop), fixed
+        self.m = linopy.Model()
+        T = len(inp.starts)
+        self.t = pd.RangeIndex(T, name="t")
+        self.o = pd.RangeIndex(len(inp.options), name="o")
+        self.k = pd.RangeIndex(len(inp.contracts), name="k")
+        self.sites = [s.name for s in p.sites]
+
+    def add(self, group: str, expr, name: str) -> None:
+        """Add constraint ``expr`` (or ``(expr, mask)``) to ``group`` unless it is dropped."""
+        if group in self.drop:
+            return
+        expr, mask = expr if isinstance(expr, tuple) else (expr, None)
+        with warnings.catch_warnings():  # shifted terms past the horizon are absent: 0
+            warnings.simplefilter("ignore")
+            self.m.add_constraints(expr, name=name, mask=mask)
+
+    def variables(self):
+        inp, p, m, t = self.inp, self.p, self.m, self.t
+        steps = {s.name: s.max_steps for s in p.sites}
+        T = len(t)
+        if len(self.o):
+            up = np.zeros((len(self.o), T))
+            for i, r in enumerate(inp.options.itertuples()):
+                up[i, inp.first[i]:] = steps[r.site]
+            self.x = self._var("x", up, [self.o, t], integer=True)
+            self.inst = self.x.cumsum("t")
+        if len(self.k):
+            up = np.zeros((len(self.k), T))
+            for i, r in enumerate(inp.contracts.itertuples()):
+                up[i, inp.contract_first[i]:] = r.max
+            self.c = m.add_variables(lower=0, upper=_da(up / KACC, self.k, t), name="c")
+            need = (inp.contracts["min"] > 0) | (inp.contracts["term_months"] > 0)
+            self.k_on = pd.Index(np.flatnonzero(need.values), name="kb")
+            if len(self.k_on):
+                self.on = self._var("on", np.ones((len(self.k_on), T)), [self.k_on, t],
+                                    binary=True)
+        both = [s.name for s in p.sites if len(s.options) == 2]
+        self.both = pd.Index(both, name="s2")
+        if both:
+            self.lease = self._var("lease", np.ones(len(both)), [self.both], binary=True)
+
+    def _var(self, name, upper, coords, integer=False, binary=False):
+        if self.fixed is not None:  # the LP of the dual prices: integers fixed
+            v = np.asarray(self.fixed[name], dtype=float)
+            return self.m.add_variables(lower=_da(v, *coords), upper=_da(v, *coords),
+                                        name=name)
+        if binary:
+            return self.m.add_variables(coords=coords, name=name, binary=True)
+        return self.m.add_variables(lower=0, upper=_da(upper, *coords), name=name,
+                                    integer=integer)
+
+    def effective(self):
+        """Delivered effective FLOP/s per period, and per site and per provider."""
+        inp = self.inp
+        parts, by_site, by_provider = [], {}, {}
+        if len(self.o):
+            eff = self.inst * _da(inp.options["eff_flops"] / EFLOPS, self.o)
+            parts.append(eff.sum("o"))
+            for s in self.sites:
+                sel = np.flatnonzero((inp.options["site"] == s).values)
+                if len(sel):
+                    by_site[s] = eff.sel(o=sel).sum("o")
+        if len(self.k):
+            eff = self.c * _da(inp.contracts["eff_flops"] * KACC / EFLOPS, self.k)
+            parts.append(eff.sum("k"))
+            for prov, g in inp.contracts.groupby("provider"):
+                by_provider[prov] = eff.sel(k=g.index.values).sum("k")
+        total = parts[0] if len(parts) == 1 else parts[0] + parts[1]
+        return total, by_site, by_provider
+
+    def constraints(self) -> None:
+        self._capacity()
+        self._sites()
+        self._money()
+        self._contracts()
+
+    def _capacity(self) -> None:
+        inp, p, t = self.inp, self.p, self.t
+        self.eff, self.by_site, self.by_provider = self.effective()
+        need = inp.demand_flops > 0
+        if need.any():
+            sel = np.flatnonzero(need)
+            self.add("demand", self.eff.sel(t=sel) >= _da(inp.demand_flops[sel] / EFLOPS,
+                                                          pd.Index(sel, name="t")), "demand")
+        delivered = (self.eff * _da(inp.years, t)).cumsum("t")  # EFLOP/s-years
+        for j, (tt, _, names) in enumerate(inp.deadlines):
+            if tt < 0:
+                raise InfeasibleError(f"workloads {', '.join(names)}: due before the end of the "
+                                      "horizon's first period; nothing can be built in time")
+            due = sum(f for t2, f, _ in inp.deadlines if t2 <= tt) / EFLOPS / SECONDS_PER_YEAR
+            self.add("deadline", delivered.sel(t=tt) >= due, f"deadline_{j}")
+        lim = p.limits
+        groups = [("site_share", lim.max_site_share, self.by_site),
+                  ("provider_share", lim.max_provider_share, self.by_provider)]
+        for group, share, parts in groups:
+            if share is not None:
+                for name, e in parts.items():
+                    self.add(group, e <= share * self.eff, f"{group}_{name}")
+        if lim.n_minus_1 is not None and need.any():
+            sel = np.flatnonzero(need)
+            floor = _da(lim.n_minus_1 * inp.demand_flops[sel] / EFLOPS, pd.Index(sel, name="t"))
+            for name, e in {**self.by_site, **self.by_provider}.items():
+                self.add("n_minus_1", (self.eff - e).sel(t=sel) >= floor, f"n1_{name}")
+
+    def _sites(self) -> None:
+        inp, p = self.inp, self.p
+        if not len(self.o):
+            return
+        opt = inp.options
+        for s in p.sites:
+            sel = np.flatnonzero((opt["site"] == s.name).values)
+            if not len(sel):
+                continue
+            draw = (self.inst.sel(o=sel) * _da(opt["grid_mw"].values[sel],
+                                               pd.Index(sel, name="o"))).sum("o")
+            self.add("grid", draw <= s.max_grid_mw, f"grid_{s.name}")
+            self.add("steps", self.x.sel(o=sel).sum() <= s.max_steps, f"steps_{s.name}")
+            if len(s.options) == 2:
+                lease = self.lease.sel(s2=s.name)
+                for mode, side in (("lease", lease), ("build", 1 - lease)):
+                    m_sel = sel[(opt["mode"].values[sel] == mode)]
+                    if len(m_sel):
+                        self.add("mode", self.x.sel(o=m_sel).sum() <= s.max_steps * side,
+                                 f"mode_{s.name}_{mode}")
+        years = _year_of(inp.starts)
+        for sys_ in p.systems:
+            if sys_.max_per_year is None:
+                continue
+            sel = np.flatnonzero((opt["system"] == sys_.name).values)
+            for y in np.unique(years):
+                ts = np.flatnonzero(years == y)
+                if len(sel):
+                    e = (self.x.sel(o=sel, t=ts) * _da(opt["accelerators"].values[sel],
+                                                       pd.Index(sel, name="o"))).sum()
+                    self.add("supply", e <= sys_.max_per_year, f"supply_{sys_.name}_{y}")
+        if p.limits.co2_t is not None:
+            co2 = (self.inst * _da(opt["co2_t_per_year"] / KT, self.o)
+                   * _da(inp.years, self.t)).sum()
+            self.add("co2", co2 <= p.limits.co2_t / KT, "co2")
+
+    def _spend(self):
+        """(capex by period, undiscounted spend over the horizon, objective)."""
+        inp, t = self.inp, self.t
+        capex = spend = cost = 0
+        hours = _da(inp.years * HOURS_PER_YEAR, t)
+        weight = _da(inp.discount * inp.years, t)
+        if len(self.o):
+            opt = inp.options
+            capex = (self.x * _da(opt["capex_usd"] / MUSD, self.o)).sum("o")
+            leases = (self.inst * _da(opt["lease_usd_per_year"] / MUSD, self.o)).sum("o")
+            spend = capex.sum() + (leases * _da(inp.years, t)).sum()
+            cost = ((self.inst * _da(opt["annual_usd"] / MUSD, self.o)).sum("o") * weight).sum()
+        if len(self.k):
+            rent = (self.c * _da(self.inp.contracts["usd_per_hour"] * KACC / MUSD, self.k)
+                    ).sum("k") * hours
+            spend = spend + rent.sum()
+            cost = cost + (rent * _da(inp.discount, t)).sum()
+        return capex, spend, cost
+
+    def _money(self) -> None:
+        lim, inp = self.p.limits, self.inp
+        capex, spend, cost = self._spend()
+        self.cost = cost
+        if lim.capex_usd_per_year is not None and len(self.o):
+            years = _year_of(inp.starts)
+            for y in np.unique(years):
+                self.add("capex_per_year", capex.sel(t=np.flatnonzero(years == y)).sum()
+                         <= lim.capex_usd_per_year / MUSD, f"capex_{y}")
+        if lim.budget_usd is not None:
+            self.add("budget", spend <= lim.budget_usd / MUSD, "budget")
+
+    def _contracts(self) -> None:
+        if not len(self.k) or not len(getattr(self, "k_on", [])):
+            return
+        inp, T = self.inp, len(self.t)
+        months = 1 if self.p.horizon.period == "month" else 3
+        for j, k in enumerate(self.k_on):
+            r = inp.contracts.iloc[k]
+            on, c = self.on.sel(kb=k), self.c.sel(k=k)
+            self.add("contract_size", c <= r["max"] / KACC * on, f"size_max_{k}")
+            if r["min"] > 0:
+                self.add("contract_size", c >= r["min"] / KACC * on, f"size_min_{k}")
+            term = int(np.ceil(r["term_months"] / months))
+            started = on - on.shift(t=1)  # 1 where the contract starts (on[-1] is off)
+            for d in range(1, min(term, T)):
+                mask = xr.DataArray(np.arange(T) < T - d, coords=[self.t])
+                self.add("contract_term", (on.shift(t=-d) >= started, mask),
+                         f"term_{k}_{d}")
+
+
+@contextlib.contextmanager
+def _silenced():
+    """HiGHS writes its banner to file descriptor 1 from C++: hold it off stdout (which may
+    carry ``--json``)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _quiet_solve(m: linopy.Model, gap: float, time_limit: float, threads: int | None):
+    options = {"mip_rel_gap": gap, "time_limit": float(time_limit), "output_flag": False}
+    if threads:
+        options["threads"] = int(threads)
+    with _silenced(), contextlib.redirect_stdout(io.StringIO()):
+        return m.solve("highs", **options)
+
+
+def _value(v) -> np.ndarray:
+    return np.nan_to_num(np.round(v.solution.values, 6))
+def _build(p: OptimizeProblem, inp: Inputs, drop=(), fixed=None) -> _Builder:
+    b = _Builder(p, inp, drop, fixed)
+    b.variables()
+    b.constraints()
+    b.m.add_objective(b.cost)
+    return b
+
+
+def _status(m: linopy.Model, result) -> str:
+    status, condition = result
+    return "optimal" if status == "ok" else str(condition)
+
+
+def _conflicts(p: OptimizeProblem, inp: Inputs, present: list[str], time_limit: float,
+               threads) -> list[str]:
+    """The constraint groups whose removal alone makes the problem feasible."""
+    out = []
+    for g in present:
+        b = _build(p, inp, drop=[g])
+        if _status(b.m, _quiet_solve(b.m, 0.05, time_limit, threads)) == "optimal":
+            out.append(g)
+    return out
+
+
+def _present(b: _Builder) -> list[str]:
+    names = list(b.m.constraints)
+    return [g for g in GROUPS if any(n == g or n.startswith(_PREFIX.get(g, g)) for n in names)]
+
+
+_PREFIX = {"deadline": "deadline_", "grid": "grid_", "steps": "steps_", "mode": "mode_",
+           "supply": "supply_", "capex_per_year": "capex_", "site_share": "site_share_",
+           "provider_share": "provider_share_", "n_minus_1": "n1_",
+           "contract_size": "size_", "contract_term": "term_"}
+
+
+def solve(p: OptimizeProblem, a: Assumptions | None = None, *, gap: float = 0.005,
+          time_limit: float = 60.0, threads: int | None = None,
+          values: bool = False) -> Solution:
+    """The least-cost plan of problem ``p`` to a relative MIP gap ``gap``; with ``values``,
+    the :func:`marginal_values` of its binding limits too.
+
+    Raises :class:`InfeasibleError` naming the constraint groups that conflict (each whose
+    removal alone makes the problem feasible) when no plan meets every limit."""
+    t0 = time.perf_counter()
+    inp = build_inputs(p, a)
+    b = _build(p, inp)
+    t1 = time.perf_counter()
+    result = _quiet_solve(b.m, gap, time_limit, threads)
+    t2 = time.perf_counter()
+    status = _status(b.m, result)
+    if status != "optimal":
+        if "infeasible" not in status.lower():
+            raise GigaplanError(f"optimize: HiGHS stopped with {status!r} after "
+                                f"{t2 - t1:.1f} s (raise --time-limit)")
+        found = _conflicts(p, inp, _present(b), time_limit, threads)
+        raise InfeasibleError(
+            f"{p.name}: no plan meets every limit; " + (
+                f"relaxing any one of {', '.join(found)} makes it feasible" if found else
+                "no single group of constraints is to blame (several conflict together)"))
+    sol = _extract(p, inp, b)
+    sol.mip_gap = _gap(b.m)
+    sol.build_s, sol.solve_s = t1 - t0, t2 - t1
+    sol.binding_limits = _binding(b)
+    _duals(sol, p, inp, b, threads)
+    if values:
+        sol.values = marginal_values(sol, a, gap=gap, time_limit=time_limit, threads=threads)
+    return sol
+
+
+def _binding(b: _Builder, tol: float = 1e-6) -> list[str]:
+    """The constraints of the integer optimum with no slack (within ``tol`` relative)."""
+    out = []
+    for name in b.m.constraints:
+        con = b.m.constraints[name]
+        lhs = np.asarray(con.lhs.solution.values if hasattr(con.lhs, "solution") else [],
+                         dtype=float)
+        rhs = np.broadcast_to(np.asarray(con.rhs.values, dtype=float), lhs.shape)
+        if lhs.size and np.any(np.abs(lhs - rhs) <= tol * np.maximum(1.0, np.abs(rhs))):
+            out.append(name)
+    return out
+
+
+def _gap(m: linopy.Model) -> float:
+    try:
+        return float(m.solver_model.getInfo().mip_gap)
+    except Exception:  # an LP (no integers): no gap
+        return 0.0
+
+
+def _extract(p: OptimizeProblem, inp: Inputs, b: _Builder) -> Solution:
+    rows, rents = [], []
+    if len(b.o):
+        x = _value(b.x)
+        for i, r in enumerate(inp.options.itertuples()):
+            for t in np.flatnonzero(x[i] > 0.5):
+                n = int(round(x[i, t]))
+                rows.append({"site": r.site, "system": r.system, "mode": r.mode,
+                             "start": inp.starts[t].date(), "steps": n,
+                             "it_mw": n * r.it_mw, "accelerators": n * r.accelerators,
+                             "option": i, "t": int(t)})
+    if len(b.k):
+        c = _value(b.c)
+        for k, r in enumerate(inp.contracts.itertuples()):
+            for t in np.flatnonzero(c[k] > 1e-6):
+                rents.append({"contract": r.name, "start": inp.starts[t].date(),
+                              "accelerators": float(c[k, t]) * KACC, "t": int(t)})
+    leased = {}
+    if len(b.both):
+        leased = dict(zip(b.both, _value(b.lease) > 0.5, strict=True))
+    for s in p.sites:
+        leased.setdefault(s.name, s.options == ["lease"])
+    eff = b.eff.solution if hasattr(b.eff, "solution") else None
+    delivered = np.asarray(eff.values if eff is not None else np.zeros(len(b.t)))
+    capacity = pd.DataFrame({"start": inp.starts.date, "demand_eflops": inp.demand_flops / EFLOPS,
+                             "effective_eflops": delivered})
+    return Solution(p, inp, float(b.m.objective.value) * MUSD, 0.0, "optimal",
+                    pd.DataFrame(rows), pd.DataFrame(rents), leased, capacity)
+
+
+def _duals(sol: Solution, p: OptimizeProblem, inp: Inputs, b: _Builder, threads) -> None:
+    """Shadow prices from the LP with the integer decisions fixed at the optimum."""
+    fixed = {}
+    if len(b.o):
+        fixed["x"] = _value(b.x)
+    if len(getattr(b, "k_on", [])):
+        fixed["on"] = _value(b.on)
+    if len(b.both):
+        fixed["lease"] = _value(b.lease)
+    lp = _build(p, inp, fixed=fixed)
+    if _status(lp.m, _quiet_solve(lp.m, 0.0, 60.0, threads)) != "optimal":
+        return
+    prices, binding = {}, []
+    for name in lp.m.constraints:
+        dual = np.asarray(lp.m.constraints[name].dual.values, dtype=float)
+        total = float(np.nansum(dual))
+        if abs(total) > 1e-6:
+            binding.append(name)
+            prices[name] = total
+    sol.shadow_prices = prices
+    sol.binding = binding
+
+
+def _resolve(p: OptimizeProblem, a, gap, time_limit, threads) -> float | None:
+    try:
+        return solve(p, a, gap=gap, time_limit=time_limit, threads=threads,
+                     values=False).objective_usd
+    except InfeasibleError:
+        return None
+
+
+def _with_site(p: OptimizeProblem, name: str, **update) -> OptimizeProblem:
+    sites = [s.model_copy(update=update) if s.name == name else s for s in p.sites]
+    return p.model_copy(update={"sites": sites})
+
+
+def marginal_values(sol: Solution, a: Assumptions | None = None, *, gap: float = 0.005,
+                    time_limit: float = 60.0, threads: int | None = None) -> dict[str, float]:
+    """What relaxing each binding limit by one unit saves, by solving again (exact for the
+    integer programme, where duals are not): one more build step of interconnect at a site
+    whose grid is full [$ per MW], a built site energised one period earlier [$], and $1B more
+    budget or capex a year [$ per $1B]. Positive: the plan gets cheaper."""
+    p, base, out = sol.problem, sol.objective_usd, {}
+    built = sol.builds.groupby("site") if len(sol.builds) else []
+    opt = sol.inputs.options
+    for site, g in built:
+        s = next(x for x in p.sites if x.name == site)
+        used = sum(opt.loc[r.option, "grid_mw"] * r.steps for r in g.itertuples())
+        step = float(opt.loc[g["option"].iloc[0], "grid_mw"])
+        if used + step > s.max_grid_mw:
+            more = _resolve(_with_site(p, site, max_grid_mw=s.max_grid_mw + step), a, gap,
+                            time_limit, threads)
+            if more is not None:
+                out[f"grid_{site}_usd_per_mw"] = (base - more) / step
+        starts = sol.inputs.starts
+        first = min(sol.inputs.first[r.option] for r in g.itertuples())
+        if first > 0:
+            earlier = starts[first - 1].date()
+            got = _resolve(_with_site(p, site, earliest=min(s.earliest, earlier),
+                                      lead_months=0), a, gap, time_limit, threads)
+            if got is not None:
+                out[f"earlier_{site}_usd"] = base - got
+    lim = p.limits
+    for key, field_ in (("budget", "budget_usd"), ("capex_per_year", "capex_usd_per_year")):
+        value = getattr(lim, field_)
+        if value is not None and any(n.startswith(_PREFIX.get(key, key)) or n == key
+                                     for n in sol.binding_limits):
+            more = _resolve(p.model_copy(update={"limits": lim.model_copy(
+                update={field_: value + 1e9})}), a, gap, time_limit, threads)
+            if more is not None:
+                out[f"{key}_usd_per_1b"] = base - more
+    return out

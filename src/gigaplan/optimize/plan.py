@@ -1,0 +1,198 @@
+"""The optimum as a scenario ``gigaplan run`` accepts, checked by running it.
+
+:func:`plan_text` writes the chosen builds (a site per candidate used: owned or leased, a phase
+per period and system) and rents (a contract per run of periods at one size), the problem's
+workloads, horizon and finance, every value marked ``# assumption: chosen by gigaplan optimize
+from PROBLEM``. :func:`optimize` solves, writes the plan, runs it through the whole chain and,
+where gigaplan's scheduler (one pool per run, goodput of the run's own size) finishes a
+workload after its deadline, asks the programme for more capacity-time before that deadline
+and solves again, so the deadlines it reports as met are the ones ``gigaplan run`` meets.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import tomlkit
+
+from .. import chain, pipeline
+from ..scenario import parse_scenario
+from .model import Solution, solve
+from .problem import OptimizeProblem
+
+__all__ = ["Optimized", "optimize", "plan_text"]
+
+#: Rounds of "solve, run, ask more of the deadlines gigaplan run misses".
+ROUNDS = 4
+
+
+def _marked(table, key: str, value, mark: str) -> None:
+    table[key] = value
+    table[key].comment(mark)
+
+
+def _site_tables(sol: Solution, mark: str) -> list:
+    out = []
+    p = sol.problem
+    prices = {s.name: s.price_usd_per_accelerator for s in p.systems}
+    for s in p.sites:
+        g = sol.builds[sol.builds["site"] == s.name] if len(sol.builds) else pd.DataFrame()
+        if g.empty:
+            continue
+        t = tomlkit.table()
+        for key, value in (("name", s.name), ("region", s.region), ("cooling", s.cooling),
+                           ("distribution", s.distribution), ("grid_cap_mw", s.max_grid_mw)):
+            _marked(t, key, value, mark)
+        if sol.leased.get(s.name):
+            _marked(t, "ownership", "leased", mark)
+            _marked(t, "lease_usd_per_kw_month", s.lease_usd_per_kw_month, mark)
+            _marked(t, "lease_term_years", s.lease_term_years, mark)
+        phases = tomlkit.aot()
+        for i, r in enumerate(g.sort_values(["start", "system"]).itertuples()):
+            ph = tomlkit.table()
+            _marked(ph, "name", f"{s.name}-{i + 1}", mark)
+            _marked(ph, "online", r.start, mark)
+            _marked(ph, "system", r.system, mark)
+            _marked(ph, "accelerators", int(r.accelerators), mark)
+            _marked(ph, "ramp_months", 0, mark)
+            if prices.get(r.system):
+                _marked(ph, "price_usd_per_accelerator", prices[r.system], mark)
+            phases.append(ph)
+        t["phases"] = phases
+        out.append(t)
+    return out
+
+
+def _segments(rents: pd.DataFrame, starts: pd.DatetimeIndex, end) -> list[tuple]:
+    """(contract, first period, period after the last, accelerators) of each run of periods
+    a contract is rented at one size (rounded up to whole accelerators)."""
+    out = []
+    ends = list(starts[1:].date) + [end]
+    for name, g in rents.groupby("contract", sort=False):
+        size = {int(r.t): math.ceil(r.accelerators - 1e-6) for r in g.itertuples()}
+        run = None
+        for t in range(len(starts) + 1):
+            n = size.get(t)
+            if run is not None and n != run[2]:
+                out.append((name, run[0], ends[t - 1], run[2]))
+                run = None
+            if n and run is None:
+                run = (starts[t].date(), t, n)
+    return [(name, first, last, n) for name, first, last, n in out]
+
+
+def plan_text(sol: Solution, source: str) -> str:
+    """The plan of ``sol`` as scenario TOML, every value marked as chosen from ``source``."""
+    p = sol.problem
+    mark = f"assumption: chosen by gigaplan optimize from {source}"
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment(f"gigaplan plan: chosen by gigaplan optimize from {source}"))
+    doc.add(tomlkit.comment(f"net present cost {sol.objective_usd / 1e9:,.2f} $B (MIP gap "
+                            f"{sol.mip_gap:.3%})"))
+    _marked(doc, "name", f"{p.name}-plan", mark)
+    _marked(doc, "description", f"The least-cost plan for {p.name}: "
+            + (p.description or "capacity expansion"), mark)
+    horizon = tomlkit.table()
+    _marked(horizon, "start", p.horizon.start, mark)
+    _marked(horizon, "end", p.horizon.end, mark)
+    _marked(horizon, "step", "month", mark)
+    doc["horizon"] = horizon
+    fin = tomlkit.table()
+    _marked(fin, "discount_rate", p.discount_rate, mark)
+    _marked(fin, "accelerator_life_years", p.accelerator_life_years, mark)
+    _marked(fin, "facility_life_years", p.facility_life_years, mark)
+    doc["finance"] = fin
+    sites = _site_tables(sol, mark)
+    if sites:
+        doc["sites"] = tomlkit.aot()
+        for t in sites:
+            doc["sites"].append(t)
+    end = p.horizon.end
+    contracts = {k.name: k for k in p.contracts}
+    segs = _segments(sol.rents, sol.inputs.starts, end) if len(sol.rents) else []
+    if segs:
+        doc["contracts"] = tomlkit.aot()
+        for i, (name, first, last, n) in enumerate(segs):
+            k, t = contracts[name], tomlkit.table()
+            for key, value in (("name", f"{name}-{i + 1}"), ("provider", k.provider),
+                               ("system", k.system), ("accelerators", int(n)),
+                               ("start", first), ("end", last),
+                               ("price_usd_per_accelerator_hour",
+                                k.price_usd_per_accelerator_hour)):
+                _marked(t, key, value, mark)
+            doc["contracts"].append(t)
+    if p.workloads:
+        doc["workloads"] = tomlkit.aot()
+        for w in p.workloads:
+            t = tomlkit.table()
+            for key, value in (("name", w.name), ("flops", w.flops), ("deadline", w.deadline)):
+                _marked(t, key, value, mark)
+            doc["workloads"].append(t)
+    return tomlkit.dumps(doc)
+
+
+@dataclass
+class Optimized:
+    """The solution, its plan as scenario text, and what ``gigaplan run`` made of it:
+    ``workloads`` (name, status, finish, deadline), ``run_npv_usd`` (the finance engine's NPV
+    of the plan), ``rounds`` (solves until the run met every deadline the plan claims)."""
+
+    solution: Solution
+    text: str
+    workloads: list = field(default_factory=list)
+    run_npv_usd: float = float("nan")
+    rounds: int = 1
+
+    def to_dict(self) -> dict:
+        s = self.solution
+        return {
+            "problem": s.problem.name, "objective_usd": s.objective_usd, "mip_gap": s.mip_gap,
+            "build_s": s.build_s, "solve_s": s.solve_s, "rounds": self.rounds,
+            "run_npv_usd": self.run_npv_usd,
+            "builds": _records(s.builds.drop(columns=["option", "t"], errors="ignore")),
+            "leased": {k: bool(v) for k, v in s.leased.items()},
+            "rents": _records(s.rents.drop(columns=["t"], errors="ignore")),
+            "capacity": _records(s.capacity), "binding": s.binding_limits,
+            "shadow_prices": s.shadow_prices, "marginal_values": s.values,
+            "workloads": self.workloads}
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    out = []
+    for row in frame.to_dict(orient="records"):
+        out.append({k: (v.isoformat() if hasattr(v, "isoformat") else
+                        float(v) if isinstance(v, (np.floating, np.integer)) else v)
+                    for k, v in row.items()})
+    return out
+
+
+def _run(text: str):
+    s = parse_scenario(text, "plan")
+    return chain.stages(s, pipeline.assumptions_for(s))
+
+
+def optimize(p: OptimizeProblem, source: str, a=None, *, gap: float = 0.005,
+             time_limit: float = 60.0, threads: int | None = None,
+             values: bool = False) -> Optimized:
+    """Solve ``p``, write its plan and run it; tighten the deadlines gigaplan's scheduler
+    misses (25% more capacity-time before each, up to :data:`ROUNDS` solves)."""
+    extra: dict[str, float] = {}
+    for k in range(1, ROUNDS + 1):
+        q = p.model_copy(update={"workloads": [
+            w.model_copy(update={"flops": w.flops * extra.get(w.name, 1.0)})
+            for w in p.workloads]}) if extra else p
+        sol = solve(q, a, gap=gap, time_limit=time_limit, threads=threads, values=values)
+        sol.problem = p
+        text = plan_text(sol, source)
+        r = _run(text)
+        late = [w for w in r.summary.workloads if w.status != "on time"]
+        if not late or not p.workloads or k == ROUNDS:
+            break
+        for w in late:
+            extra[w.name] = extra.get(w.name, 1.0) * 1.25
+    work = [{"name": w.name, "status": w.status, "finish": w.finish, "deadline": w.deadline}
+            for w in r.summary.workloads]
+    return Optimized(sol, text, work, float(r.summary.headline.npv_usd_b) * 1e9, k)

@@ -1,0 +1,207 @@
+"""The problem file of ``gigaplan optimize``: what may be built, leased or rented, and what the
+plan must deliver. TOML (or a dict), validated once at the edge like a scenario: every
+problem at its field path, exit 2.
+
+A problem names a horizon cut into periods (months or quarters), the effective compute it
+needs (``[[demand]]`` steps of effective BF16 EFLOP/s and ``[[workloads]]`` with deadlines),
+candidate ``[[sites]]`` (region, grid interconnect, earliest energisation, build lead time,
+step size, whether it may be built or leased), candidate ``[[systems]]`` (availability,
+price, yearly supply), candidate ``[[contracts]]`` (price per accelerator-hour, minimum size
+and term, maximum), and ``[limits]`` (capex per year, total budget, largest share of one site
+or provider, N-1, carbon).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+import tomlkit
+import tomlkit.exceptions
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .. import catalog
+from ..datafiles import data_file
+from ..errors import Problem, ScenarioError
+
+__all__ = ["ContractOption", "Demand", "Limits", "OptimizeProblem", "SiteOption",
+           "SystemOption", "load_problem", "problem_names"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Horizon(_Model):
+    start: dt.date
+    end: dt.date
+    period: Literal["month", "quarter"] = "quarter"
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end} is not after start {self.start}")
+        return self
+
+
+class Demand(_Model):
+    """Effective BF16 compute needed from ``start`` on (a step: until the next entry)."""
+
+    start: dt.date
+    eflops: float = Field(ge=0, le=1e7, description="Effective BF16 EFLOP/s needed.")
+
+
+class Workload(_Model):
+    """A run with a deadline: its FLOP must fit in the capacity-time before the deadline."""
+
+    name: str = Field(min_length=1, max_length=80)
+    flops: float = Field(gt=0, le=1e32)
+    deadline: dt.date
+
+
+class SiteOption(_Model):
+    name: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")
+    region: str
+    max_grid_mw: float = Field(gt=0, le=1e5, description="Largest grid interconnect [MW].")
+    earliest: dt.date = Field(description="Earliest energisation date.")
+    lead_months: int = Field(0, ge=0, le=120, description="Build lead time from the horizon's "
+                             "start [months].")
+    step_mw: float = Field(gt=0, le=1e4, description="Critical IT per build step [MW].")
+    max_steps: int = Field(ge=1, le=1000)
+    cooling: Literal["air", "liquid", "hybrid"] = "liquid"
+    distribution: Literal["ac", "hvdc"] = "ac"
+    options: list[Literal["build", "lease"]] = Field(default_factory=lambda: ["build"],
+                                                     min_length=1)
+    lease_usd_per_kw_month: float | None = Field(None, gt=0, le=10_000)
+    lease_term_years: float = Field(10, gt=0, le=50)
+
+    @model_validator(mode="after")
+    def _lease(self):
+        if "lease" in self.options and self.lease_usd_per_kw_month is None:
+            raise ValueError("a site that may be leased needs lease_usd_per_kw_month")
+        return self
+
+
+class SystemOption(_Model):
+    name: str
+    available: dt.date
+    price_usd_per_accelerator: float | None = Field(None, gt=0, le=1e8)
+    max_per_year: float | None = Field(None, gt=0, le=1e9,
+                                       description="Accelerators installed per calendar year.")
+
+
+class ContractOption(_Model):
+    name: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")
+    provider: str = Field(min_length=1, max_length=80)
+    system: str
+    price_usd_per_accelerator_hour: float = Field(gt=0, le=1000)
+    available: dt.date
+    max_accelerators: float = Field(gt=0, le=1e8)
+    min_accelerators: float = Field(0, ge=0, le=1e8)
+    min_term_months: int = Field(0, ge=0, le=240)
+
+
+class Limits(_Model):
+    capex_usd_per_year: float | None = Field(None, gt=0)
+    budget_usd: float | None = Field(None, gt=0, description="Capex, leases and contracts "
+                                     "over the horizon, undiscounted [USD].")
+    max_site_share: float | None = Field(None, gt=0, le=1)
+    max_provider_share: float | None = Field(None, gt=0, le=1)
+    n_minus_1: float | None = Field(None, ge=0, le=1, description="Losing the largest site or "
+                                    "provider still leaves this share of the demand.")
+    co2_t: float | None = Field(None, gt=0, description="Grid CO2 over the horizon [t].")
+
+
+class OptimizeProblem(_Model):
+    name: str = Field(min_length=1, max_length=80)
+    description: str = ""
+    horizon: Horizon
+    discount_rate: float = Field(0.08, ge=0, le=0.5)
+    accelerator_life_years: float = Field(5, gt=0, le=30)
+    facility_life_years: float = Field(20, gt=0, le=60)
+    demand: list[Demand] = Field(default_factory=list)
+    workloads: list[Workload] = Field(default_factory=list)
+    sites: list[SiteOption] = Field(default_factory=list)
+    systems: list[SystemOption] = Field(min_length=1)
+    contracts: list[ContractOption] = Field(default_factory=list)
+    limits: Limits = Field(default_factory=Limits)
+
+
+def _check(p: OptimizeProblem) -> list[Problem]:
+    """Problems pydantic cannot see: unknown catalog names, duplicate names, contract sizes."""
+    out: list[Problem] = []
+    names = set(catalog.accelerator_names())
+    for i, s in enumerate(p.systems):
+        if s.name not in names:
+            out.append(Problem(f"systems[{i}].name", "unknown system (see gigaplan catalog "
+                                                     "accelerators)", s.name, has_value=True))
+    for i, s in enumerate(p.sites):
+        if s.region not in catalog.region_names():
+            out.append(Problem(f"sites[{i}].region", "unknown region (see gigaplan catalog "
+                                                     "regions)", s.region, has_value=True))
+    offered = {s.name for s in p.systems}
+    for i, c in enumerate(p.contracts):
+        if c.system not in names:
+            out.append(Problem(f"contracts[{i}].system", "unknown system", c.system,
+                               has_value=True))
+        if c.min_accelerators > c.max_accelerators:
+            out.append(Problem(f"contracts[{i}].min_accelerators", "above max_accelerators",
+                               c.min_accelerators, has_value=True))
+    for kind, items in (("sites", p.sites), ("contracts", p.contracts),
+                        ("systems", p.systems)):
+        seen: set[str] = set()
+        for i, x in enumerate(items):
+            if x.name in seen:
+                out.append(Problem(f"{kind}[{i}].name", "used twice", x.name, has_value=True))
+            seen.add(x.name)
+    if not p.sites and not p.contracts:
+        out.append(Problem("sites", "give at least one candidate site or contract"))
+    if p.sites and not offered:
+        out.append(Problem("systems", "sites need at least one system to fill them"))
+    if not p.demand and not p.workloads:
+        out.append(Problem("demand", "give [[demand]] or [[workloads]]: nothing to plan for"))
+    return out
+
+
+def problem_names() -> list[str]:
+    """The built-in problems (``gigaplan/data/problems/*.toml``)."""
+    folder = data_file("problems")
+    return sorted(x.name[:-5] for x in folder.iterdir() if x.name.endswith(".toml"))
+
+
+def load_problem(source: str | Path | dict) -> OptimizeProblem:
+    """A validated problem from a TOML file, a built-in name or a dict; a
+    :class:`~gigaplan.errors.ScenarioError` lists every problem at its path."""
+    label = str(source) if not isinstance(source, dict) else "<dict>"
+    if isinstance(source, dict):
+        data = source
+    else:
+        path = Path(source)
+        if not path.exists() and str(source) in problem_names():
+            text = data_file(f"problems/{source}.toml").read_text(encoding="utf-8")
+            label = f"{source} (built-in)"
+        elif not path.is_file():
+            raise ScenarioError(label, "no such problem file; built-in problems: "
+                                + ", ".join(problem_names()))
+        else:
+            if path.stat().st_size > 5_000_000:
+                raise ScenarioError(label, "a problem file is at most 5,000,000 bytes")
+            text = path.read_text(encoding="utf-8-sig")
+        try:
+            data = tomlkit.parse(text).unwrap()
+        except tomlkit.exceptions.ParseError as exc:
+            raise ScenarioError(label, f"TOML syntax error at line {exc.line}, column "
+                                       f"{exc.col}") from None
+    try:
+        p = OptimizeProblem.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(label, [
+            Problem(".".join(str(x) if not isinstance(x, int) else f"[{x}]" for x in e["loc"])
+                    .replace(".[", "["), e["msg"], e.get("input"),
+                    has_value="input" in e and not isinstance(e.get("input"), dict))
+            for e in exc.errors()]) from None
+    found = _check(p)
+    if found:
+        raise ScenarioError(label, found)
+    return p
