@@ -1,0 +1,156 @@
+"""gigaplan optimize: the MILP's optimum equals brute force on small instances, its plan runs
+through gigaplan run meeting its deadlines, relaxing limits never costs more, raising demand
+never costs less, infeasible problems name their conflicting limits, bad input exits 2."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gigaplan.errors import ScenarioError
+from gigaplan.optimize import InfeasibleError, build_inputs, load_problem, solve
+from gigaplan.optimize.plan import optimize
+
+from .helpers import invoke
+
+#: Three sites (one may be leased), two systems, four quarters, one cloud contract.
+SMALL = {
+    "name": "small",
+    "horizon": {"start": "2026-01-01", "end": "2026-12-31", "period": "quarter"},
+    "demand": [{"start": "2026-04-01", "eflops": 12}, {"start": "2026-10-01", "eflops": 30}],
+    "sites": [
+        {"name": "a", "region": "ercot", "max_grid_mw": 80, "earliest": "2026-01-01",
+         "step_mw": 40, "max_steps": 1, "options": ["build", "lease"],
+         "lease_usd_per_kw_month": 150},
+        {"name": "b", "region": "nyiso", "max_grid_mw": 80, "earliest": "2026-04-01",
+         "step_mw": 40, "max_steps": 1},
+        {"name": "c", "region": "pjm", "max_grid_mw": 80, "earliest": "2026-01-01",
+         "lead_months": 6, "step_mw": 40, "max_steps": 1},
+    ],
+    "systems": [{"name": "gb300-nvl72", "available": "2026-01-01"},
+                {"name": "h100-sxm", "available": "2025-01-01"}],
+    "contracts": [{"name": "cloud", "provider": "Cloud", "system": "h100-sxm",
+                   "price_usd_per_accelerator_hour": 2.2, "available": "2026-01-01",
+                   "max_accelerators": 40_000}],
+}
+
+
+def _problem(**change):
+    d = copy.deepcopy(SMALL)
+    d.update(change)
+    return load_problem(d)
+
+
+def _brute_force(p) -> float:
+    """The least cost over every plan, enumerated: each site holds nothing or one step of one
+    (mode, system) from one period on; the contract fills what the sites leave of each
+    period's demand (the cheapest way, as its cost is linear and per period)."""
+    inp = build_inputs(p)
+    opt, T = inp.options, len(inp.starts)
+    k = inp.contracts.iloc[0]
+    per_site = []
+    for s in p.sites:
+        rows = opt.index[opt["site"] == s.name]
+        per_site.append([None] + [(o, t) for o in rows for t in range(inp.first[o], T)])
+    best = np.inf
+    hours = inp.years * 8760.0
+    for plan in itertools.product(*per_site):
+        eff = np.zeros(T)
+        cost = 0.0
+        for choice in plan:
+            if choice is None:
+                continue
+            o, t0 = choice
+            inst = (np.arange(T) >= t0).astype(float)
+            eff += inst * opt.loc[o, "eff_flops"]
+            cost += float(np.sum(inst * opt.loc[o, "annual_usd"] * inp.discount * inp.years))
+        gap = np.maximum(inp.demand_flops - eff, 0.0)
+        rent = gap / k["eff_flops"]
+        if np.any(rent > k["max"] + 1e-6):
+            continue
+        cost += float(np.sum(rent * k["usd_per_hour"] * hours * inp.discount))
+        best = min(best, cost)
+    return best
+
+
+def test_the_milp_optimum_equals_brute_force():
+    # 3 sites x (up to 2 modes x 2 systems x 4 quarters) + nothing: 1 x 17 x 9 x 9 = 1,377
+    # plans with the contract filling the rest; the MILP at gap 0 finds the same least cost
+    p = _problem()
+    s = solve(p, gap=0.0)
+    assert s.objective_usd == pytest.approx(_brute_force(p), rel=1e-6)
+    # and without the contract's help where the demand exceeds what it can give
+    tight = _problem(contracts=[{**SMALL["contracts"][0], "max_accelerators": 5_000}])
+    assert solve(tight, gap=0.0).objective_usd == pytest.approx(_brute_force(tight), rel=1e-6)
+
+
+def test_the_plan_runs_through_gigaplan_run_and_meets_its_deadlines(tmp_path):
+    p = _problem(workloads=[{"name": "run-1e26", "flops": 1e26, "deadline": "2026-12-31"}])
+    o = optimize(p, "small.toml")
+    assert all(w["status"] == "on time" for w in o.workloads), o.workloads
+    path = tmp_path / "plan.toml"
+    path.write_text(o.text, encoding="utf-8")
+    assert invoke("validate", str(path)).exit_code == 0
+    # every value is marked as chosen from the problem
+    lines = [x for x in o.text.splitlines() if "=" in x and not x.startswith("#")]
+    assert lines and all("# assumption: chosen by gigaplan optimize from small.toml" in x
+                         for x in lines)
+    result = invoke("run", str(path), "-o", str(tmp_path / "out"), "--no-samples", "--json")
+    assert result.exit_code == 0
+    run = json.loads(result.stdout)["workloads"][0]
+    assert run["name"] == "run-1e26" and run["status"] == "on time"
+
+
+@settings(max_examples=5, deadline=None)
+@given(more_mw=st.sampled_from([0.0, 40.0, 80.0]), site=st.integers(0, 2))
+def test_relaxing_a_grid_limit_never_costs_more(more_mw, site):
+    base = _problem(demand=[{"start": "2026-04-01", "eflops": 40}])
+    sites = copy.deepcopy(SMALL["sites"])
+    sites[site] = {**sites[site], "max_grid_mw": sites[site]["max_grid_mw"] + more_mw,
+                   "max_steps": 3}
+    relaxed = _problem(demand=[{"start": "2026-04-01", "eflops": 40}], sites=sites)
+    b = solve(base, gap=0.0).objective_usd
+    assert solve(relaxed, gap=0.0).objective_usd <= b * (1 + 1e-9)
+
+
+@settings(max_examples=5, deadline=None)
+@given(low=st.floats(5, 30), extra=st.floats(0, 20))
+def test_raising_demand_never_lowers_cost(low, extra):
+    cost = [solve(_problem(demand=[{"start": "2026-04-01", "eflops": d}]), gap=0.0
+                  ).objective_usd for d in (low, low + extra)]
+    assert cost[1] >= cost[0] * (1 - 1e-9)
+
+
+def test_a_budget_or_share_limit_never_lowers_cost():
+    free = solve(_problem(), gap=0.0).objective_usd
+    for limits in ({"max_site_share": 0.6}, {"n_minus_1": 0.3}, {"max_provider_share": 0.5}):
+        try:
+            assert solve(_problem(limits=limits), gap=0.0).objective_usd >= free * (1 - 1e-9)
+        except InfeasibleError:
+            pass  # a limit may also leave no plan at all
+
+
+def test_an_infeasible_problem_names_the_limits_that_conflict():
+    p = _problem(limits={"budget_usd": 1e6})
+    with pytest.raises(InfeasibleError, match="budget"):
+        solve(p)
+    result = invoke("optimize", "small-infeasible.toml")  # a file that is not there
+    assert result.exit_code == 2 and "no such problem file" in result.stderr
+
+
+def test_bad_problems_exit_2_with_the_path(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_text('name = "x"\n[horizon]\nstart = 2026-01-01\nend = 2025-01-01\n'
+                    '[[systems]]\nname = "h100"\navailable = 2026-01-01\n', encoding="utf-8")
+    result = invoke("optimize", str(path))
+    assert result.exit_code == 2 and "horizon" in result.stderr
+    with pytest.raises(ScenarioError, match=r"systems\[2\].name = 'tpu9'"):
+        _problem(systems=SMALL["systems"] + [{"name": "tpu9", "available": "2026-01-01"}])
+    with pytest.raises(ScenarioError, match="lease_usd_per_kw_month"):
+        _problem(sites=[{**SMALL["sites"][1], "options": ["lease"]}])
