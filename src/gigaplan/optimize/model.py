@@ -1,10 +1,9 @@
 """The capacity-expansion programme (linopy, solved by HiGHS) and its solution.
 
-Decisions, per period ``t``: integer build steps ``x[o, t]`` of each option ``o`` (site x
-system x build-or-lease), a binary ``lease[s]`` per site that may be built or leased (a site
+Decisions, per period ``t``: integer installed steps ``y[o, t]`` of each option ``o`` (site x
+system x build-or-lease; never falling, the steps built in ``t`` are ``y[o, t] - y[o, t-1]``), a binary ``lease[s]`` per site that may be built or leased (a site
 is one or the other, as in a scenario), rented accelerators ``c[k, t]`` of each contract
-(continuous; with a minimum size or term, a binary ``on[k, t]``). Installed steps are the
-running sum of ``x``.
+(continuous; with a minimum size or term, a binary ``on[k, t]``).
 
 Constraints (each a named group, so an infeasible problem can say which conflict):
 ``demand`` (effective FLOP/s each period), ``deadline`` (capacity-time: the effective FLOP
@@ -124,8 +123,13 @@ class _Builder:
             up = np.zeros((len(self.o), T))
             for i, r in enumerate(inp.options.itertuples()):
                 up[i, inp.first[i]:] = steps[r.site]
-            self.x = self._var("x", up, [self.o, t], integer=True)
-            self.inst = self.x.cumsum("t")
+            # installed steps (integer, never falling); the steps added are their increments:
+            # rows stay sparse (a running sum of additions would fill every row)
+            self.inst = self._var("y", up, [self.o, t], integer=True)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self.x = self.inst - self.inst.shift(t=1)  # y[-1] = 0
+            self.add("steps", (self.x >= 0), "monotone")
         if len(self.k):
             up = np.zeros((len(self.k), T))
             for i, r in enumerate(inp.contracts.itertuples()):
@@ -272,6 +276,11 @@ class _Builder:
             self.add("budget", spend <= lim.budget_usd / MUSD, "budget")
 
     def _contracts(self) -> None:
+        with warnings.catch_warnings():  # shifted terms past the horizon are absent: 0
+            warnings.simplefilter("ignore")
+            self._contract_terms()
+
+    def _contract_terms(self) -> None:
         if not len(self.k) or not len(getattr(self, "k_on", [])):
             return
         inp, T = self.inp, len(self.t)
@@ -408,7 +417,8 @@ def _gap(m: linopy.Model) -> float:
 def _extract(p: OptimizeProblem, inp: Inputs, b: _Builder) -> Solution:
     rows, rents = [], []
     if len(b.o):
-        x = _value(b.x)
+        y = _value(b.inst)
+        x = np.diff(y, axis=1, prepend=0.0)
         for i, r in enumerate(inp.options.itertuples()):
             for t in np.flatnonzero(x[i] > 0.5):
                 n = int(round(x[i, t]))
@@ -439,7 +449,7 @@ def _duals(sol: Solution, p: OptimizeProblem, inp: Inputs, b: _Builder, threads)
     """Shadow prices from the LP with the integer decisions fixed at the optimum."""
     fixed = {}
     if len(b.o):
-        fixed["x"] = _value(b.x)
+        fixed["y"] = _value(b.inst)
     if len(getattr(b, "k_on", [])):
         fixed["on"] = _value(b.on)
     if len(b.both):

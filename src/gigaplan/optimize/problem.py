@@ -136,6 +136,10 @@ def _check(p: OptimizeProblem) -> list[Problem]:
         if s.name not in names:
             out.append(Problem(f"systems[{i}].name", "unknown system (see gigaplan catalog "
                                                      "accelerators)", s.name, has_value=True))
+        elif s.price_usd_per_accelerator is None and not (
+                catalog.accelerator(s.name).price_usd > 0):
+            out.append(Problem(f"systems[{i}].price_usd_per_accelerator",
+                               f"{s.name} has no catalog price: give one"))
     for i, s in enumerate(p.sites):
         if s.region not in catalog.region_names():
             out.append(Problem(f"sites[{i}].region", "unknown region (see gigaplan catalog "
