@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
 import sys
 import time
@@ -319,8 +320,14 @@ def _quiet_solve(m: linopy.Model, gap: float, time_limit: float, threads: int | 
     options = {"mip_rel_gap": gap, "time_limit": float(time_limit), "output_flag": False}
     if threads:
         options["threads"] = int(threads)
-    with _silenced(), contextlib.redirect_stdout(io.StringIO()):
-        return m.solve("highs", **options)
+    log = logging.getLogger("linopy")
+    level = log.level
+    log.setLevel(logging.ERROR)  # an infeasible trial is expected in the conflict search
+    try:
+        with _silenced(), contextlib.redirect_stdout(io.StringIO()):
+            return m.solve("highs", io_api="direct", progress=False, **options)
+    finally:
+        log.setLevel(level)
 
 
 def _value(v) -> np.ndarray:

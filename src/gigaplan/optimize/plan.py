@@ -30,8 +30,9 @@ ROUNDS = 4
 
 
 def _marked(table, key: str, value, mark: str) -> None:
-    table[key] = value
-    table[key].comment(mark)
+    item = tomlkit.item(value)
+    item.comment(mark)
+    table[key] = item
 
 
 def _site_tables(sol: Solution, mark: str) -> list:
@@ -128,7 +129,9 @@ def plan_text(sol: Solution, source: str) -> str:
         doc["workloads"] = tomlkit.aot()
         for w in p.workloads:
             t = tomlkit.table()
-            for key, value in (("name", w.name), ("flops", w.flops), ("deadline", w.deadline)):
+            # the programme pools capacity-time across sites: let the run span them
+            for key, value in (("name", w.name), ("flops", w.flops), ("deadline", w.deadline),
+                               ("multi_site", True)):
                 _marked(t, key, value, mark)
             doc["workloads"].append(t)
     return tomlkit.dumps(doc)
