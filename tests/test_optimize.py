@@ -154,3 +154,22 @@ def test_bad_problems_exit_2_with_the_path(tmp_path):
         _problem(systems=SMALL["systems"] + [{"name": "tpu9", "available": "2026-01-01"}])
     with pytest.raises(ScenarioError, match="lease_usd_per_kw_month"):
         _problem(sites=[{**SMALL["sites"][1], "options": ["lease"]}])
+
+
+@pytest.mark.slow
+def test_the_shipped_problem_solves_and_its_plan_meets_both_deadlines(tmp_path):
+    p = load_problem("fluidstack-2026")
+    # the size: >= 8 candidate sites, 5 years by month, >= 4 systems, >= 4 contracts
+    assert len(p.sites) >= 8 and len(p.systems) >= 4 and len(p.contracts) >= 4
+    assert p.horizon.period == "month" and len(build_inputs(p).starts) == 60
+    result = invoke("optimize", "fluidstack-2026", "-o", str(tmp_path), "--json",
+                    "--threads", "2", "--gap", "0.01")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["mip_gap"] <= 0.01 and doc["objective_usd"] > 0
+    assert {w["name"]: w["status"] for w in doc["workloads"]} == {
+        "frontier-2e27": "on time", "frontier-1e28": "on time"}
+    assert invoke("validate", str(tmp_path / "plan.toml")).exit_code == 0
+    # every period's demand is met by what the plan delivers
+    for row in doc["capacity"]:
+        assert row["effective_eflops"] >= row["demand_eflops"] * (1 - 1e-6)

@@ -16,7 +16,7 @@ __all__ = ["optimize"]
 @guarded
 def optimize(
     problem: Annotated[str, typer.Argument(
-        help="Problem file (TOML) or built-in problem name (gigaplan catalog problems).")],
+        help="Problem file (TOML) or a built-in problem's name (fluidstack-2026).")],
     output: Annotated[Optional[str], typer.Option(
         "-o", "--output", help="Folder to write plan.toml and optimize.json into.")] = None,
     gap: Annotated[float, typer.Option("--gap", help="Relative MIP gap to stop at.")] = 0.005,

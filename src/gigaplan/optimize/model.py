@@ -401,10 +401,16 @@ def solve(p: OptimizeProblem, a: Assumptions | None = None, *, gap: float = 0.00
     return sol
 
 
+#: Structural constraints (the model's own bookkeeping), not limits a planner sets.
+_STRUCTURAL = ("monotone", "mode_", "size_", "term_")
+
+
 def _binding(b: _Builder, tol: float = 1e-6) -> list[str]:
-    """The constraints of the integer optimum with no slack (within ``tol`` relative)."""
+    """The limits of the integer optimum with no slack (within ``tol`` relative)."""
     out = []
     for name in b.m.constraints:
+        if name.startswith(_STRUCTURAL):
+            continue
         con = b.m.constraints[name]
         lhs = np.asarray(con.lhs.solution.values if hasattr(con.lhs, "solution") else [],
                          dtype=float)
