@@ -34,8 +34,6 @@ from .problem import OptimizeProblem
 
 __all__ = ["Inputs", "build_inputs", "periods"]
 
-HOURS_PER_YEAR = 8760.0
-
 
 def periods(p: OptimizeProblem) -> pd.DatetimeIndex:
     """Start dates of the horizon's periods (months or quarters)."""

@@ -44,7 +44,8 @@ import xarray as xr
 
 from ..assumptions import Assumptions
 from ..errors import GigaplanError
-from .inputs import HOURS_PER_YEAR, Inputs, build_inputs
+from ..constants import HOURS_PER_YEAR, SECONDS_PER_YEAR
+from .inputs import Inputs, build_inputs
 from .problem import OptimizeProblem
 
 __all__ = ["GROUPS", "InfeasibleError", "Solution", "marginal_values", "solve"]
@@ -56,7 +57,6 @@ EFLOPS, MUSD, KACC, KT = 1e18, 1e6, 1e3, 1e3
 
 GROUPS = ("demand", "deadline", "grid", "steps", "mode", "supply", "capex_per_year", "budget",
           "site_share", "provider_share", "n_minus_1", "co2", "contract_size", "contract_term")
-SECONDS_PER_YEAR = HOURS_PER_YEAR * 3600.0
 
 
 class InfeasibleError(GigaplanError):
