@@ -130,7 +130,7 @@ class _Builder:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 self.x = self.inst - self.inst.shift(t=1)  # y[-1] = 0
-            self.add("steps", (self.x >= 0), "monotone")
+            self.add("structure", (self.x >= 0), "monotone")  # never dropped
         if len(self.k):
             up = np.zeros((len(self.k), T))
             for i, r in enumerate(inp.contracts.itertuples()):
@@ -332,6 +332,8 @@ def _quiet_solve(m: linopy.Model, gap: float, time_limit: float, threads: int | 
 
 def _value(v) -> np.ndarray:
     return np.nan_to_num(np.round(v.solution.values, 6))
+
+
 def _build(p: OptimizeProblem, inp: Inputs, drop=(), fixed=None) -> _Builder:
     b = _Builder(p, inp, drop, fixed)
     b.variables()
