@@ -17,7 +17,7 @@ from gigaplan.errors import ScenarioError
 from gigaplan.optimize import InfeasibleError, build_inputs, load_problem, solve
 from gigaplan.optimize.plan import optimize
 
-from .helpers import invoke
+from .helpers import invoke, render_offline
 
 #: Three sites (one may be leased), two systems, four quarters, one cloud contract.
 SMALL = {
@@ -170,6 +170,18 @@ def test_the_shipped_problem_solves_and_its_plan_meets_both_deadlines(tmp_path):
     assert {w["name"]: w["status"] for w in doc["workloads"]} == {
         "frontier-2e27": "on time", "frontier-1e28": "on time"}
     assert invoke("validate", str(tmp_path / "plan.toml")).exit_code == 0
+    page = (tmp_path / "optimize.html").read_text(encoding="utf-8")
+    for part in ("<h2>Builds</h2>", "<h2>Rents</h2>", "frontier-1e28", "optimize-capacity-plot"):
+        assert part in page, part
     # every period's demand is met by what the plan delivers
     for row in doc["capacity"]:
         assert row["effective_eflops"] >= row["demand_eflops"] * (1 - 1e-6)
+
+
+def test_the_optimize_page_renders_offline(tmp_path):
+    p = _problem(workloads=[{"name": "run-1e26", "flops": 1e26, "deadline": "2026-12-31"}])
+    from gigaplan.report import optimize_page
+
+    path = optimize_page.write(optimize(p, "small.toml"), tmp_path)
+    (fid, width, height, marks), = render_offline(path, plots=1)
+    assert fid == "optimize-capacity" and width > 200 and height > 200 and marks > 0

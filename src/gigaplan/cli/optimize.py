@@ -18,7 +18,8 @@ def optimize(
     problem: Annotated[str, typer.Argument(
         help="Problem file (TOML) or a built-in problem's name (fluidstack-2026).")],
     output: Annotated[Optional[str], typer.Option(
-        "-o", "--output", help="Folder to write plan.toml and optimize.json into.")] = None,
+        "-o", "--output", help="Folder to write plan.toml, optimize.json and optimize.html "
+                               "into.")] = None,
     gap: Annotated[float, typer.Option("--gap", help="Relative MIP gap to stop at.")] = 0.005,
     time_limit: Annotated[float, typer.Option(
         "--time-limit", help="Seconds HiGHS may take per solve.")] = 60.0,
@@ -54,14 +55,17 @@ def optimize(
         folder.mkdir(parents=True, exist_ok=True)
         import json
 
+        from ..report import optimize_page
+
         write_text_atomic(folder / "plan.toml", result.text)
         write_text_atomic(folder / "optimize.json", json.dumps(doc, indent=2, default=str))
+        optimize_page.write(result, folder)
     if as_json:
         emit_json(doc)
         return
     _print(doc)
     if output is not None:
-        out.print(f"wrote {Path(output) / 'plan.toml'} and {Path(output) / 'optimize.json'}")
+        out.print(f"wrote plan.toml, optimize.json and optimize.html into {output}")
 
 
 def _print(doc: dict) -> None:

@@ -1,0 +1,107 @@
+"""``optimize.html``: the plan ``gigaplan optimize`` chose, one self-contained page (plotly
+inlined, opens offline): the objective and its gap, effective compute delivered by source
+against the demand, the builds, the rents, the binding limits with their prices and values,
+and what ``gigaplan run`` made of the plan's workloads. It only reads the result."""
+
+from __future__ import annotations
+
+import html
+import math
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .. import __version__
+from ..fileio import write_text_atomic
+from .compare_page import _CSS
+
+__all__ = ["OPTIMIZE_FILE", "build", "capacity_figure", "write"]
+
+OPTIMIZE_FILE = "optimize.html"
+
+
+def _e(x) -> str:
+    return html.escape(str(x))
+
+
+def _n(v, fmt: str = "{:,.0f}") -> str:
+    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else fmt.format(v)
+
+
+def capacity_figure(o) -> go.Figure:
+    """Effective BF16 EFLOP/s delivered by each site and contract, stacked, and the demand."""
+    s = o.solution
+    inp = s.inputs
+    T = len(inp.starts)
+    f = go.Figure(layout=dict(template="plotly_white", height=420,
+                              margin=dict(l=60, r=20, t=40, b=40),
+                              title="Effective BF16 compute by source against the demand",
+                              yaxis_title="EFLOP/s"))
+    x = list(inp.starts.date)
+    for site, g in (s.builds.groupby("site") if len(s.builds) else []):
+        eff = np.zeros(T)
+        for r in g.itertuples():
+            eff[r.t:] += r.steps * inp.options.loc[r.option, "eff_flops"] / 1e18
+        f.add_scatter(x=x, y=eff, name=site, stackgroup="one", mode="lines")
+    for name, g in (s.rents.groupby("contract") if len(s.rents) else []):
+        per = inp.contracts.set_index("name").loc[name, "eff_flops"] / 1e18
+        eff = np.zeros(T)
+        eff[g["t"].values] = g["accelerators"].values * per
+        f.add_scatter(x=x, y=eff, name=f"{name} (rented)", stackgroup="one", mode="lines")
+    f.add_scatter(x=x, y=inp.demand_flops / 1e18, name="demand", mode="lines",
+                  line=dict(color="black", dash="dash"))
+    return f
+
+
+def _table(head: list[str], rows: list[list[str]], cls: str) -> str:
+    th = "".join(f"<th>{_e(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return f'<table class="{cls}"><tr>{th}</tr>{body}</table>'
+
+
+def _sections(doc: dict) -> str:
+    builds = _table(["site", "system", "mode", "online", "MW", "accelerators"], [
+        [_e(b["site"]), _e(b["system"]), _e(b["mode"]), _e(b["start"]), _n(b["it_mw"]),
+         _n(b["accelerators"])] for b in doc["builds"]], "builds")
+    rents = _table(["contract", "from", "accelerators"], [
+        [_e(r["contract"]), _e(r["start"]), _n(r["accelerators"])] for r in doc["rents"]],
+        "rents")
+    work = _table(["workload", "in gigaplan run", "finish", "deadline"], [
+        [_e(w["name"]), _e(w["status"]), _e(w["finish"]), _e(w["deadline"])]
+        for w in doc["workloads"]], "workloads")
+    limits = _table(["binding limit", "dual price (LP, integers fixed)"], [
+        [_e(b), _n(doc["shadow_prices"].get(b), "{:,.4g}")] for b in doc["binding"]],
+        "binding")
+    values = _table(["relaxing", "saves [USD]"], [
+        [_e(k), _n(v)] for k, v in doc["marginal_values"].items()], "values")
+    return (f"<h2>Builds</h2>{builds}<h2>Rents</h2>{rents}<h2>Workloads</h2>{work}"
+            f"<h2>Binding limits</h2>{limits}"
+            + (f"<h2>What relaxing them saves</h2>{values}" if doc["marginal_values"] else ""))
+
+
+def build(o) -> str:
+    """The page of :class:`gigaplan.optimize.plan.Optimized` ``o``."""
+    from plotly.offline import get_plotlyjs
+
+    doc = o.to_dict()
+    fig = capacity_figure(o).to_html(full_html=False, include_plotlyjs=False,
+                                     div_id="optimize-capacity-plot",
+                                     config={"displaylogo": False, "responsive": True})
+    head = (f"net present cost {_n(doc['objective_usd'] / 1e9, '{:,.2f}')} $B, MIP gap "
+            f"{doc['mip_gap']:.2%}, model {doc['build_s']:.1f} s, solve {doc['solve_s']:.1f} s,"
+            f" {doc['rounds']} round(s) with gigaplan run")
+    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            f"<title>gigaplan optimize: {_e(doc['problem'])}</title><style>{_CSS}</style>"
+            f"<script>{get_plotlyjs()}</script></head><body><header>"
+            f"<h1>gigaplan optimize: {_e(doc['problem'])}</h1><p>{_e(head)} · gigaplan "
+            f"{_e(__version__)}</p></header><main><div class='plot' id='optimize-capacity'>"
+            f"{fig}</div>{_sections(doc)}</main></body></html>")
+
+
+def write(o, out_dir: str | Path) -> Path:
+    """Write ``optimize.html`` for ``o`` into ``out_dir``; returns its path."""
+    path = Path(out_dir) / OPTIMIZE_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(path, build(o))
+    return path
