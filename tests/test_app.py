@@ -218,6 +218,30 @@ def test_moving_a_control_gives_the_figures_of_gigaplan_run_set(browser_page, tm
     assert errors == []
 
 
+def test_the_free_box_sets_any_parameter_and_names_a_wrong_one(browser_page, tmp_path):
+    page, errors, _ = browser_page
+    assert page.locator("#parameter-names option[value='facility.it_load_factor']").count() == 1
+    page.fill("#set-name", "facility.it_load_factor")
+    page.fill("#set-value", "70%")  # unit strings as --set takes them
+    page.click("#set-apply")
+    _wait_status(page, "facility.it_load_factor=0.7")
+    result = invoke("run", DEFAULT, "-o", str(tmp_path / "o"), "--no-samples", "--json",
+                    "--set", "facility.it_load_factor=0.7")
+    # less energy at 70% load: the NPV the CLI gives, not the central one
+    npv = json.loads(result.stdout)["headline"]["npv_usd_b"]
+    central = state.evaluate(state.builtin(DEFAULT)).summary.headline.npv_usd_b
+    assert f"{npv:,.1f}" != f"{central:,.1f}"
+    assert f"{npv:,.1f}" in page.locator("[data-key='npv_usd_b']").inner_text()
+    page.fill("#set-name", "facility.it_lod_factor")
+    page.fill("#set-value", "0.7")
+    page.click("#set-apply")
+    page.wait_for_function("() => document.querySelector('#set-msg').innerText"
+                           ".includes('it_load_factor')", timeout=30_000)  # the closest name
+    page.click("#set-clear")
+    _wait_central(page)
+    assert errors == []
+
+
 def test_an_invalid_value_shows_its_field_path(browser_page):
     page, errors, _ = browser_page
     editor = page.locator("#editor")
