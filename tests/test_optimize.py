@@ -159,7 +159,8 @@ def test_bad_problems_exit_2_with_the_path(tmp_path):
 @pytest.mark.slow
 def test_the_shipped_problem_solves_and_its_plan_meets_both_deadlines(tmp_path):
     p = load_problem("fluidstack-2026")
-    # the size: >= 8 candidate sites, 5 years by month, >= 4 systems, >= 4 contracts
+    # the size the benchmark asks of it: >= 8 candidate sites, 5 years by month, >= 4 systems,
+    # >= 4 contracts
     assert len(p.sites) >= 8 and len(p.systems) >= 4 and len(p.contracts) >= 4
     assert p.horizon.period == "month" and len(build_inputs(p).starts) == 60
     result = invoke("optimize", "fluidstack-2026", "-o", str(tmp_path), "--json",
