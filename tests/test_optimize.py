@@ -144,6 +144,12 @@ def test_an_infeasible_problem_names_the_limits_that_conflict():
     assert result.exit_code == 2 and "no such problem file" in result.stderr
 
 
+def test_the_catalog_lists_the_built_in_problems():
+    rows = json.loads(invoke("catalog", "problems", "--json").stdout)
+    assert [r["name"] for r in rows] == ["fluidstack-2026"]
+    assert rows[0]["sites"] == 9 and rows[0]["contracts"] == 4 and rows[0]["period"] == "month"
+
+
 def test_bad_problems_exit_2_with_the_path(tmp_path):
     path = tmp_path / "p.toml"
     path.write_text('name = "x"\n[horizon]\nstart = 2026-01-01\nend = 2025-01-01\n'

@@ -204,6 +204,29 @@ def catalog_scenarios(
     out.print(t)
 
 
+@catalog_app.command("problems")
+def catalog_problems(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """List the built-in problems of gigaplan optimize."""
+    from ..optimize import load_problem, problem_names
+
+    items = [load_problem(n) for n in problem_names()]
+    rows = [{"name": n, "description": p.description, "sites": len(p.sites),
+             "systems": len(p.systems), "contracts": len(p.contracts),
+             "period": p.horizon.period} for n, p in zip(problem_names(), items, strict=True)]
+    if as_json:
+        emit_json(rows)
+        return
+    t = Table(title="Built-in problems (gigaplan optimize NAME -o DIR)", title_justify="left")
+    for c in ("name", "sites", "systems", "contracts", "period", "description"):
+        t.add_column(c, overflow="fold")
+    for r in rows:
+        t.add_row(r["name"], str(r["sites"]), str(r["systems"]), str(r["contracts"]),
+                  r["period"], r["description"])
+    out.print(t)
+
+
 @catalog_app.command("show")
 @guarded
 def catalog_show(

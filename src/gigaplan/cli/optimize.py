@@ -16,7 +16,7 @@ __all__ = ["optimize"]
 @guarded
 def optimize(
     problem: Annotated[str, typer.Argument(
-        help="Problem file (TOML) or a built-in problem's name (fluidstack-2026).")],
+        help="Problem file (TOML) or a built-in problem (gigaplan catalog problems).")],
     output: Annotated[Optional[str], typer.Option(
         "-o", "--output", help="Folder to write plan.toml, optimize.json and optimize.html "
                                "into.")] = None,
