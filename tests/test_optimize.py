@@ -192,3 +192,15 @@ def test_the_optimize_page_renders_offline(tmp_path):
     path = optimize_page.write(optimize(p, "small.toml"), tmp_path)
     (fid, width, height, marks), = render_offline(path, plots=1)
     assert fid == "optimize-capacity" and width > 200 and height > 200 and marks > 0
+
+
+def test_max_compute_spends_within_the_budget_and_more_budget_never_gives_less():
+    got = []
+    for budget in (2e9, 4e9, 8e9):
+        s = solve(_problem(objective="max_compute", demand=[],
+                           limits={"budget_usd": budget}), gap=0.0)
+        assert s.spend_usd <= budget * (1 + 1e-9)
+        got.append(s.compute_eflops_years)
+    assert got[0] > 0 and got[0] <= got[1] <= got[2]
+    with pytest.raises(ScenarioError, match="needs a budget"):
+        _problem(objective="max_compute")

@@ -69,9 +69,11 @@ def optimize(
 
 
 def _print(doc: dict) -> None:
-    out.print(f"{doc['problem']}: net present cost {doc['objective_usd'] / 1e9:,.2f} $B "
-              f"(MIP gap {doc['mip_gap']:.2%}; model {doc['build_s']:.1f} s, solve "
-              f"{doc['solve_s']:.1f} s; {doc['rounds']} round(s))")
+    out.print(f"{doc['problem']}: net present cost {doc['objective_usd'] / 1e9:,.2f} $B, "
+              f"{doc['compute_eflops_years']:,.0f} EFLOP/s-years delivered, spend "
+              f"{doc['spend_usd'] / 1e9:,.1f} $B (objective {doc['objective']}; MIP gap "
+              f"{doc['mip_gap']:.2%}; model {doc['build_s']:.1f} s, solve {doc['solve_s']:.1f} s;"
+              f" {doc['rounds']} round(s))")
     t = Table(title="Builds", title_justify="left")
     for c in ("site", "system", "mode", "online", "MW", "accelerators"):
         t.add_column(c)

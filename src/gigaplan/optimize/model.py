@@ -65,9 +65,12 @@ class InfeasibleError(GigaplanError):
 
 @dataclass
 class Solution:
-    """What :func:`solve` returns. Tables: ``builds`` (site, system, mode, period start,
-    steps, it_mw, accelerators), ``rents`` (contract, period start, accelerators),
-    ``capacity`` (per period: demand and delivered effective EFLOP/s)."""
+    """What :func:`solve` returns. ``objective_usd``: the plan's net present cost (the objective
+    when minimising cost); ``spend_usd``: capex, leases and rents undiscounted;
+    ``compute_eflops_years``: effective compute delivered over the horizon (the objective when
+    maximising compute). Tables: ``builds`` (site, system, mode, period start, steps, it_mw,
+    accelerators), ``rents`` (contract, period start, accelerators), ``capacity`` (per period:
+    demand and delivered effective EFLOP/s)."""
 
     problem: OptimizeProblem
     inputs: Inputs
@@ -82,6 +85,8 @@ class Solution:
     binding: list = field(default_factory=list)
     binding_limits: list = field(default_factory=list)
     values: dict = field(default_factory=dict)
+    spend_usd: float = 0.0
+    compute_eflops_years: float = 0.0
     build_s: float = 0.0
     solve_s: float = 0.0
 
@@ -267,7 +272,7 @@ class _Builder:
     def _money(self) -> None:
         lim, inp = self.p.limits, self.inp
         capex, spend, cost = self._spend()
-        self.cost = cost
+        self.cost, self.spend = cost, spend
         if lim.capex_usd_per_year is not None and len(self.o):
             years = _year_of(inp.starts)
             for y in np.unique(years):
@@ -338,7 +343,13 @@ def _build(p: OptimizeProblem, inp: Inputs, drop=(), fixed=None) -> _Builder:
     b = _Builder(p, inp, drop, fixed)
     b.variables()
     b.constraints()
-    b.m.add_objective(b.cost)
+    if p.objective == "max_compute":
+        # the most EFLOP/s-years; among equal plans the cheaper (a tie-break worth 1e-6
+        # EFLOP/s-year per $M, far below one step's compute)
+        delivered = (b.eff * _da(inp.years, b.t)).sum()
+        b.m.add_objective(delivered - 1e-6 * b.cost, sense="max")
+    else:
+        b.m.add_objective(b.cost)
     return b
 
 
@@ -398,7 +409,7 @@ def solve(p: OptimizeProblem, a: Assumptions | None = None, *, gap: float = 0.00
     sol.build_s, sol.solve_s = t1 - t0, t2 - t1
     sol.binding_limits = _binding(b)
     _duals(sol, p, inp, b, threads)
-    if values:
+    if values and p.objective == "min_cost":
         sol.values = marginal_values(sol, a, gap=gap, time_limit=time_limit, threads=threads)
     return sol
 
@@ -456,8 +467,18 @@ def _extract(p: OptimizeProblem, inp: Inputs, b: _Builder) -> Solution:
     delivered = np.asarray(eff.values if eff is not None else np.zeros(len(b.t)))
     capacity = pd.DataFrame({"start": inp.starts.date, "demand_eflops": inp.demand_flops / EFLOPS,
                              "effective_eflops": delivered})
-    return Solution(p, inp, float(b.m.objective.value) * MUSD, 0.0, "optimal",
-                    pd.DataFrame(rows), pd.DataFrame(rents), leased, capacity)
+    sol = Solution(p, inp, _scalar(b.cost) * MUSD, 0.0, "optimal", pd.DataFrame(rows),
+                   pd.DataFrame(rents), leased, capacity)
+    sol.spend_usd = _scalar(b.spend) * MUSD
+    sol.compute_eflops_years = float(np.sum(delivered * inp.years))
+    return sol
+
+
+def _scalar(expr) -> float:
+    """The value of a linear expression (0 when it has no terms) at the solution."""
+    if isinstance(expr, (int, float)):
+        return float(expr)
+    return float(np.nansum(np.asarray(expr.solution.values, dtype=float)))
 
 
 def _duals(sol: Solution, p: OptimizeProblem, inp: Inputs, b: _Builder, threads) -> None:

@@ -152,7 +152,9 @@ class Optimized:
     def to_dict(self) -> dict:
         s = self.solution
         return {
-            "problem": s.problem.name, "objective_usd": s.objective_usd, "mip_gap": s.mip_gap,
+            "problem": s.problem.name, "objective": s.problem.objective,
+            "objective_usd": s.objective_usd, "spend_usd": s.spend_usd,
+            "compute_eflops_years": s.compute_eflops_years, "mip_gap": s.mip_gap,
             "build_s": s.build_s, "solve_s": s.solve_s, "rounds": self.rounds,
             "run_npv_usd": self.run_npv_usd,
             "builds": _records(s.builds.drop(columns=["option", "t"], errors="ignore")),

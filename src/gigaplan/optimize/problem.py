@@ -116,6 +116,10 @@ class Limits(_Model):
 class OptimizeProblem(_Model):
     name: str = Field(min_length=1, max_length=80)
     description: str = ""
+    objective: Literal["min_cost", "max_compute"] = Field(
+        "min_cost", description="'min_cost': the least net present cost that meets the demand "
+        "and deadlines; 'max_compute': the most effective compute (EFLOP/s-years over the "
+        "horizon) within the budget or capex limits.")
     horizon: Horizon
     discount_rate: float = Field(0.08, ge=0, le=0.5)
     accelerator_life_years: float = Field(5, gt=0, le=30)
@@ -163,8 +167,12 @@ def _check(p: OptimizeProblem) -> list[Problem]:
         out.append(Problem("sites", "give at least one candidate site or contract"))
     if p.sites and not offered:
         out.append(Problem("systems", "sites need at least one system to fill them"))
-    if not p.demand and not p.workloads:
+    if p.objective == "min_cost" and not p.demand and not p.workloads:
         out.append(Problem("demand", "give [[demand]] or [[workloads]]: nothing to plan for"))
+    if p.objective == "max_compute" and (p.limits.budget_usd is None
+                                         and p.limits.capex_usd_per_year is None):
+        out.append(Problem("limits.budget_usd", "objective 'max_compute' needs a budget or a "
+                                                "capex limit: without one, more is always more"))
     return out
 
 
