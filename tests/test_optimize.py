@@ -204,3 +204,43 @@ def test_max_compute_spends_within_the_budget_and_more_budget_never_gives_less()
     assert got[0] > 0 and got[0] <= got[1] <= got[2]
     with pytest.raises(ScenarioError, match="needs a budget"):
         _problem(objective="max_compute")
+
+
+def _uncertain(**u):
+    d = copy.deepcopy(SMALL)
+    d["uncertainty"] = u
+    return load_problem(d)
+
+
+def test_one_certain_sample_gives_the_deterministic_plan():
+    # one sample at the central demand with no delay: the two-stage programme is the
+    # deterministic one (no minimum sizes, terms or deadlines here), so the same cost
+    from gigaplan.optimize.stochastic import solve_two_stage
+
+    p = _uncertain(samples=1, demand_low=1.0, demand_high=1.0, delay_months_high=0)
+    det = solve(p, gap=0.0)
+    two = solve_two_stage(p, gap=0.0, deterministic=det)
+    assert two.expected_usd == pytest.approx(det.objective_usd, rel=1e-6)
+    assert two.vss_usd == pytest.approx(0.0, abs=1e-6 * det.objective_usd)
+
+
+def test_planning_for_the_samples_never_costs_more_than_ignoring_them(tmp_path):
+    p = _uncertain(samples=12, seed=3)
+    from gigaplan.optimize.stochastic import draw, solve_two_stage
+
+    mult, delays = draw(p)
+    assert mult.min() >= 0.8 and mult.max() <= 1.3 and delays.max() <= 6
+    assert np.array_equal(draw(p)[1], delays)  # one seed, the same draws
+    two = solve_two_stage(p, gap=0.0)
+    assert two.vss_usd >= -1e-6 * two.expected_usd  # the value of the stochastic solution
+    assert two.cvar_usd >= two.expected_usd * (1 - 1e-9)
+    averse = solve_two_stage(_uncertain(samples=12, seed=3, risk_weight=1.0), gap=0.0)
+    assert averse.cvar_usd <= two.cvar_usd * (1 + 1e-6)  # minimising CVaR lowers it
+    path = tmp_path / "u.toml"
+    import tomlkit
+
+    d = copy.deepcopy(SMALL)
+    d["uncertainty"] = {"samples": 6}
+    path.write_text(tomlkit.dumps(d), encoding="utf-8")
+    doc = json.loads(invoke("optimize", str(path), "--json").stdout)
+    assert doc["stochastic"]["samples"] == 6 and doc["stochastic"]["vss_usd"] >= -1.0

@@ -95,3 +95,9 @@ def _print(doc: dict) -> None:
         out.print("binding: " + ", ".join(doc["binding"]))
     for k, v in doc["marginal_values"].items():
         out.print(f"value of relaxing {k}: {v:,.0f}")
+    st = doc.get("stochastic")
+    if st:
+        out.print(f"over {st['samples']} samples: two-stage expected cost "
+                  f"{st['expected_usd'] / 1e9:,.2f} $B (CVaR {st['cvar_usd'] / 1e9:,.2f} $B); "
+                  f"the plan above, blind to them, {st['deterministic_expected_usd'] / 1e9:,.2f}"
+                  f" $B: ignoring the uncertainty costs {st['vss_usd'] / 1e9:,.2f} $B")

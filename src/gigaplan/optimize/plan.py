@@ -148,6 +148,7 @@ class Optimized:
     workloads: list = field(default_factory=list)
     run_npv_usd: float = float("nan")
     rounds: int = 1
+    stochastic: object = None  # gigaplan.optimize.stochastic.TwoStage with [uncertainty]
 
     def to_dict(self) -> dict:
         s = self.solution
@@ -162,7 +163,8 @@ class Optimized:
             "rents": _records(s.rents.drop(columns=["t"], errors="ignore")),
             "capacity": _records(s.capacity), "binding": s.binding_limits,
             "shadow_prices": s.shadow_prices, "marginal_values": s.values,
-            "workloads": self.workloads}
+            "workloads": self.workloads,
+            "stochastic": None if self.stochastic is None else self.stochastic.to_dict()}
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -183,7 +185,9 @@ def optimize(p: OptimizeProblem, source: str, a=None, *, gap: float = 0.005,
              time_limit: float = 60.0, threads: int | None = None,
              values: bool = False) -> Optimized:
     """Solve ``p``, write its plan and run it; tighten the deadlines gigaplan's scheduler
-    misses (25% more capacity-time before each, up to :data:`ROUNDS` solves)."""
+    misses (25% more capacity-time before each, up to :data:`ROUNDS` solves). With
+    ``[uncertainty] samples``, also the two-stage plan over the samples and what ignoring
+    them costs (:func:`gigaplan.optimize.stochastic.solve_two_stage`)."""
     extra: dict[str, float] = {}
     for k in range(1, ROUNDS + 1):
         q = p.model_copy(update={"workloads": [
@@ -200,4 +204,10 @@ def optimize(p: OptimizeProblem, source: str, a=None, *, gap: float = 0.005,
             extra[w.name] = extra.get(w.name, 1.0) * 1.25
     work = [{"name": w.name, "status": w.status, "finish": w.finish, "deadline": w.deadline}
             for w in r.summary.workloads]
-    return Optimized(sol, text, work, float(r.summary.headline.npv_usd_b) * 1e9, k)
+    two = None
+    if p.uncertainty.samples and p.objective == "min_cost":
+        from .stochastic import solve_two_stage
+
+        two = solve_two_stage(p, a, gap=gap, time_limit=time_limit, threads=threads,
+                              deterministic=sol)
+    return Optimized(sol, text, work, float(r.summary.headline.npv_usd_b) * 1e9, k, two)

@@ -113,6 +113,24 @@ class Limits(_Model):
     co2_t: float | None = Field(None, gt=0, description="Grid CO2 over the horizon [t].")
 
 
+class Uncertainty(_Model):
+    """Samples for the two-stage programme (:func:`gigaplan.optimize.stochastic.solve_two_stage`):
+    builds are decided once, rents per sample."""
+
+    samples: int = Field(0, ge=0, le=500, description="Monte Carlo samples (0: none).")
+    seed: int = Field(0, ge=0)
+    demand_low: float = Field(0.8, gt=0, le=1, description="Lowest demand multiplier.")
+    demand_high: float = Field(1.3, ge=1, le=10, description="Highest demand multiplier.")
+    delay_months_high: int = Field(6, ge=0, le=60, description="Largest delay of a site's "
+                                   "energisation, drawn per site and sample [months].")
+    cvar_alpha: float = Field(0.9, gt=0, lt=1)
+    risk_weight: float = Field(0.0, ge=0, le=1, description="0: expected cost; 1: CVaR.")
+    unserved_usd_per_eflops_hour: float = Field(
+        5e4, gt=0, description="Penalty per EFLOP/s-hour of demand not met in a sample [USD] "
+        "(default, an assumption: about ten times the dearest rent of 2025-26, GB200 at "
+        "$4.54/h, which is about $4,800 per effective EFLOP/s-hour).")
+
+
 class OptimizeProblem(_Model):
     name: str = Field(min_length=1, max_length=80)
     description: str = ""
@@ -130,6 +148,7 @@ class OptimizeProblem(_Model):
     systems: list[SystemOption] = Field(min_length=1)
     contracts: list[ContractOption] = Field(default_factory=list)
     limits: Limits = Field(default_factory=Limits)
+    uncertainty: Uncertainty = Field(default_factory=Uncertainty)
 
 
 def _check(p: OptimizeProblem) -> list[Problem]:

@@ -1,0 +1,237 @@
+"""Planning under uncertainty: a two-stage programme over Monte Carlo samples.
+
+First stage, decided once: the builds (installed steps per option and period, build or lease
+per site), under the same grid, step, mode and supply limits as :mod:`~gigaplan.optimize.model`.
+Second stage, per sample ``w``: the demand times a multiplier drawn from a triangular
+distribution (``demand_low``, 1, ``demand_high``), each site energised ``d`` months late
+(uniform whole months up to ``delay_months_high``; a late site's steps deliver from ``t + d``,
+and cost as planned: the commitment is made), and the rents that cover what the builds leave,
+with any demand still unmet priced at ``unserved_usd_per_eflops_hour``.
+
+Objective: the builds' net present cost plus ``(1 - risk_weight)`` times the expected
+second-stage cost plus ``risk_weight`` times its CVaR at ``cvar_alpha`` (Rockafellar and
+Uryasev 2000: ``eta + E[max(0, cost - eta)] / (1 - alpha)``). The value of the stochastic
+solution (Birge 1982) is the expected cost of the deterministic plan (:func:`solve`, demand at
+its central value, no delays) evaluated on the same samples, less the two-stage expected cost:
+what ignoring the uncertainty costs. Contract minimum sizes and terms and the workloads'
+deadlines are not in the second stage (the deterministic plan keeps them).
+
+References
+----------
+.. [1] R. T. Rockafellar, S. Uryasev, "Optimization of conditional value-at-risk", J. Risk 2
+   (2000) 21-42.
+.. [2] J. R. Birge, "The value of the stochastic solution in stochastic linear programs with
+   fixed recourse", Math. Programming 24 (1982) 314-325.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..assumptions import Assumptions
+from ..constants import HOURS_PER_YEAR
+from ..errors import GigaplanError
+from .inputs import Inputs, build_inputs
+from .model import EFLOPS, KACC, MUSD, Solution, _Builder, _da, _quiet_solve, _status, _value
+from .model import solve as solve_deterministic
+from .problem import OptimizeProblem
+
+__all__ = ["TwoStage", "draw", "solve_two_stage"]
+
+
+@dataclass
+class TwoStage:
+    """What :func:`solve_two_stage` returns: the first-stage ``builds`` (as
+    :class:`~gigaplan.optimize.model.Solution` tables), the expected total cost, its CVaR,
+    each sample's cost, and the value of the stochastic solution (``vss_usd``: the
+    deterministic plan's expected cost on the same samples less this one's)."""
+
+    builds: pd.DataFrame
+    leased: dict
+    expected_usd: float
+    cvar_usd: float
+    sample_usd: np.ndarray
+    deterministic_expected_usd: float
+    vss_usd: float
+    multipliers: np.ndarray
+    delays: np.ndarray
+    solve_s: float
+
+    def to_dict(self) -> dict:
+        return {"expected_usd": self.expected_usd, "cvar_usd": self.cvar_usd,
+                "deterministic_expected_usd": self.deterministic_expected_usd,
+                "vss_usd": self.vss_usd, "samples": int(len(self.sample_usd)),
+                "sample_usd_p10_p90": [float(np.percentile(self.sample_usd, 10)),
+                                       float(np.percentile(self.sample_usd, 90))],
+                "builds": [{**r, "start": str(r["start"])} for r in
+                           self.builds.drop(columns=["option", "t"], errors="ignore")
+                           .to_dict(orient="records")],
+                "leased": {k: bool(v) for k, v in self.leased.items()},
+                "solve_s": self.solve_s}
+
+
+def draw(p: OptimizeProblem) -> tuple[np.ndarray, np.ndarray]:
+    """(demand multipliers (S,), site delays in months (S, sites)), from one seed through a
+    :class:`numpy.random.SeedSequence` (the multipliers and the delays each its child)."""
+    u = p.uncertainty
+    seq = np.random.SeedSequence(u.seed)
+    a, b = (np.random.default_rng(s) for s in seq.spawn(2))
+    mult = a.triangular(u.demand_low, 1.0, u.demand_high, size=u.samples) \
+        if u.demand_high > u.demand_low else np.ones(u.samples)
+    delays = b.integers(0, u.delay_months_high + 1, size=(u.samples, len(p.sites)))
+    return mult, delays
+
+
+class _TwoStageBuilder(_Builder):
+    """The first stage of :class:`_Builder` (builds, site limits) and a second stage per
+    sample."""
+
+    def __init__(self, p, inp: Inputs, mult, delays, fixed=None):
+        super().__init__(p, inp, fixed=fixed)
+        self.mult, self.delays = mult, delays
+        self.w = pd.RangeIndex(len(mult), name="w")
+
+    def constraints(self) -> None:
+        with warnings.catch_warnings():  # shifted (delayed) steps are absent before: 0
+            warnings.simplefilter("ignore")
+            self._stages()
+
+    def _stages(self) -> None:
+        self._sites()
+        months = 1 if self.p.horizon.period == "month" else 3
+        inp, t, w, u = self.inp, self.t, self.w, self.p.uncertainty
+        T, S = len(t), len(w)
+        m = self.m
+        c = (m.add_variables(lower=0, upper=_da(np.broadcast_to(self._c_up()[:, :, None],
+                                                                (len(self.k), T, S)),
+                                                self.k, t, w), name="c2")
+             if len(self.k) else None)
+        short = m.add_variables(lower=0, coords=[t, w], name="unserved")  # EFLOP/s
+        weight = _da(inp.discount * inp.years, t)
+        hours = _da(inp.years * HOURS_PER_YEAR, t)
+        second, first = [], 0
+        if len(self.o):
+            first = ((self.inst * _da(inp.options["annual_usd"] / MUSD, self.o)).sum("o")
+                     * weight).sum()
+        for j in range(S):
+            eff = self._delivered(j, months)
+            if c is not None:
+                eff = eff + (c.sel(w=j, drop=True) * _da(inp.contracts["eff_flops"] * KACC / EFLOPS,
+                                              self.k)).sum("k")
+            need = inp.demand_flops * self.mult[j] / EFLOPS
+            sel = np.flatnonzero(need > 0)
+            if len(sel):
+                idx = pd.Index(sel, name="t")
+                self.add("demand", (eff + short.sel(w=j, drop=True)).sel(t=sel) >= _da(need[sel], idx),
+                         f"demand_{j}")
+            cost = (short.sel(w=j, drop=True) * hours * _da(inp.discount, t)).sum() * (
+                u.unserved_usd_per_eflops_hour / MUSD)
+            if c is not None:
+                rent = (c.sel(w=j, drop=True) * _da(inp.contracts["usd_per_hour"] * KACC / MUSD, self.k)
+                        ).sum("k") * hours
+                cost = cost + (rent * _da(inp.discount, t)).sum()
+            second.append(cost)
+        self.first, self.second = first, second
+        eta = m.add_variables(name="eta")  # the value at risk
+        z = m.add_variables(lower=0, coords=[w], name="excess")
+        for j, cost in enumerate(second):
+            m.add_constraints(z.sel(w=j, drop=True) >= cost - eta, name=f"cvar_{j}")
+        mean = sum(second) * (1.0 / S)
+        cvar = eta + z.sum() * (1.0 / ((1.0 - u.cvar_alpha) * S))
+        self.mean, self.cvar = mean, cvar
+        self.cost = first + (1.0 - u.risk_weight) * mean + u.risk_weight * cvar
+
+    def _c_up(self) -> np.ndarray:
+        up = np.zeros((len(self.k), len(self.t)))
+        for i, r in enumerate(self.inp.contracts.itertuples()):
+            up[i, self.inp.contract_first[i]:] = r.max / KACC
+        return up
+
+    def _delivered(self, j: int, months: int):
+        """Effective EFLOP/s of the builds in sample ``j``: each site's steps from its delay."""
+        inp, total = self.inp, 0
+        if not len(self.o):
+            return total
+        for s_i, s in enumerate(self.p.sites):
+            sel = np.flatnonzero((inp.options["site"] == s.name).values)
+            if not len(sel):
+                continue
+            d = int(np.ceil(self.delays[j, s_i] / months))
+            y = self.inst.sel(o=sel)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                y = y.shift(t=d) if d else y
+            total = total + (y * _da(inp.options["eff_flops"].values[sel] / EFLOPS,
+                                     pd.Index(sel, name="o"))).sum("o")
+        return total
+
+
+def _solve(p, inp, mult, delays, gap, time_limit, threads, fixed=None) -> _TwoStageBuilder:
+    b = _TwoStageBuilder(p, inp, mult, delays, fixed)
+    b.variables()
+    b.constraints()
+    b.m.add_objective(b.cost)
+    if _status(b.m, _quiet_solve(b.m, gap, time_limit, threads)) != "optimal":
+        raise GigaplanError(f"{p.name}: the two-stage programme found no plan (its grid, "
+                            "step, mode and supply limits conflict)")
+    return b
+
+
+def _value_of(expr) -> float:
+    return float(np.nansum(np.asarray(expr.solution.values, dtype=float))) \
+        if hasattr(expr, "solution") else float(expr)
+
+
+def solve_two_stage(p: OptimizeProblem, a: Assumptions | None = None, *, gap: float = 0.005,
+                    time_limit: float = 120.0, threads: int | None = None,
+                    deterministic: Solution | None = None) -> TwoStage:
+    """The two-stage plan of ``p`` over ``p.uncertainty.samples`` samples, and the value of
+    the stochastic solution against ``deterministic`` (default: :func:`solve` of ``p``)."""
+    if p.uncertainty.samples < 1:
+        raise GigaplanError(f"{p.name}: [uncertainty] samples = 0; give samples >= 1 for the "
+                            "two-stage programme")
+    t0 = time.perf_counter()
+    inp = build_inputs(p, a)
+    mult, delays = draw(p)
+    b = _solve(p, inp, mult, delays, gap, time_limit, threads)
+    costs = np.array([_value_of(c) + _value_of(b.first) for c in b.second]) * MUSD
+    y = _value(b.inst) if len(b.o) else None
+    builds = _builds(inp, y)
+    leased = dict(zip(b.both, _value(b.lease) > 0.5, strict=True)) if len(b.both) else {}
+    det = deterministic if deterministic is not None else solve_deterministic(
+        p, a, gap=gap, time_limit=time_limit, threads=threads)
+    fixed = {"y": _installed(inp, det)}
+    if len(b.both):
+        fixed["lease"] = np.array([float(det.leased.get(s, False)) for s in b.both])
+    e = _solve(p, inp, mult, delays, gap, time_limit, threads, fixed=fixed)
+    det_expected = (_value_of(e.first) + _value_of(e.mean)) * MUSD
+    expected = (_value_of(b.first) + _value_of(b.mean)) * MUSD
+    return TwoStage(builds, leased, expected, (_value_of(b.first) + _value_of(b.cvar)) * MUSD,
+                    costs, det_expected, det_expected - expected, mult, delays,
+                    time.perf_counter() - t0)
+
+
+def _installed(inp: Inputs, det: Solution) -> np.ndarray:
+    y = np.zeros((len(inp.options), len(inp.starts)))
+    for r in det.builds.itertuples():
+        y[r.option, r.t:] += r.steps
+    return y
+
+
+def _builds(inp: Inputs, y) -> pd.DataFrame:
+    rows = []
+    if y is None:
+        return pd.DataFrame(rows)
+    x = np.diff(y, axis=1, prepend=0.0)
+    for i, r in enumerate(inp.options.itertuples()):
+        for t in np.flatnonzero(x[i] > 0.5):
+            n = int(round(x[i, t]))
+            rows.append({"site": r.site, "system": r.system, "mode": r.mode,
+                         "start": inp.starts[t].date(), "steps": n, "it_mw": n * r.it_mw,
+                         "accelerators": n * r.accelerators, "option": i, "t": int(t)})
+    return pd.DataFrame(rows)
