@@ -244,3 +244,24 @@ def test_planning_for_the_samples_never_costs_more_than_ignoring_them(tmp_path):
     path.write_text(tomlkit.dumps(d), encoding="utf-8")
     doc = json.loads(invoke("optimize", str(path), "--json").stdout)
     assert doc["stochastic"]["samples"] == 6 and doc["stochastic"]["vss_usd"] >= -1.0
+
+
+def test_priced_by_the_finance_engine_the_plans_cost_is_what_gigaplan_run_reports(tmp_path):
+    # the engine's NPV is additive over phases and contracts and linear in their size, so a
+    # plan priced candidate by candidate with it (one run per option and period) costs in
+    # gigaplan run what the objective says: within the MIP gap (0 here) and the rounding of
+    # rented accelerators up to whole ones
+    p = _problem(workloads=[{"name": "run-1e26", "flops": 1e26, "deadline": "2026-12-31"}])
+    o = optimize(p, "small.toml", gap=0.0, pricing="engine")
+    assert len(o.solution.builds) and len(o.solution.rents)  # a lease and a rent both priced
+    assert -o.run_npv_usd == pytest.approx(o.solution.objective_usd, rel=1e-5)
+    path = tmp_path / "plan.toml"
+    path.write_text(o.text, encoding="utf-8")
+    run = json.loads(invoke("run", str(path), "-o", str(tmp_path / "o"), "--no-samples",
+                            "--json").stdout)
+    assert -run["headline"]["npv_usd_b"] * 1e9 == pytest.approx(o.solution.objective_usd,
+                                                                rel=1e-5)
+    # the annuity pricing (the fast default) is not the engine's accounting: said, not hidden
+    fast = optimize(p, "small.toml", gap=0.0)
+    assert fast.to_dict()["pricing"] == "annuity" and o.to_dict()["pricing"] == "engine"
+    assert invoke("optimize", "x.toml", "--pricing", "exact").exit_code == 2

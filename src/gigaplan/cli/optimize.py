@@ -27,6 +27,11 @@ def optimize(
         "--threads", help="HiGHS threads (default: its own choice).")] = None,
     values: Annotated[bool, typer.Option(
         "--values", help="Also price each binding limit by solving again (slower).")] = False,
+    pricing: Annotated[str, typer.Option(
+        "--pricing", help="annuity (annual equivalents of capex, fast) or engine (each "
+                          "candidate priced by a run of the finance engine: the plan's cost "
+                          "is then what gigaplan run reports; ~50 ms per option and "
+                          "period).")] = "annuity",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The least-cost plan of sites, systems and contracts that meets a problem's demand and
@@ -44,9 +49,11 @@ def optimize(
         raise GigaplanError(f"--time-limit {time_limit}: expected 0 to 86,400 seconds")
     if threads is not None and not 1 <= threads <= 256:
         raise GigaplanError(f"--threads {threads}: expected 1 to 256")
+    if pricing not in ("annuity", "engine"):
+        raise GigaplanError(f"--pricing {pricing!r}: expected annuity or engine")
     p = load_problem(problem)
     result = run_optimize(p, Path(problem).name, gap=gap, time_limit=time_limit,
-                          threads=threads, values=values)
+                          threads=threads, values=values, pricing=pricing)
     doc = result.to_dict()
     if output is not None:
         folder = Path(output)

@@ -256,17 +256,26 @@ class _Builder:
         capex = spend = cost = 0
         hours = _da(inp.years * HOURS_PER_YEAR, t)
         weight = _da(inp.discount * inp.years, t)
+        engine = inp.engine_u is not None
         if len(self.o):
             opt = inp.options
             capex = (self.x * _da(opt["capex_usd"] / MUSD, self.o)).sum("o")
             leases = (self.inst * _da(opt["lease_usd_per_year"] / MUSD, self.o)).sum("o")
             spend = capex.sum() + (leases * _da(inp.years, t)).sum()
-            cost = ((self.inst * _da(opt["annual_usd"] / MUSD, self.o)).sum("o") * weight).sum()
+            if engine:  # the finance engine's cost of each step by the period it comes online
+                cost = (self.x * _da(np.nan_to_num(inp.engine_u) / MUSD, self.o, t)).sum()
+            else:
+                cost = ((self.inst * _da(opt["annual_usd"] / MUSD, self.o)).sum("o")
+                        * weight).sum()
         if len(self.k):
             rent = (self.c * _da(self.inp.contracts["usd_per_hour"] * KACC / MUSD, self.k)
                     ).sum("k") * hours
             spend = spend + rent.sum()
-            cost = cost + (rent * _da(inp.discount, t)).sum()
+            if engine:
+                cost = cost + (self.c * _da(np.nan_to_num(inp.engine_v) * KACC / MUSD,
+                                            self.k, t)).sum()
+            else:
+                cost = cost + (rent * _da(inp.discount, t)).sum()
         return capex, spend, cost
 
     def _money(self) -> None:
@@ -382,14 +391,27 @@ _PREFIX = {"deadline": "deadline_", "grid": "grid_", "steps": "steps_", "mode": 
 
 def solve(p: OptimizeProblem, a: Assumptions | None = None, *, gap: float = 0.005,
           time_limit: float = 60.0, threads: int | None = None,
-          values: bool = False) -> Solution:
+          values: bool = False, pricing: str = "annuity") -> Solution:
     """The least-cost plan of problem ``p`` to a relative MIP gap ``gap``; with ``values``,
-    the :func:`marginal_values` of its binding limits too.
+    the :func:`marginal_values` of its binding limits too. ``pricing``: ``"annuity"`` (annual
+    equivalents of capex from the period a step comes online, fast) or ``"engine"`` (each
+    candidate's net present cost from a run of the finance engine,
+    :func:`gigaplan.optimize.inputs.engine_costs`: the plan's cost is then exactly what
+    ``gigaplan run`` reports for it).
 
     Raises :class:`InfeasibleError` naming the constraint groups that conflict (each whose
     removal alone makes the problem feasible) when no plan meets every limit."""
+    if pricing not in ("annuity", "engine"):
+        raise GigaplanError(f"pricing {pricing!r}: expected 'annuity' or 'engine'")
     t0 = time.perf_counter()
     inp = build_inputs(p, a)
+    if pricing == "engine":
+        from dataclasses import replace
+
+        from .inputs import engine_costs
+
+        inp = replace(inp, **dict(zip(("engine_u", "engine_v"), engine_costs(p, inp, a),
+                                      strict=True)))
     b = _build(p, inp)
     t1 = time.perf_counter()
     result = _quiet_solve(b.m, gap, time_limit, threads)

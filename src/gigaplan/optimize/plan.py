@@ -154,6 +154,7 @@ class Optimized:
         s = self.solution
         return {
             "problem": s.problem.name, "objective": s.problem.objective,
+            "pricing": "engine" if s.inputs.engine_u is not None else "annuity",
             "objective_usd": s.objective_usd, "spend_usd": s.spend_usd,
             "compute_eflops_years": s.compute_eflops_years, "mip_gap": s.mip_gap,
             "build_s": s.build_s, "solve_s": s.solve_s, "rounds": self.rounds,
@@ -183,7 +184,7 @@ def _run(text: str):
 
 def optimize(p: OptimizeProblem, source: str, a=None, *, gap: float = 0.005,
              time_limit: float = 60.0, threads: int | None = None,
-             values: bool = False) -> Optimized:
+             values: bool = False, pricing: str = "annuity") -> Optimized:
     """Solve ``p``, write its plan and run it; tighten the deadlines gigaplan's scheduler
     misses (25% more capacity-time before each, up to :data:`ROUNDS` solves). With
     ``[uncertainty] samples``, also the two-stage plan over the samples and what ignoring
@@ -193,7 +194,8 @@ def optimize(p: OptimizeProblem, source: str, a=None, *, gap: float = 0.005,
         q = p.model_copy(update={"workloads": [
             w.model_copy(update={"flops": w.flops * extra.get(w.name, 1.0)})
             for w in p.workloads]}) if extra else p
-        sol = solve(q, a, gap=gap, time_limit=time_limit, threads=threads, values=values)
+        sol = solve(q, a, gap=gap, time_limit=time_limit, threads=threads, values=values,
+                    pricing=pricing)
         sol.problem = p
         text = plan_text(sol, source)
         r = _run(text)
