@@ -4,27 +4,18 @@ BF16 peak over time overlaid, and a bar chart per figure."""
 
 from __future__ import annotations
 
-import html
 import math
 from pathlib import Path
 
 import plotly.graph_objects as go
 
-from .. import __version__
-from ..fileio import write_text_atomic
+from . import standalone
+from .standalone import escape as _e
+from .standalone import page, plot
 
 __all__ = ["COMPARE_FILE", "build", "figures", "write"]
 
 COMPARE_FILE = "compare.html"
-_CSS = ("body{font:14px/1.5 system-ui,sans-serif;margin:0;color:#1d2433;background:#f6f7f9}"
-        "header{background:#264653;color:#fff;padding:16px 28px}main{max-width:1180px;"
-        "margin:0 auto;padding:8px 28px 40px}table{border-collapse:collapse;background:#fff}"
-        "td,th{border:1px solid #dde2ea;padding:4px 8px}td.n{text-align:right}"
-        ".plot{background:#fff;margin:12px 0}")
-
-
-def _e(x) -> str:
-    return html.escape(str(x))
 
 
 def _fmt(v) -> str:
@@ -76,22 +67,11 @@ def figures(c) -> list[go.Figure]:
 
 def build(c) -> str:
     """The comparison page of :class:`gigaplan.compare.Comparison` ``c``."""
-    from plotly.offline import get_plotlyjs
-
-    config = {"displaylogo": False, "responsive": True}
-    plots = "".join(f'<div class="plot" id="compare-{i}">' + f.to_html(
-        full_html=False, include_plotlyjs=False, div_id=f"compare-{i}-plot", config=config)
-        + "</div>" for i, f in enumerate(figures(c)))
-    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>gigaplan compare: {_e(' vs '.join(c.labels))}</title><style>{_CSS}</style>"
-            f"<script>{get_plotlyjs()}</script></head><body><header><h1>gigaplan compare</h1>"
-            f"<p>{_e(' vs '.join(c.labels))} · gigaplan {_e(__version__)}</p></header><main>"
-            f"{_table(c)}{plots}</main></body></html>")
+    names = " vs ".join(c.labels)
+    plots = "".join(plot(f, f"compare-{i}") for i, f in enumerate(figures(c)))
+    return page(f"gigaplan compare: {names}", "gigaplan compare", names, _table(c) + plots)
 
 
 def write(c, out_dir: str | Path) -> Path:
     """Write ``compare.html`` for ``c`` into ``out_dir``; returns its path."""
-    path = Path(out_dir) / COMPARE_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(path, build(c))
-    return path
+    return standalone.write(build(c), out_dir, COMPARE_FILE)

@@ -5,24 +5,19 @@ and what ``gigaplan run`` made of the plan's workloads. It only reads the result
 
 from __future__ import annotations
 
-import html
 import math
 from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
 
-from .. import __version__
-from ..fileio import write_text_atomic
-from .compare_page import _CSS
+from . import standalone
+from .standalone import escape as _e
+from .standalone import page, plot
 
 __all__ = ["OPTIMIZE_FILE", "build", "capacity_figure", "write"]
 
 OPTIMIZE_FILE = "optimize.html"
-
-
-def _e(x) -> str:
-    return html.escape(str(x))
 
 
 def _n(v, fmt: str = "{:,.0f}") -> str:
@@ -82,26 +77,15 @@ def _sections(doc: dict) -> str:
 
 def build(o) -> str:
     """The page of :class:`gigaplan.optimize.plan.Optimized` ``o``."""
-    from plotly.offline import get_plotlyjs
-
     doc = o.to_dict()
-    fig = capacity_figure(o).to_html(full_html=False, include_plotlyjs=False,
-                                     div_id="optimize-capacity-plot",
-                                     config={"displaylogo": False, "responsive": True})
     head = (f"net present cost {_n(doc['objective_usd'] / 1e9, '{:,.2f}')} $B, MIP gap "
             f"{doc['mip_gap']:.2%}, model {doc['build_s']:.1f} s, solve {doc['solve_s']:.1f} s,"
             f" {doc['rounds']} round(s) with gigaplan run")
-    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>gigaplan optimize: {_e(doc['problem'])}</title><style>{_CSS}</style>"
-            f"<script>{get_plotlyjs()}</script></head><body><header>"
-            f"<h1>gigaplan optimize: {_e(doc['problem'])}</h1><p>{_e(head)} · gigaplan "
-            f"{_e(__version__)}</p></header><main><div class='plot' id='optimize-capacity'>"
-            f"{fig}</div>{_sections(doc)}</main></body></html>")
+    name = f"gigaplan optimize: {doc['problem']}"
+    return page(name, name, head,
+                plot(capacity_figure(o), "optimize-capacity") + _sections(doc))
 
 
 def write(o, out_dir: str | Path) -> Path:
     """Write ``optimize.html`` for ``o`` into ``out_dir``; returns its path."""
-    path = Path(out_dir) / OPTIMIZE_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(path, build(o))
-    return path
+    return standalone.write(build(o), out_dir, OPTIMIZE_FILE)
