@@ -33,9 +33,10 @@ from ..assumptions import catalog as parameter_catalog
 from ..datafiles import scenario_names, scenario_text
 from ..errors import GigaplanError, ScenarioError
 from ..scenario import Scenario, parse_scenario
+from ..scenario.loader import decode_scenario
 from ..scenario.paths import parse_path
 
-__all__ = ["MAX_UPLOAD_BYTES", "Control", "Source", "builtin", "cards", "controls",
+__all__ = ["LRU", "MAX_UPLOAD_BYTES", "Control", "Source", "builtin", "cards", "controls",
            "edited_text", "evaluate", "from_upload", "parse", "pinned_comparison", "problems",
            "ranges", "with_paths"]
 
@@ -103,13 +104,7 @@ def from_upload(contents: str, filename: str) -> Source:
     if len(data) > MAX_UPLOAD_BYTES:
         raise GigaplanError(f"{name}: {len(data):,} bytes; a scenario upload is at most "
                             f"{MAX_UPLOAD_BYTES:,}")
-    if b"\x00" in data:
-        raise GigaplanError(f"{name}: a binary file, expected a text scenario")
-    try:
-        text = data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        raise GigaplanError(f"{name}: not UTF-8 text (byte {exc.start})") from None
-    src = Source(text, _FORMATS[suffix], name)
+    src = Source(decode_scenario(data, name), _FORMATS[suffix], name)
     parse(src)  # a ScenarioError lists the problems at their paths
     return src
 
@@ -160,6 +155,15 @@ def _drop_uncertain(items, paths) -> None:
             del items[i]
 
 
+def _data(src: Source) -> dict:
+    """A YAML or JSON source parsed (the loader has checked it)."""
+    return (yaml.safe_load(src.text) if src.fmt == "yaml" else json.loads(src.text)) or {}
+
+
+def _text(data: dict, fmt: str) -> str:
+    return yaml.safe_dump(data, sort_keys=False) if fmt == "yaml" else json.dumps(data, indent=2)
+
+
 def with_paths(src: Source, paths: dict) -> Source:
     """``src`` with scenario field ``paths`` set (path -> value). TOML keeps every comment and
     mark, and the field set gets ``# assumption: set in gigaplan app``; an ``[[uncertain]]``
@@ -178,7 +182,7 @@ def with_paths(src: Source, paths: dict) -> Source:
         if "uncertain" in doc:
             _drop_uncertain(doc["uncertain"], set(paths))
         return Source(tomlkit.dumps(doc), "toml", src.label)
-    data = (yaml.safe_load(src.text) if src.fmt == "yaml" else json.loads(src.text)) or {}
+    data = _data(src)
     for path, value in paths.items():
         *head, last = parse_path(path)
         node = data
@@ -187,9 +191,7 @@ def with_paths(src: Source, paths: dict) -> Source:
         v = _typed(value, node[last])
         node[last] = v.isoformat() if src.fmt == "json" and isinstance(v, dt.date) else v
     _drop_uncertain(data.get("uncertain", []), set(paths))
-    text = (yaml.safe_dump(data, sort_keys=False) if src.fmt == "yaml"
-            else json.dumps(data, indent=2))
-    return Source(text, src.fmt, src.label)
+    return Source(_text(data, src.fmt), src.fmt, src.label)
 
 
 def _plain(s: Scenario, path: str):
@@ -215,40 +217,63 @@ def edited_text(src: Source, overrides: dict, paths: dict) -> str:
             doc["parameters"][name] = float(value)
             doc["parameters"][name].comment(_MARK)
         return tomlkit.dumps(doc)
-    data = (yaml.safe_load(out.text) if out.fmt == "yaml" else json.loads(out.text)) or {}
+    data = _data(out)
     data.setdefault("parameters", {}).update({k: float(v) for k, v in overrides.items()})
-    return (yaml.safe_dump(data, sort_keys=False) if out.fmt == "yaml"
-            else json.dumps(data, indent=2))
+    return _text(data, out.fmt)
 
 
 # ----------------------------------------------------------------------------- runs
 
+class LRU:
+    """A thread-safe mapping that keeps its ``size`` most recently used entries."""
+
+    def __init__(self, size: int):
+        self.lock = threading.Lock()
+        self.items: OrderedDict = OrderedDict()
+        self.size = size
+
+    def get(self, key):
+        """The value of ``key`` (now the most recent), or None."""
+        with self.lock:
+            if key not in self.items:
+                return None
+            self.items.move_to_end(key)
+            return self.items[key]
+
+    def put(self, key, value) -> list:
+        """Store ``value``; returns the keys dropped to stay within ``size``."""
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            dropped = []
+            while len(self.items) > self.size:
+                dropped.append(self.items.popitem(last=False)[0])
+            return dropped
+
+    def keys(self) -> list:
+        with self.lock:
+            return list(self.items)
+
+
 class _Runs:
-    """Runs by (scenario text, parameter overrides), least recently used dropped past
-    ``size``, and the latest run of each scenario text: the one a new change reuses."""
+    """Runs by (scenario text, parameter overrides) in an :class:`LRU`, and the latest run of
+    each scenario text still held: the one a new change reuses."""
 
     def __init__(self, size: int = 128):
-        self.lock = threading.Lock()
-        self.runs: OrderedDict = OrderedDict()
+        self.runs = LRU(size)
         self.latest: dict = {}
-        self.size = size
 
     def get(self, key, overrides: dict):
         """(the run of exactly these overrides or None, the latest (overrides, run) or None)."""
-        with self.lock:
-            exact = self.runs.get((key, _frozen(overrides)))
-            if exact is not None:
-                self.runs.move_to_end((key, _frozen(overrides)))
-            return exact, self.latest.get(key)
+        return self.runs.get((key, _frozen(overrides))), self.latest.get(key)
 
     def put(self, key, overrides: dict, result) -> None:
-        with self.lock:
-            self.runs[(key, _frozen(overrides))] = result
-            self.latest[key] = (dict(overrides), result)
-            while len(self.runs) > self.size:
-                (old, _), _ = self.runs.popitem(last=False)
-                if not any(k == old for k, _ in self.runs):
-                    self.latest.pop(old, None)
+        dropped = self.runs.put((key, _frozen(overrides)), result)
+        self.latest[key] = (dict(overrides), result)
+        held = {k for k, _ in self.runs.keys()}
+        for old, _ in dropped:
+            if old not in held:
+                self.latest.pop(old, None)
 
 
 def _frozen(d: dict) -> tuple:

@@ -20,8 +20,6 @@ import hmac
 import ipaddress
 import re
 import secrets
-import threading
-from collections import OrderedDict
 
 import dash
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
@@ -199,16 +197,13 @@ class _Views:
     to an earlier state, or another session asking the same, costs a lookup."""
 
     def __init__(self, size: int = 64):
-        self.lock = threading.Lock()
-        self.items: OrderedDict = OrderedDict()
-        self.size = size
+        self.cache = state.LRU(size)
 
     def __call__(self, src: state.Source, overrides: dict, paths: dict):
         key = (src.key, tuple(sorted(overrides.items())), tuple(sorted(paths.items())))
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
+        view = self.cache.get(key)
+        if view is not None:
+            return view
         r = state.evaluate(src, overrides, paths)
         figs = []
         for _, _, fn, empty in layout.APP_FIGURES:
@@ -216,10 +211,7 @@ class _Views:
             figs.append(f.to_plotly_json() if f is not None else
                         {"layout": {"title": {"text": empty}, "height": 120}})
         view = (state.cards(r), figs)
-        with self.lock:
-            self.items[key] = view
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
+        self.cache.put(key, view)
         return view
 
 
@@ -243,7 +235,7 @@ def _run_callbacks(app: dash.Dash) -> None:
         if not data:
             return [], "choose or upload a scenario", *none
         src = state.Source.from_dict(data)
-        overrides, paths = _current(src, values, dates, free, _ids)
+        overrides, paths = _current(src, values, dates, free)
         try:
             found, figs = _VIEWS(src, overrides, paths)
         except GigaplanError as exc:
@@ -258,7 +250,7 @@ def _run_callbacks(app: dash.Dash) -> None:
         if not data or not on:
             return ""
         src = state.Source.from_dict(data)
-        overrides, paths = _current(src, values, dates, free, _ids)
+        overrides, paths = _current(src, values, dates, free)
         try:
             bands = state.ranges(src, overrides, paths, samples=state.RANGE_SAMPLES)
         except GigaplanError as exc:
@@ -266,15 +258,15 @@ def _run_callbacks(app: dash.Dash) -> None:
         return layout.ranges_table(bands)
 
 
-def _current(src: state.Source, values, dates, free, ids) -> tuple[dict, dict]:
+def _current(src: state.Source, values, dates, free) -> tuple[dict, dict]:
     """(overrides, paths) of the page: controls moved off their central value, the free box."""
-    overrides, paths = _edits(ids("ctl"), values, ids("ctl-date"), dates, free)
+    overrides, paths = _edits(_ids("ctl"), values, _ids("ctl-date"), dates, free)
     return _moved(src, overrides), _moved_paths(src, paths)
 
 
 def _ids(kind: str) -> list[dict]:
-    """The ids of the pattern-matching inputs of ``kind`` in the triggering request."""
-    for group in ctx.inputs_list:
+    """The ids of the pattern-matching inputs or states of ``kind`` in the request."""
+    for group in [*ctx.inputs_list, *ctx.states_list]:
         if isinstance(group, list) and group and group[0]["id"].get("type") == kind:
             return [x["id"] for x in group]
     return []
@@ -318,7 +310,7 @@ def _editor_callbacks(app: dash.Dash) -> None:
         if not data:
             return no_update
         src = state.Source.from_dict(data)
-        overrides, paths = _current(src, values, dates, free, _state_ids)
+        overrides, paths = _current(src, values, dates, free)
         stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", src.label.split(" ")[0]).strip("-.") or "scenario"
         if ctx.triggered_id == "dl-scenario":
             ext = {"toml": "toml", "yaml": "yaml", "json": "json"}[src.fmt]
@@ -329,13 +321,6 @@ def _editor_callbacks(app: dash.Dash) -> None:
         r = state.evaluate(src, overrides, paths)
         full = dataclasses.replace(r, portfolio=portfolio.analyse(r))
         return {"content": build(full), "filename": f"{stem.rsplit('.', 1)[0]}-report.html"}
-
-
-def _state_ids(kind: str) -> list[dict]:
-    for group in ctx.states_list:
-        if isinstance(group, list) and group and group[0]["id"].get("type") == kind:
-            return [x["id"] for x in group]
-    return []
 
 
 # ----------------------------------------------------------------------------- compare
@@ -355,7 +340,7 @@ def _compare_callbacks(app: dash.Dash) -> None:
         if len(pins) >= 4:
             return no_update, "four variants are pinned: clear them to pin more"
         src = state.Source.from_dict(data)
-        overrides, paths = _current(src, values, dates, free, _state_ids)
+        overrides, paths = _current(src, values, dates, free)
         label = f"v{len(pins) + 1}"
         pins.append({"label": label, "source": data, "overrides": overrides, "paths": paths})
         return pins, f"pinned {label} ({len(pins)} of 4)"

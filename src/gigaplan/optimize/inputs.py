@@ -32,7 +32,7 @@ from ..finance.formulas import crf
 from ..reliability import reference_goodput
 from .problem import OptimizeProblem
 
-__all__ = ["Inputs", "build_inputs", "engine_costs", "periods"]
+__all__ = ["Inputs", "build_inputs", "engine_costs", "finance_table", "periods"]
 
 
 def periods(p: OptimizeProblem) -> pd.DatetimeIndex:
@@ -157,7 +157,7 @@ def build_inputs(p: OptimizeProblem, a: Assumptions | None = None) -> Inputs:
                   deadlines)
 
 
-def _finance(p: OptimizeProblem) -> dict:
+def finance_table(p: OptimizeProblem) -> dict:
     """The finance table a plan is written with (:func:`gigaplan.optimize.plan.plan_text`)."""
     return {"discount_rate": p.discount_rate, "accelerator_life_years": p.accelerator_life_years,
             "facility_life_years": p.facility_life_years}
@@ -170,7 +170,7 @@ def _npv_cost(p: OptimizeProblem, a: Assumptions, sites=(), contracts=()) -> flo
 
     d = {"name": "price", "horizon": {"start": p.horizon.start, "end": p.horizon.end,
                                       "step": "month"},
-         "finance": _finance(p), "sites": list(sites), "contracts": list(contracts)}
+         "finance": finance_table(p), "sites": list(sites), "contracts": list(contracts)}
     s = scenario_from_dict(d, "optimize pricing")
     return -float(chain.stages(s, pipeline.assumptions_for(s, base=a)).finance.npv_usd[0])
 

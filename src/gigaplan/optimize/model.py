@@ -462,10 +462,11 @@ def _gap(m: linopy.Model) -> float:
         return 0.0
 
 
-def _extract(p: OptimizeProblem, inp: Inputs, b: _Builder) -> Solution:
-    rows, rents = [], []
-    if len(b.o):
-        y = _value(b.inst)
+def build_rows(inp: Inputs, y: np.ndarray | None) -> pd.DataFrame:
+    """The builds of installed steps ``y`` (options x periods): one row per option and period
+    where steps are added (site, system, mode, start, steps, it_mw, accelerators, option, t)."""
+    rows = []
+    if y is not None:
         x = np.diff(y, axis=1, prepend=0.0)
         for i, r in enumerate(inp.options.itertuples()):
             for t in np.flatnonzero(x[i] > 0.5):
@@ -474,6 +475,12 @@ def _extract(p: OptimizeProblem, inp: Inputs, b: _Builder) -> Solution:
                              "start": inp.starts[t].date(), "steps": n,
                              "it_mw": n * r.it_mw, "accelerators": n * r.accelerators,
                              "option": i, "t": int(t)})
+    return pd.DataFrame(rows)
+
+
+def _extract(p: OptimizeProblem, inp: Inputs, b: _Builder) -> Solution:
+    builds = build_rows(inp, _value(b.inst) if len(b.o) else None)
+    rents = []
     if len(b.k):
         c = _value(b.c)
         for k, r in enumerate(inp.contracts.itertuples()):
@@ -489,7 +496,7 @@ def _extract(p: OptimizeProblem, inp: Inputs, b: _Builder) -> Solution:
     delivered = np.asarray(eff.values if eff is not None else np.zeros(len(b.t)))
     capacity = pd.DataFrame({"start": inp.starts.date, "demand_eflops": inp.demand_flops / EFLOPS,
                              "effective_eflops": delivered})
-    sol = Solution(p, inp, _scalar(b.cost) * MUSD, 0.0, "optimal", pd.DataFrame(rows),
+    sol = Solution(p, inp, _scalar(b.cost) * MUSD, 0.0, "optimal", builds,
                    pd.DataFrame(rents), leased, capacity)
     sol.spend_usd = _scalar(b.spend) * MUSD
     sol.compute_eflops_years = float(np.sum(delivered * inp.years))

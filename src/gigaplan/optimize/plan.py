@@ -14,12 +14,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 import tomlkit
 
 from .. import chain, pipeline
+from ..jsonable import records
 from ..scenario import parse_scenario
+from .inputs import finance_table
 from .model import Solution, solve
 from .problem import OptimizeProblem
 
@@ -102,9 +103,8 @@ def plan_text(sol: Solution, source: str) -> str:
     _marked(horizon, "step", "month", mark)
     doc["horizon"] = horizon
     fin = tomlkit.table()
-    _marked(fin, "discount_rate", p.discount_rate, mark)
-    _marked(fin, "accelerator_life_years", p.accelerator_life_years, mark)
-    _marked(fin, "facility_life_years", p.facility_life_years, mark)
+    for key, value in finance_table(p).items():  # as the engine pricing runs see it
+        _marked(fin, key, value, mark)
     doc["finance"] = fin
     sites = _site_tables(sol, mark)
     if sites:
@@ -159,22 +159,13 @@ class Optimized:
             "compute_eflops_years": s.compute_eflops_years, "mip_gap": s.mip_gap,
             "build_s": s.build_s, "solve_s": s.solve_s, "rounds": self.rounds,
             "run_npv_usd": self.run_npv_usd,
-            "builds": _records(s.builds.drop(columns=["option", "t"], errors="ignore")),
+            "builds": records(s.builds.drop(columns=["option", "t"], errors="ignore")),
             "leased": {k: bool(v) for k, v in s.leased.items()},
-            "rents": _records(s.rents.drop(columns=["t"], errors="ignore")),
-            "capacity": _records(s.capacity), "binding": s.binding_limits,
+            "rents": records(s.rents.drop(columns=["t"], errors="ignore")),
+            "capacity": records(s.capacity), "binding": s.binding_limits,
             "shadow_prices": s.shadow_prices, "marginal_values": s.values,
             "workloads": self.workloads,
             "stochastic": None if self.stochastic is None else self.stochastic.to_dict()}
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    out = []
-    for row in frame.to_dict(orient="records"):
-        out.append({k: (v.isoformat() if hasattr(v, "isoformat") else
-                        float(v) if isinstance(v, (np.floating, np.integer)) else v)
-                    for k, v in row.items()})
-    return out
 
 
 def _run(text: str):

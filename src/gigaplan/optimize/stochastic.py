@@ -36,8 +36,10 @@ import pandas as pd
 from ..assumptions import Assumptions
 from ..constants import HOURS_PER_YEAR
 from ..errors import GigaplanError
+from ..jsonable import records
 from .inputs import Inputs, build_inputs
-from .model import EFLOPS, KACC, MUSD, Solution, _Builder, _da, _quiet_solve, _status, _value
+from .model import (EFLOPS, KACC, MUSD, Solution, _Builder, _da, _quiet_solve, _status,
+                    _scalar, _value, build_rows)
 from .model import solve as solve_deterministic
 from .problem import OptimizeProblem
 
@@ -68,9 +70,7 @@ class TwoStage:
                 "vss_usd": self.vss_usd, "samples": int(len(self.sample_usd)),
                 "sample_usd_p10_p90": [float(np.percentile(self.sample_usd, 10)),
                                        float(np.percentile(self.sample_usd, 90))],
-                "builds": [{**r, "start": str(r["start"])} for r in
-                           self.builds.drop(columns=["option", "t"], errors="ignore")
-                           .to_dict(orient="records")],
+                "builds": records(self.builds.drop(columns=["option", "t"], errors="ignore")),
                 "leased": {k: bool(v) for k, v in self.leased.items()},
                 "solve_s": self.solve_s}
 
@@ -182,11 +182,6 @@ def _solve(p, inp, mult, delays, gap, time_limit, threads, fixed=None) -> _TwoSt
     return b
 
 
-def _value_of(expr) -> float:
-    return float(np.nansum(np.asarray(expr.solution.values, dtype=float))) \
-        if hasattr(expr, "solution") else float(expr)
-
-
 def solve_two_stage(p: OptimizeProblem, a: Assumptions | None = None, *, gap: float = 0.005,
                     time_limit: float = 120.0, threads: int | None = None,
                     deterministic: Solution | None = None) -> TwoStage:
@@ -199,9 +194,9 @@ def solve_two_stage(p: OptimizeProblem, a: Assumptions | None = None, *, gap: fl
     inp = build_inputs(p, a)
     mult, delays = draw(p)
     b = _solve(p, inp, mult, delays, gap, time_limit, threads)
-    costs = np.array([_value_of(c) + _value_of(b.first) for c in b.second]) * MUSD
+    costs = np.array([_scalar(c) + _scalar(b.first) for c in b.second]) * MUSD
     y = _value(b.inst) if len(b.o) else None
-    builds = _builds(inp, y)
+    builds = build_rows(inp, y)
     leased = dict(zip(b.both, _value(b.lease) > 0.5, strict=True)) if len(b.both) else {}
     det = deterministic if deterministic is not None else solve_deterministic(
         p, a, gap=gap, time_limit=time_limit, threads=threads)
@@ -209,9 +204,9 @@ def solve_two_stage(p: OptimizeProblem, a: Assumptions | None = None, *, gap: fl
     if len(b.both):
         fixed["lease"] = np.array([float(det.leased.get(s, False)) for s in b.both])
     e = _solve(p, inp, mult, delays, gap, time_limit, threads, fixed=fixed)
-    det_expected = (_value_of(e.first) + _value_of(e.mean)) * MUSD
-    expected = (_value_of(b.first) + _value_of(b.mean)) * MUSD
-    return TwoStage(builds, leased, expected, (_value_of(b.first) + _value_of(b.cvar)) * MUSD,
+    det_expected = (_scalar(e.first) + _scalar(e.mean)) * MUSD
+    expected = (_scalar(b.first) + _scalar(b.mean)) * MUSD
+    return TwoStage(builds, leased, expected, (_scalar(b.first) + _scalar(b.cvar)) * MUSD,
                     costs, det_expected, det_expected - expected, mult, delays,
                     time.perf_counter() - t0)
 
@@ -221,17 +216,3 @@ def _installed(inp: Inputs, det: Solution) -> np.ndarray:
     for r in det.builds.itertuples():
         y[r.option, r.t:] += r.steps
     return y
-
-
-def _builds(inp: Inputs, y) -> pd.DataFrame:
-    rows = []
-    if y is None:
-        return pd.DataFrame(rows)
-    x = np.diff(y, axis=1, prepend=0.0)
-    for i, r in enumerate(inp.options.itertuples()):
-        for t in np.flatnonzero(x[i] > 0.5):
-            n = int(round(x[i, t]))
-            rows.append({"site": r.site, "system": r.system, "mode": r.mode,
-                         "start": inp.starts[t].date(), "steps": n, "it_mw": n * r.it_mw,
-                         "accelerators": n * r.accelerators, "option": i, "t": int(t)})
-    return pd.DataFrame(rows)

@@ -20,7 +20,8 @@ from .consistency import check_scenario
 from .models import Provenance, Scenario
 from .paths import PathError, kind_at, parameter_matters, parse_path, value_at
 
-__all__ = ["load_scenario", "parse_scenario", "scenario_from_dict", "with_values"]
+__all__ = ["decode_scenario", "load_scenario", "parse_scenario", "scenario_from_dict",
+           "with_values"]
 
 #: Largest scenario file read (10 MB: a thousand sites take about 1 MB).
 MAX_BYTES = 10_000_000
@@ -80,18 +81,23 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
     if path.stat().st_size > MAX_BYTES:
         raise ScenarioError(text_name, f"is {path.stat().st_size:,} bytes; a scenario file is at "
                                        f"most {MAX_BYTES:,}")
-    data = path.read_bytes()
-    if b"\x00" in data:
-        raise ScenarioError(text_name, "is a binary file, expected a text scenario (.toml or .yaml)")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(text_name, f"is not UTF-8 text (byte {exc.start}); expected a "
-                                       "TOML or YAML scenario") from None
-    text = text.removeprefix("\ufeff")  # a byte-order mark some editors write
+    text = decode_scenario(path.read_bytes(), text_name)
     suffix = path.suffix.lower()
     fmt = "yaml" if suffix in (".yaml", ".yml") else "json" if suffix == ".json" else "toml"
     return parse_scenario(text, text_name, fmt=fmt)
+
+
+def decode_scenario(data: bytes, source: str) -> str:
+    """The text of a scenario's bytes: UTF-8 with or without a byte-order mark; a binary file
+    or other encodings raise :class:`ScenarioError` naming ``source``."""
+    if b"\x00" in data:
+        raise ScenarioError(source, "is a binary file, expected a text scenario (.toml or .yaml)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(source, f"is not UTF-8 text (byte {exc.start}); expected a "
+                                    "TOML or YAML scenario") from None
+    return text.removeprefix("\ufeff")  # a byte-order mark some editors write
 
 
 def parse_scenario(text: str, source: str = "<string>", fmt: str = "toml") -> Scenario:
