@@ -391,13 +391,13 @@ _PREFIX = {"deadline": "deadline_", "grid": "grid_", "steps": "steps_", "mode": 
 
 def solve(p: OptimizeProblem, a: Assumptions | None = None, *, gap: float = 0.005,
           time_limit: float = 60.0, threads: int | None = None,
-          values: bool = False, pricing: str = "annuity") -> Solution:
+          values: bool = False, pricing: str = "annuity", duals: bool = True) -> Solution:
     """The least-cost plan of problem ``p`` to a relative MIP gap ``gap``; with ``values``,
     the :func:`marginal_values` of its binding limits too. ``pricing``: ``"annuity"`` (annual
     equivalents of capex from the period a step comes online, fast) or ``"engine"`` (each
     candidate's net present cost from a run of the finance engine,
     :func:`gigaplan.optimize.inputs.engine_costs`: the plan's cost is then exactly what
-    ``gigaplan run`` reports for it).
+    ``gigaplan run`` reports for it). ``duals``: also the shadow prices (one more LP solve).
 
     Raises :class:`InfeasibleError` naming the constraint groups that conflict (each whose
     removal alone makes the problem feasible) when no plan meets every limit."""
@@ -430,7 +430,8 @@ def solve(p: OptimizeProblem, a: Assumptions | None = None, *, gap: float = 0.00
     sol.mip_gap = _gap(b.m)
     sol.build_s, sol.solve_s = t1 - t0, t2 - t1
     sol.binding_limits = _binding(b)
-    _duals(sol, p, inp, b, threads)
+    if duals:
+        _duals(sol, p, inp, b, threads)
     if values and p.objective == "min_cost":
         sol.values = marginal_values(sol, a, gap=gap, time_limit=time_limit, threads=threads)
     return sol
@@ -536,7 +537,7 @@ def _duals(sol: Solution, p: OptimizeProblem, inp: Inputs, b: _Builder, threads)
 def _resolve(p: OptimizeProblem, a, gap, time_limit, threads) -> float | None:
     try:
         return solve(p, a, gap=gap, time_limit=time_limit, threads=threads,
-                     values=False).objective_usd
+                     duals=False).objective_usd
     except InfeasibleError:
         return None
 
