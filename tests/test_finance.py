@@ -310,3 +310,86 @@ def test_parameters_have_sources_and_ranges():
         assert p.low <= p.value <= p.high and len(p.source) > 10, p.name
     shares = [table[k].value for k in ("shell_core_share", "electrical_share", "mechanical_share")]
     assert sum(shares) == pytest.approx(1.0)
+
+
+# ------------------------------------------------------------------------------ present cost
+
+
+def _pv_revenue_less_tax(f) -> np.ndarray:
+    y = f.yearly
+    return ((y["revenue_usd"] - y["tax_usd"]) * y["discount_factor"]).sum(axis=-1)
+
+
+def _parts(f) -> np.ndarray:
+    return f.sites["present_cost_usd"].sum(axis=-1) + f.contract_present_cost_usd.sum(axis=-1)
+
+
+def test_site_and_contract_present_costs_add_up_to_the_npv(default_run):
+    # the default scenario: four leased halls and three cloud contracts, no revenue; the NPV is
+    # minus the sum of its parts' present costs
+    f = default_run[0].finance
+    assert np.allclose(f.npv_usd, _pv_revenue_less_tax(f) - _parts(f), rtol=1e-12)
+    rows = default_run[0].summary.contracts
+    # Google Cloud's $42B over 2026-2030 is worth less today than its nominal price
+    assert 0 < max(c.present_cost_usd for c in rows) < 42e9
+
+
+def test_present_costs_add_up_with_revenue_tax_credits_refresh_and_samples(minimal):
+    # two owned sites and a leased one, refresh inside a 7-year horizon, revenue and tax,
+    # incentives and an investment credit, three samples of the assumptions: revenue and tax
+    # are the portfolio's; every other flow is one site's or one contract's
+    minimal["horizon"] = {"start": "2026-01", "end": "2032-12"}
+    minimal["finance"] = {"refresh": True, "tax_credit": 0.1,
+                          "revenue_usd_per_accelerator_hour": 4.0}
+    minimal["sites"][0]["incentives_usd"] = 2e8
+    minimal["sites"].append({**minimal["sites"][0], "name": "s2", "region": "pjm",
+                             "incentives_usd": 0.0,
+                             "phases": [{"online": "2027-03", "system": "h100-sxm",
+                                         "it_mw": 40}]})
+    minimal["sites"].append({**minimal["sites"][0], "name": "s3", "ownership": "leased",
+                             "lease_usd_per_kw_month": 150, "lease_term_years": 10,
+                             "incentives_usd": 0.0})
+    minimal["contracts"] = [{"name": "c1", "provider": "p", "system": "h100-sxm",
+                             "accelerators": 2000, "start": "2026-06-01",
+                             "end": "2028-06-01", "price_usd_per_accelerator_hour": 2.5}]
+    s = scenario_from_dict(minimal)
+    from gigaplan import pipeline
+    a = Assumptions().with_samples({"finance.accelerator_price_decline_per_year":
+                                    np.array([0.1, 0.2, 0.3])})
+    f = pipeline.stages(s, pipeline.assumptions_for(s, base=a)).finance
+    assert f.npv_usd.shape == (3,)
+    assert np.allclose(f.npv_usd, _pv_revenue_less_tax(f) - _parts(f), rtol=1e-12)
+    # each part is positive, and the contract's is its 2,000 x 2 years x $2.5/h, discounted
+    assert (f.sites["present_cost_usd"] > 0).all()
+    hours = (np.datetime64("2028-06-01") - np.datetime64("2026-06-01")).astype(int) * 24
+    assert f.contract_present_cost_usd[0, 0] == pytest.approx(2000 * hours * 2.5, rel=0.12)
+    assert f.contract_present_cost_usd[0, 0] < 2000 * hours * 2.5
+    # capex (with the refresh in 2031), leases and payments by part add up to the columns
+    for part, column in (("site_capex_usd", "capex_usd"),
+                         ("site_lease_usd", "lease_payments_usd"),
+                         ("contract_payments_usd", "contract_payments_usd")):
+        assert np.allclose(f.yearly_by_part[part].sum(axis=1), f.yearly[column], rtol=1e-12)
+
+
+def test_a_sites_present_cost_is_the_npv_of_that_site_alone(minimal):
+    # an independent reading: without revenue, a site's present cost is minus the NPV of the
+    # scenario holding that site alone
+    minimal["sites"].append({**minimal["sites"][0], "name": "s2", "region": "nyiso",
+                             "phases": [{"online": "2026-09", "system": "h100-sxm",
+                                         "it_mw": 30}]})
+    both = money_of(scenario_from_dict(minimal)).run.finance
+    for i in range(2):
+        alone = dict(minimal, sites=[minimal["sites"][i]])
+        npv = money_of(scenario_from_dict(alone)).npv_usd
+        assert both.sites["present_cost_usd"][0, i] == pytest.approx(-npv, rel=1e-12)
+
+
+def test_capex_lease_and_contract_payments_by_part_add_up_to_the_yearly_columns(default_run):
+    f = default_run[0].finance
+    parts = f.yearly_by_part
+    for part, column in (("site_capex_usd", "capex_usd"), ("site_lease_usd", "lease_payments_usd"),
+                         ("contract_payments_usd", "contract_payments_usd")):
+        assert np.allclose(parts[part].sum(axis=1), f.yearly[column], rtol=1e-12, atol=1e-3)
+    # the four halls are leased: each pays rent; the TPUs are bought as they come online
+    assert (parts["site_lease_usd"].sum(axis=2) > 0).all()
+    assert (parts["site_capex_usd"].sum(axis=2) > 0).all()

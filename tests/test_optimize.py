@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from gigaplan.errors import ScenarioError
 from gigaplan.optimize import InfeasibleError, build_inputs, load_problem, solve
+from gigaplan.optimize.inputs import priced_inputs
 from gigaplan.optimize.plan import optimize
 
 from .helpers import invoke, render_offline
@@ -47,11 +48,14 @@ def _problem(**change):
     return load_problem(d)
 
 
-def _brute_force(p) -> float:
+def _brute_force(p, pricing: str = "engine") -> float:
     """The least cost over every plan, enumerated: each site holds nothing or one step of one
     (mode, system) from one period on; the contract fills what the sites leave of each
-    period's demand (the cheapest way, as its cost is linear and per period)."""
-    inp = build_inputs(p)
+    period's demand (the cheapest way, as its cost is linear and per period). Priced by the
+    finance engine (each step by the period it comes online, each rented accelerator by its
+    period) or by annuities while installed."""
+    inp = priced_inputs(p, pricing=pricing)
+    eng = inp.engine
     opt, T = inp.options, len(inp.starts)
     k = inp.contracts.iloc[0]
     per_site = []
@@ -69,25 +73,29 @@ def _brute_force(p) -> float:
             o, t0 = choice
             inst = (np.arange(T) >= t0).astype(float)
             eff += inst * opt.loc[o, "eff_flops"]
-            cost += float(np.sum(inst * opt.loc[o, "annual_usd"] * inp.discount * inp.years))
+            cost += (eng.u[o, t0] if eng is not None else
+                     float(np.sum(inst * opt.loc[o, "annual_usd"] * inp.discount * inp.years)))
         gap = np.maximum(inp.demand_flops - eff, 0.0)
         rent = gap / k["eff_flops"]
         if np.any(rent > k["max"] + 1e-6):
             continue
-        cost += float(np.sum(rent * k["usd_per_hour"] * hours * inp.discount))
+        cost += float(np.sum(rent * np.nan_to_num(eng.v[0])) if eng is not None else
+                      np.sum(rent * k["usd_per_hour"] * hours * inp.discount))
         best = min(best, cost)
     return best
 
 
-def test_the_milp_optimum_equals_brute_force():
+@pytest.mark.parametrize("pricing", ["engine", "annuity"])
+def test_the_milp_optimum_equals_brute_force(pricing):
     # 3 sites x (up to 2 modes x 2 systems x 4 quarters) + nothing: 1 x 17 x 9 x 9 = 1,377
     # plans with the contract filling the rest; the MILP at gap 0 finds the same least cost
     p = _problem()
-    s = solve(p, gap=0.0)
-    assert s.objective_usd == pytest.approx(_brute_force(p), rel=1e-6)
+    s = solve(p, gap=0.0, pricing=pricing)
+    assert s.objective_usd == pytest.approx(_brute_force(p, pricing), rel=1e-6)
     # and without the contract's help where the demand exceeds what it can give
     tight = _problem(contracts=[{**SMALL["contracts"][0], "max_accelerators": 5_000}])
-    assert solve(tight, gap=0.0).objective_usd == pytest.approx(_brute_force(tight), rel=1e-6)
+    assert solve(tight, gap=0.0, pricing=pricing).objective_usd == pytest.approx(
+        _brute_force(tight, pricing), rel=1e-6)
 
 
 def test_the_plan_runs_through_gigaplan_run_and_meets_its_deadlines(tmp_path):

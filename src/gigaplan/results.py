@@ -134,6 +134,9 @@ class SiteSummary(_Out):
     rent_low_usd_per_accelerator_hour: Num
     rent_high_usd_per_accelerator_hour: Num
     rent_coverage: Num
+    #: the site's present cost: capex less credits, incentives and residual value, opex,
+    #: energy and lease payments, discounted as the NPV (before revenue and tax)
+    present_cost_usd: float
 
 
 class ContractSummary(_Out):
@@ -160,6 +163,8 @@ class ContractSummary(_Out):
     price_vs_market: str | None
     accelerators_at_market: list[float] | None
     saving_at_market: list[float] | None
+    #: the contract's payments within the horizon, discounted as the NPV
+    present_cost_usd: float
 
 
 class BlockRow(_Out):

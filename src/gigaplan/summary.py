@@ -195,6 +195,7 @@ def _contracts(scenario, by_owner, finance) -> list[dict]:
              "usd_per_accelerator_hour_basis": money[c.name]["price_basis"],
              "owned_usd_per_accelerator_hour": money[c.name]["owned_usd_per_accelerator_hour"],
              "saving_of_owning": money[c.name]["saving_of_owning"],
+             "present_cost_usd": money[c.name]["present_cost_usd"],
              **{k: money[c.name][k] for k in (
                  "market_low_usd_per_hour", "market_high_usd_per_hour", "market_source",
                  "market_level", "price_vs_market", "accelerators_at_market", "saving_at_market")}}

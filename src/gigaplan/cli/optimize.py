@@ -28,10 +28,10 @@ def optimize(
     values: Annotated[bool, typer.Option(
         "--values", help="Also price each binding limit by solving again (slower).")] = False,
     pricing: Annotated[str, typer.Option(
-        "--pricing", help="annuity (annual equivalents of capex, fast) or engine (each "
-                          "candidate priced by a run of the finance engine: the plan's cost "
-                          "is then what gigaplan run reports; ~50 ms per option and "
-                          "period).")] = "annuity",
+        "--pricing", help="engine (every candidate priced by the finance engine, in one "
+                          "run: the plan's cost, capex by year, spend and CO2 are then what "
+                          "gigaplan run reports) or annuity (annual equivalents of capex: no "
+                          "end-of-horizon effect, not the run's accounting).")] = "engine",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The least-cost plan of sites, systems and contracts that meets a problem's demand and
@@ -41,6 +41,7 @@ def optimize(
     from ..errors import GigaplanError
     from ..fileio import write_text_atomic
     from ..optimize import load_problem
+    from ..optimize.inputs import PRICINGS
     from ..optimize.plan import optimize as run_optimize
 
     if not 0 <= gap < 1:
@@ -49,8 +50,8 @@ def optimize(
         raise GigaplanError(f"--time-limit {time_limit}: expected 0 to 86,400 seconds")
     if threads is not None and not 1 <= threads <= 256:
         raise GigaplanError(f"--threads {threads}: expected 1 to 256")
-    if pricing not in ("annuity", "engine"):
-        raise GigaplanError(f"--pricing {pricing!r}: expected annuity or engine")
+    if pricing not in PRICINGS:
+        raise GigaplanError(f"--pricing {pricing!r}: expected {' or '.join(PRICINGS)}")
     p = load_problem(problem)
     result = run_optimize(p, Path(problem).name, gap=gap, time_limit=time_limit,
                           threads=threads, values=values, pricing=pricing)

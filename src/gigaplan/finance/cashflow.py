@@ -21,13 +21,12 @@ import pandas as pd
 
 from .. import catalog
 from ..assumptions import Assumptions
-from . import alternatives, contracts, debt, tax, tokens
+from . import alternatives, contracts, debt, owned, tax, tokens
 from ..constants import HOURS_PER_YEAR
 from ..facility import FacilityResult, group_starts
 from ..fleet import FleetResult
-from .formulas import CAPEX_COLUMNS, FACILITY_COLUMNS, OPEX_COLUMNS, capex, crf, irr, \
-    lease_commitment_usd, lease_usd_per_month, lease_usd_per_year, opex_per_year, price, \
-    rent_level, usd_per_1e24_flop
+from .formulas import CAPEX_COLUMNS, OPEX_COLUMNS, crf, irr, \
+    lease_usd_per_year, opex_per_year, rent_level, usd_per_1e24_flop
 
 __all__ = ["FinanceResult", "YEARLY_COLUMNS", "build"]
 
@@ -56,7 +55,15 @@ class FinanceResult:
     ``npv_usd``, ``irr`` (NaN: none) and ``payback_year`` (-1: never) per sample; with debt,
     ``equity_npv_usd`` (at ``equity_return``), ``equity_irr``, ``min_dscr`` and ``wacc`` per
     sample (:mod:`gigaplan.finance.debt`); ``lease_commitment_usd``: every leased phase's
-    payments over its whole term, undiscounted (:func:`formulas.lease_commitment_usd`).
+    payments over its whole term, undiscounted (:func:`formulas.lease_commitment_usd`);
+    ``sites["present_cost_usd"]`` (S, sites) and ``contract_present_cost_usd`` (S, contracts):
+    the present cost of each site (capex less credits, incentives and residual value, opex,
+    energy and lease payments) and of each contract's payments, discounted as the NPV. Before
+    revenue and tax they add up to it: ``npv_usd = PV(revenue - tax) - sum of both``, so a
+    plan's NPV is the sum of its parts' (what ``gigaplan optimize`` prices candidates with);
+    ``yearly_by_part``: capex and lease payments by site (``site_capex_usd``,
+    ``site_lease_usd``, (S, sites, Y)) and payments by contract (``contract_payments_usd``,
+    (S, contracts, Y)), which add up to ``yearly``'s columns.
     """
 
     years: np.ndarray
@@ -76,6 +83,8 @@ class FinanceResult:
     wacc: np.ndarray
     serving: list = ()
     lease_commitment_usd: float = 0.0
+    contract_present_cost_usd: np.ndarray | None = None
+    yearly_by_part: dict | None = None
 
     def yearly_frame(self, sample: int = 0) -> pd.DataFrame:
         """``cashflow.csv``: one row per calendar year."""
@@ -98,8 +107,8 @@ class FinanceResult:
 
     def contract_rows(self, sample: int = 0) -> list[dict]:
         out = []
-        for c in self.contracts:
-            row = dict(c)
+        for i, c in enumerate(self.contracts):
+            row = dict(c, present_cost_usd=float(self.contract_present_cost_usd[sample, i]))
             for k in ("owned_usd_per_accelerator_hour", "saving_of_owning"):
                 v = None if c[k] is None else float(c[k][sample])
                 row[k] = None if v is None or np.isnan(v) else v
@@ -115,137 +124,6 @@ class FinanceResult:
         """Contracts priced by their value whose implied price is outside the market range
         (:func:`gigaplan.finance.contracts.warnings`)."""
         return contracts.warnings(self.contract_rows())
-
-
-class _Months:
-    """The monthly calendar axis of the cash flow and its helpers."""
-
-    def __init__(self, fleet: FleetResult):
-        mi = fleet.monthly
-        #: months before the horizon's first (construction lead time, or sunk phases)
-        self.before = np.arange(len(mi.dates)) < fleet.horizon_offset
-        self.dates, self.hours = mi.dates, mi.hours
-        self.mean, self.end = mi.mean, mi.peak
-        self.start = mi.dates.values.astype("datetime64[s]")
-        self.next = (mi.dates + pd.offsets.MonthBegin(1)).values.astype("datetime64[s]")
-
-    def of(self, dates) -> np.ndarray:
-        """1.0 in the month containing each of ``dates``: shape (months, dates)."""
-        d = np.asarray(pd.to_datetime(np.atleast_1d(dates)).values.astype("datetime64[s]"))
-        return ((self.start[:, None] <= d[None, :]) & (d[None, :] < self.next[:, None])).astype(float)
-
-    def overlap_hours(self, start, end) -> np.ndarray:
-        """Hours of each month inside [start, end): shape (months, intervals)."""
-        s = np.asarray(pd.to_datetime(np.atleast_1d(start)).values.astype("datetime64[s]"))
-        e = np.asarray(pd.to_datetime(np.atleast_1d(end)).values.astype("datetime64[s]"))
-        inside = (np.minimum(self.next[:, None], e[None, :])
-                  - np.maximum(self.start[:, None], s[None, :])).astype(float)
-        return np.clip(inside, 0.0, None) / 3600.0
-
-
-def _straight_line(spend: np.ndarray, life_years: float) -> np.ndarray:
-    """Monthly straight-line depreciation of monthly spending (..., months) over ``life_years``:
-    each month's spend is written off in equal parts over the next life x 12 months."""
-    months = max(1, int(round(life_years * 12)))
-    c = np.cumsum(spend, axis=-1)
-    lagged = np.concatenate([np.zeros(spend.shape[:-1] + (months,)), c], axis=-1)[..., :c.shape[-1]]
-    return (c - lagged) / months
-
-
-def _owned(scenario, fleet: FleetResult, m: _Months, a: Assumptions) -> dict:
-    """Owned phases: their capex (S, phases) and where it falls on the month axis."""
-    b = fleet.blocks
-    idx = np.flatnonzero(b["kind"].to_numpy() == "site")
-    ob = b.iloc[idx]
-    sites = {s.name: s for s in scenario.sites}
-    phases = [sites[o].phases[i] for o, i in zip(ob["owner"], ob["index"], strict=True)]
-    site_of = [sites[o] for o in ob["owner"]]
-    prices = np.array([price(catalog.accelerator(s), ph.price_usd_per_accelerator)
-                       for s, ph in zip(ob["system"], phases, strict=True)])
-    regions = [catalog.region(s.region) for s in site_of]
-    p = a.expanded(1).group("finance")
-    prices = prices * _price_path(ob, phases, p["accelerator_price_decline_per_year"])
-    cap = capex(ob["it_mw"].to_numpy(), ob["accelerators"].to_numpy(), prices,
-                cooling=np.array([s.cooling for s in site_of]),
-                distribution=np.array([s.distribution for s in site_of]),
-                region_multiplier=np.array([r.construction_cost_multiplier for r in regions]),
-                p=p)
-    leased = np.array([s.ownership == "leased" for s in site_of], dtype=bool)
-    landlord = cap["facility_usd"] * leased  # the landlord's build, shown for context
-    for k in (*FACILITY_COLUMNS, "facility_usd"):
-        cap[k] = cap[k] * ~leased
-    cap["total_usd"] = cap["facility_usd"] + cap["it_usd"]
-    cap["landlord_usd"] = landlord
-    cap = {k: np.broadcast_to(v, (a.size, len(idx))) for k, v in cap.items()}
-    lead = int(np.ceil(scenario.finance.lead_time_months))
-    online = ob["start"]
-    if scenario.finance.lead_time_months > 0:
-        weights = m.overlap_hours(online - pd.DateOffset(months=lead), online)
-        total = weights.sum(axis=0)
-        weights = np.where(total > 0, weights / np.where(total > 0, total, 1.0), weights)
-    else:
-        weights = m.of(online)
-    sunk = (online < pd.Timestamp(scenario.horizon.start)).to_numpy()
-    return {"index": idx, "blocks": ob, "sites": site_of, "prices": prices, "cap": cap,
-            "weights": weights, "online": m.of(online), "p": p, "sunk": sunk, "leased": leased,
-            "lease": _lease_terms(site_of, leased)}
-
-
-def _price_path(ob, phases: list, decline) -> np.ndarray:
-    """The share of its catalog price an accelerator costs when its phase comes online:
-    ``(1 - decline)^years`` from the catalog price's date (1 for a price the scenario gives),
-    (S, phases)."""
-    years = np.array([0.0 if ph.price_usd_per_accelerator is not None else max(0.0, (
-        pd.Timestamp(ph.online) - pd.Timestamp(catalog.accelerator(s).source_date))
-        / pd.Timedelta(days=365.25)) for s, ph in zip(ob["system"], phases, strict=True)])
-    return (1.0 - np.asarray(decline, dtype=float)) ** years
-
-
-def _it_spend(cap: dict, delivered: np.ndarray, fin, decline, mask=None) -> np.ndarray:
-    """The accelerators' spending by month (S, T): as delivered, and with ``refresh`` again at
-    each end of life at a price ``(1 - decline)^life`` lower each time; only where ``mask``
-    (months x phases) is true, if given."""
-    mask = np.ones_like(delivered, dtype=bool) if mask is None else mask
-    out = cap["it_usd"] @ (delivered * mask).T
-    if fin.refresh:
-        shift, n_t = int(round(fin.accelerator_life_years * 12)), delivered.shape[0]
-        factor = (1.0 - np.ravel(decline)) ** fin.accelerator_life_years
-        for k in range(1, n_t // max(shift, 1) + 1):
-            again = np.zeros_like(delivered)
-            again[k * shift:] = delivered[: n_t - k * shift]
-            out = out + (cap["it_usd"] * (factor ** k)[:, None]) @ (again * mask).T
-    return out
-
-
-def _lease_terms(site_of: list, leased: np.ndarray) -> dict:
-    """Per owned phase its lease price, term and escalator (0 for owned sites)."""
-    get = lambda f: np.array([float(getattr(s, f) or 0.0) if x else 0.0  # noqa: E731
-                              for s, x in zip(site_of, leased, strict=True)])
-    return {"price": get("lease_usd_per_kw_month"), "term": get("lease_term_years"),
-            "escalator": get("lease_escalator")}
-
-
-def _lease_commitment(o: dict) -> float:
-    """Every leased phase's payments over its whole term, undiscounted [USD]."""
-    lease, it = o["lease"], o["blocks"]["it_mw"].to_numpy(dtype=float)
-    return float(sum(lease_commitment_usd(lease["price"][i], it[i], term_years=lease["term"][i],
-                                          escalator=lease["escalator"][i])
-                     for i in np.flatnonzero(o["leased"])))
-
-
-def _lease_payments(o: dict, m: _Months) -> np.ndarray:
-    """Lease payments of the leased phases per month within the horizon (T,): each phase from
-    its online month for its term, on its critical IT (:func:`formulas.lease_usd_per_month`)."""
-    if not o["leased"].any():
-        return np.zeros(len(m.dates))
-    month = (m.dates.year * 12 + m.dates.month).to_numpy()[:, None]
-    online = o["blocks"]["start"]
-    first = (online.dt.year * 12 + online.dt.month).to_numpy()[None, :]
-    lease = o["lease"]
-    pay = lease_usd_per_month(lease["price"], o["blocks"]["it_mw"].to_numpy(dtype=float),
-                              month - first, term_years=lease["term"],
-                              escalator=lease["escalator"])
-    return (pay * o["leased"][None, :]).sum(axis=1) * ~m.before
 
 
 def _unit_economics(o: dict, facility: FacilityResult, reliability, a: Assumptions,
@@ -285,84 +163,36 @@ def _unit_economics(o: dict, facility: FacilityResult, reliability, a: Assumptio
             "per_flop": np.where(ok, per_flop, np.inf), "lease_year": lease_year}
 
 
-def _monthly_owned(o: dict, econ: dict, m: _Months, fin, utilization) -> dict:
-    """Capex, credits, depreciation and non-energy opex of the owned phases per month (S, T)."""
-    cap, n_t = o["cap"], len(m.dates)
-    cols = {}
-    if not len(o["index"]):
-        zero = np.zeros((utilization.shape[0], n_t))
-        return {k: zero for k in ("capex_facility_usd", "capex_it_usd", "tax_credit_usd",
-                                  "depreciation_usd", "it_in_service_usd", "residual_value_usd",
-                                  *OPEX_COLUMNS[1:], "used_hours")}
-    j = o["index"]
-    delivered = np.diff(m.end[:, j], axis=0, prepend=0.0).clip(min=0.0)
-    decline = o["p"]["accelerator_price_decline_per_year"]
-    it_spend = _it_spend(cap, delivered, fin, decline)
-    # a phase online before the horizon is sunk: what it cost before the horizon is not in the
-    # cash flow (its depreciation still counts against tax); construction ahead of a phase
-    # online within the horizon is, and is discounted to the horizon's first year
-    keep = ~(m.before[:, None] & o["sunk"][None, :])
-    cols["capex_facility_usd"] = cap["facility_usd"] @ (o["weights"] * keep).T
-    cols["capex_it_usd"] = _it_spend(cap, delivered, fin, decline, keep)
-    cols["tax_credit_usd"] = fin.tax_credit * (cols["capex_facility_usd"] + cols["capex_it_usd"])
-    cols.update(_depreciation(cap, it_spend, o["online"], fin))
-    life = int(round(fin.accelerator_life_years * 12))
-    sold = np.zeros_like(it_spend)
-    if life < it_spend.shape[-1]:
-        sold[..., life:] = it_spend[..., :it_spend.shape[-1] - life]
-    cols["residual_value_usd"] = fin.residual_share * sold * ~m.before
-    share_h = m.mean[:, j] * (m.hours / HOURS_PER_YEAR * ~m.before)[:, None]
-    for k in OPEX_COLUMNS[1:]:
-        cols[k] = np.broadcast_to(econ["opex"][k], cap["it_usd"].shape) @ share_h.T
-    acc = o["blocks"]["accelerators"].to_numpy(dtype=float)
-    cols["used_hours"] = ((m.mean[:, j] * acc[None, :] * (m.hours * ~m.before)[:, None])
-                          .sum(axis=1)[None, :] * utilization[:, None])
-    return cols
-
-
-def _depreciation(cap: dict, it: np.ndarray, online: np.ndarray, fin) -> dict:
-    """Monthly tax depreciation (S, T) and the accelerators' basis placed in service
-    (``it_in_service_usd``, for MACRS by year in :func:`_years`): bonus on the accelerators,
-    then straight line, or the facility's 39-year mid-month MACRS line
-    (:mod:`gigaplan.finance.tax`). ``it``: the accelerators' spending by month (S, T)."""
-    facility = cap["facility_usd"] @ online.T
-    bonus = fin.bonus_depreciation * it
-    if fin.depreciation == "macrs":
-        dep = bonus + tax.mid_month_straight_line(facility, 39.0)
-    else:
-        dep = (bonus + _straight_line(it - bonus, fin.accelerator_life_years)
-               + _straight_line(facility, fin.facility_life_years))
-    return {"depreciation_usd": dep, "it_in_service_usd": it - bonus}
-
-
-def _energy(scenario, fleet: FleetResult, facility: FacilityResult, m: _Months) -> tuple:
-    """(energy cost (S, T), incentives (T,)): the facility model's monthly energy x each
-    site's price, escalated by ``finance.energy_escalator`` a year from the horizon's start
-    (nothing before the horizon: nothing is online then)."""
+def _energy(scenario, fleet: FleetResult, facility: FacilityResult, m: owned.Months) -> tuple:
+    """(energy cost (S, T, sites), incentives (T, sites)): the facility model's monthly energy
+    x each site's price, escalated by ``finance.energy_escalator`` a year from the horizon's
+    start (nothing before the horizon: nothing is online then); a site's incentives in the
+    month its first phase comes online."""
     size, n_t = facility.samples, len(m.dates)
     prices = np.array([s.price_usd_per_mwh or catalog.region(s.region).price_usd_per_mwh
                        for s in scenario.sites])
-    energy = np.zeros((size, n_t))
+    energy = np.zeros((size, n_t, len(prices)))
     k = fleet.horizon_offset
     if len(prices):
-        energy[:, k:k + len(facility.inputs.dates)] = facility.result["energy_mwh"] @ prices
+        energy[:, k:k + len(facility.inputs.dates)] = facility.result["energy_mwh"] * prices
     start = scenario.horizon.start
     months = (m.dates.year * 12 + m.dates.month).to_numpy() - (start.year * 12 + start.month)
-    energy = energy * (1.0 + scenario.finance.energy_escalator) ** np.clip(months // 12, 0, None)
+    energy = energy * ((1.0 + scenario.finance.energy_escalator)
+                       ** np.clip(months // 12, 0, None))[:, None]
     firsts = [min(ph.online for ph in s.phases) for s in scenario.sites]
-    incentives = (m.of(firsts) @ np.array([s.incentives_usd for s in scenario.sites])
-                  if firsts else np.zeros(n_t))
+    incentives = (m.of(firsts) * np.array([s.incentives_usd for s in scenario.sites])
+                  if firsts else np.zeros((n_t, 0)))
     return energy, incentives
 
 
-def _contracts(scenario, fleet: FleetResult, m: _Months, econ: dict, o: dict,
-               utilization) -> tuple[list[dict], np.ndarray, np.ndarray]:
-    """Per contract its price per hour and the cost of owning the same system; the payments
-    and the used accelerator-hours (S, T) of every contract within the horizon (tranches,
+def _contracts(scenario, fleet: FleetResult, m: owned.Months, econ: dict, o: dict,
+               utilization) -> tuple[list[dict], list[np.ndarray], np.ndarray]:
+    """Per contract its price per hour, the cost of owning the same system and its payments
+    within the horizon (S, T); the used accelerator-hours (S, T) of all of them (tranches,
     escalator, take-or-pay and commitment: :mod:`gigaplan.finance.contracts`)."""
     b = fleet.blocks
     rows, size = [], utilization.shape[0]
-    payments, used = np.zeros((size, len(m.dates))), np.zeros((size, len(m.dates)))
+    paid, used = [], np.zeros((size, len(m.dates)))
     in_horizon = m.start >= np.datetime64(pd.Timestamp(scenario.horizon.start), "s")
     owned_sys = o["blocks"]["system"].to_numpy() if len(o["index"]) else np.array([])
     owned_acc = o["blocks"]["accelerators"].to_numpy(dtype=float) if len(o["index"]) else None
@@ -375,11 +205,13 @@ def _contracts(scenario, fleet: FleetResult, m: _Months, econ: dict, o: dict,
         hours = sum(m.overlap_hours(r.start, c.end)[:, 0] * r.accelerators
                     for r in blocks.itertuples()) * in_horizon  # ours: within the horizon
         pay_share = np.ones(size) if c.take_or_pay else utilization
+        payments = np.zeros((size, len(m.dates)))
         if price0 is not None:
             growth = (1.0 + c.price_escalator) ** contracts.years_since(c.start, m.dates)
             payments += pay_share[:, None] * (hours * growth * price0)[None, :]
         last = m.of([pd.Timestamp(c.end) - pd.Timedelta(days=1)])[:, 0] * in_horizon
         payments += contracts.shortfall(c, escalated, price0, utilization)[:, None] * last[None, :]
+        paid.append(payments)
         used += hours[None, :] * utilization[:, None]
         accelerators = float(blocks["accelerators"].sum())
         price_h = None if price0 is None else price0 * escalated / acc_h  # average over term
@@ -402,10 +234,10 @@ def _contracts(scenario, fleet: FleetResult, m: _Months, econ: dict, o: dict,
                 level=rent_level(decline, term_h / HOURS_PER_YEAR,
                                  scenario.finance.discount_rate)),
         })
-    return rows, payments, used
+    return rows, paid, used
 
 
-def _years(cols: dict, m: _Months, scenario, p, revenue: bool) -> tuple[np.ndarray, dict]:
+def _years(cols: dict, m: owned.Months, scenario, p, revenue: bool) -> tuple[np.ndarray, dict]:
     """Monthly columns summed to calendar years, with opex, tax, capex, net and discounting."""
     years_m = m.dates.year.to_numpy()
     starts = group_starts(years_m)
@@ -496,17 +328,18 @@ def build(scenario, fleet: FleetResult, facility: FacilityResult, reliability,
     fin = scenario.finance
     utilization = (np.full(a.size, fin.utilization) if fin.utilization is not None
                    else np.asarray(a["finance.utilization"], dtype=float))
-    m = _Months(fleet)
-    o = _owned(scenario, fleet, m, a)
+    m = owned.Months(fleet)
+    o = owned.owned(scenario, fleet, m, a)
     econ = _unit_economics(o, facility, reliability, a, utilization, fin)
-    cols = _monthly_owned(o, econ, m, fin, utilization)
+    cols = owned.monthly_owned(o, econ, m, fin, utilization)
     used_owned = cols.pop("used_hours")
-    cols["energy_usd"], incentives = _energy(scenario, fleet, facility, m)
-    cols["incentives_usd"] = np.broadcast_to(incentives, cols["energy_usd"].shape)
-    contract_rows, payments, used_contracted = _contracts(scenario, fleet, m, econ, o,
-                                                          utilization)
-    cols["contract_payments_usd"] = payments
-    cols["lease_payments_usd"] = np.broadcast_to(_lease_payments(o, m), cols["energy_usd"].shape)
+    energy, incentives = _energy(scenario, fleet, facility, m)
+    cols["energy_usd"] = energy.sum(axis=-1)
+    cols["incentives_usd"] = np.broadcast_to(incentives.sum(axis=-1), cols["energy_usd"].shape)
+    contract_rows, paid, used_contracted = _contracts(scenario, fleet, m, econ, o, utilization)
+    cols["contract_payments_usd"] = sum(paid, np.zeros_like(cols["energy_usd"]))
+    cols["lease_payments_usd"] = np.broadcast_to(owned.lease_payments(o, m),
+                                                 cols["energy_usd"].shape)
     revenue = fin.revenue_usd_per_accelerator_hour is not None
     cols["revenue_usd"] = ((used_owned + used_contracted) * fin.revenue_usd_per_accelerator_hour
                            if revenue else np.zeros_like(cols["energy_usd"]))
@@ -516,13 +349,35 @@ def build(scenario, fleet: FleetResult, facility: FacilityResult, reliability,
     years, y = _years(cols, m, scenario, a.group("finance"), revenue)
     npv, rate, payback = _returns(y, years, revenue)
     equity = _equity(y, years, scenario, a.group("finance"), revenue)
+    d = (1.0 + fin.discount_rate) ** -(m.dates.year.to_numpy() - scenario.horizon.start.year
+                                       ).astype(float)  # each month at its year's factor
+    sites = _site_table(scenario, o, econ, utilization)
+    sites["present_cost_usd"] = (owned.site_present_cost(o, econ, m, fin, sites["name"], d)
+                                 + (energy * d[:, None]).sum(axis=1) - d @ incentives)
+    by_part = _by_part(o, m, fin, sites["name"], paid, a.size)
     return FinanceResult(
-        years=years, yearly=y, blocks=_block_table(o, econ), sites=_site_table(scenario, o, econ,
-                                                                               utilization),
+        years=years, yearly=y, blocks=_block_table(o, econ), sites=sites,
         contracts=contract_rows, npv_usd=npv, irr=rate, payback_year=payback,
         discount_rate=fin.discount_rate, base_year=scenario.horizon.start.year, **equity,
         serving=tokens.model_rows(scenario, serving, _pool_prices(o, econ, contract_rows)),
-        lease_commitment_usd=_lease_commitment(o))
+        lease_commitment_usd=owned.lease_commitment(o),
+        contract_present_cost_usd=(np.stack([x @ d for x in paid], axis=1) if paid
+                                   else np.zeros((a.size, 0))),
+        yearly_by_part=by_part)
+
+
+def _by_part(o: dict, m: owned.Months, fin, names, paid: list, size: int) -> dict:
+    """Capex and lease payments by site and year, contract payments by contract and year
+    (S, parts, Y) [USD]: their sums over parts are ``yearly``'s columns."""
+    starts = group_starts(m.dates.year.to_numpy())
+    ph = owned.phase_yearly(o, m, fin, starts)
+    owner = o["blocks"]["owner"].to_numpy() if len(o["index"]) else np.array([])
+    member = (owner[:, None] == np.array(list(names), dtype=object)[None, :]).astype(float)
+    by_site = {k: np.einsum("spy,pn->sny", v, member) for k, v in ph.items()}
+    contract = (np.stack([np.add.reduceat(x, starts, axis=-1) for x in paid], axis=1) if paid
+                else np.zeros((size, 0, len(starts))))
+    return {"site_capex_usd": by_site["capex_usd"], "site_lease_usd": by_site["lease_usd"],
+            "contract_payments_usd": contract}
 
 
 def _pool_prices(o: dict, econ: dict, contracts: list[dict]) -> dict:

@@ -28,11 +28,16 @@ import pandas as pd
 
 from .. import catalog, facility, finance, itpower
 from ..assumptions import Assumptions
+from ..errors import GigaplanError
 from ..finance.formulas import crf
 from ..reliability import reference_goodput
 from .problem import OptimizeProblem
 
-__all__ = ["Inputs", "build_inputs", "engine_costs", "finance_table", "periods"]
+__all__ = ["PRICINGS", "EnginePrices", "Inputs", "build_inputs", "engine_costs", "finance_table", "periods",
+           "priced_inputs"]
+
+#: How candidates are priced: by the finance engine (the default) or by annuities.
+PRICINGS = ("engine", "annuity")
 
 
 def periods(p: OptimizeProblem) -> pd.DatetimeIndex:
@@ -56,8 +61,24 @@ class Inputs:
     contracts: pd.DataFrame      # one row per contract with per-accelerator figures
     contract_first: np.ndarray   # (k,) first period a contract may run
     deadlines: list              # (period index, FLOP due by its end, names)
-    engine_u: np.ndarray | None = None  # (o, t) net present cost of one step online in t
-    engine_v: np.ndarray | None = None  # (k, t) of one accelerator rented through t
+    engine: EnginePrices | None = None  # the finance engine's prices (engine pricing)
+
+
+@dataclass(frozen=True)
+class EnginePrices:
+    """What the finance engine gives each candidate (:func:`engine_costs`): ``u`` (o, t) the
+    net present cost of one step of option ``o`` online from period ``t``, ``capex`` and
+    ``spend`` (o, t, y) its capex and its capex and lease payments in each calendar year of
+    ``years``, ``co2_t`` (o, t) its grid CO2 over the horizon; ``v`` (k, t) and ``rent_spend``
+    (k, t, y) of one accelerator of contract ``k`` rented through period ``t`` [USD, t]."""
+
+    u: np.ndarray
+    v: np.ndarray
+    capex: np.ndarray
+    spend: np.ndarray
+    rent_spend: np.ndarray
+    co2_t: np.ndarray
+    years: np.ndarray
 
 
 def _first(starts: pd.DatetimeIndex, day: dt.date) -> int:
@@ -163,8 +184,8 @@ def finance_table(p: OptimizeProblem) -> dict:
             "facility_life_years": p.facility_life_years}
 
 
-def _npv_cost(p: OptimizeProblem, a: Assumptions, sites=(), contracts=()) -> float:
-    """Minus the finance engine's NPV of a scenario of ``sites`` and ``contracts`` alone."""
+def _engine_run(p: OptimizeProblem, a: Assumptions, sites=(), contracts=()):
+    """One run of the chain (no summary) on a scenario holding ``sites`` and ``contracts``."""
     from .. import chain, pipeline
     from ..scenario import scenario_from_dict
 
@@ -172,41 +193,92 @@ def _npv_cost(p: OptimizeProblem, a: Assumptions, sites=(), contracts=()) -> flo
                                       "step": "month"},
          "finance": finance_table(p), "sites": list(sites), "contracts": list(contracts)}
     s = scenario_from_dict(d, "optimize pricing")
-    return -float(chain.stages(s, pipeline.assumptions_for(s, base=a)).finance.npv_usd[0])
+    return chain.stages(s, pipeline.assumptions_for(s, base=a), summary=False)
+
+
+def _pricing_site(s, r, price: float | None, online: dt.date) -> dict:
+    """A pricing scenario's site: option ``r``'s one step at candidate site ``s``, online on
+    ``online``."""
+    site = {"name": f"{s.name}|{r.system}|{r.mode}|{online.isoformat()}", "region": s.region,
+            "cooling": s.cooling, "distribution": s.distribution, "grid_cap_mw": s.max_grid_mw,
+            "phases": [{"online": online, "system": r.system, "ramp_months": 0,
+                        "accelerators": int(r.accelerators)}]}
+    if price:
+        site["phases"][0]["price_usd_per_accelerator"] = price
+    if r.mode == "lease":
+        site.update(ownership="leased", lease_usd_per_kw_month=s.lease_usd_per_kw_month,
+                    lease_term_years=s.lease_term_years)
+    return site
 
 
 def engine_costs(p: OptimizeProblem, inp: Inputs, a: Assumptions | None = None
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """The net present cost the finance engine gives each candidate: ``u[o, t]`` of one step
-    of option ``o`` coming online in period ``t`` (a one-phase scenario, run through the whole
-    chain), ``v[k, t]`` of one accelerator of contract ``k`` rented through period ``t``
-    [USD]. The engine's NPV is additive over phases and contracts and linear in their size
-    (tested), so a plan priced with these costs is what ``gigaplan run`` reports for it. One
-    run per option and period: slower (about 50 ms a run) but exact."""
+                 ) -> EnginePrices:
+    """The finance engine's prices of every candidate (:class:`EnginePrices`).
+
+    Without revenue the engine's NPV is minus the sum of its sites' and contracts' present
+    costs, its capex, lease and contract payments by year the sums of theirs
+    (:class:`gigaplan.finance.FinanceResult`), and a site's energy and CO2 are its own, each
+    linear in its size; so a plan priced with these is what ``gigaplan run`` reports for it
+    (tested). Every candidate is one site (of one step, online in its period) or one contract
+    (through its period) of a single pricing scenario: one run of the chain.
+    """
     a = Assumptions() if a is None else a
     sites = {s.name: s for s in p.sites}
     prices = {s.name: s.price_usd_per_accelerator for s in p.systems}
     T = len(inp.starts)
     ends = list(inp.starts[1:].date) + [p.horizon.end]
-    u = np.full((len(inp.options), T), np.nan)
-    for o, r in enumerate(inp.options.itertuples()):
-        s = sites[r.site]
-        site = {"name": s.name, "region": s.region, "cooling": s.cooling,
-                "distribution": s.distribution, "grid_cap_mw": s.max_grid_mw}
-        if r.mode == "lease":
-            site.update(ownership="leased", lease_usd_per_kw_month=s.lease_usd_per_kw_month,
-                        lease_term_years=s.lease_term_years)
-        for t in range(inp.first[o], T):
-            phase = {"online": inp.starts[t].date(), "system": r.system,
-                     "accelerators": int(r.accelerators), "ramp_months": 0}
-            if prices.get(r.system):
-                phase["price_usd_per_accelerator"] = prices[r.system]
-            u[o, t] = _npv_cost(p, a, sites=[{**site, "phases": [phase]}])
-    v = np.full((len(inp.contracts), T), np.nan)
-    for k, c in enumerate(p.contracts):
-        for t in range(inp.contract_first[k], T):
-            row = {"name": c.name, "provider": c.provider, "system": c.system,
-                   "accelerators": 1000, "start": inp.starts[t].date(), "end": ends[t],
-                   "price_usd_per_accelerator_hour": c.price_usd_per_accelerator_hour}
-            v[k, t] = _npv_cost(p, a, contracts=[row]) / 1000.0
-    return u, v
+    at = [(o, t) for o in range(len(inp.options)) for t in range(inp.first[o], T)]
+    rows = [(k, t) for k in range(len(p.contracts)) for t in range(inp.contract_first[k], T)]
+    per = 1000  # accelerators of each contract priced, then per one
+    opts = list(inp.options.itertuples())
+    pricing_sites = [_pricing_site(sites[opts[o].site], opts[o], prices.get(opts[o].system),
+                                   inp.starts[t].date()) for o, t in at]
+    pricing_contracts = [
+        {"name": f"{p.contracts[k].name}|{t}", "provider": p.contracts[k].provider,
+         "system": p.contracts[k].system, "accelerators": per, "start": inp.starts[t].date(),
+         "end": ends[t],
+         "price_usd_per_accelerator_hour": p.contracts[k].price_usd_per_accelerator_hour}
+        for k, t in rows]
+    O, K = len(inp.options), len(inp.contracts)
+    if not (at or rows):
+        return EnginePrices(np.full((O, T), np.nan), np.full((K, T), np.nan),
+                            np.zeros((O, T, 0)), np.zeros((O, T, 0)), np.zeros((K, T, 0)),
+                            np.zeros((O, T)), np.zeros(0, dtype=int))
+    r = _engine_run(p, a, pricing_sites, pricing_contracts)
+    f, parts = r.finance, r.finance.yearly_by_part
+    Y = len(f.years)
+    out = EnginePrices(np.full((O, T), np.nan), np.full((K, T), np.nan), np.zeros((O, T, Y)),
+                       np.zeros((O, T, Y)), np.zeros((K, T, Y)), np.zeros((O, T)),
+                       np.asarray(f.years))
+    if at:
+        o_, t_ = np.array(at).T
+        out.u[o_, t_] = f.sites["present_cost_usd"][0]
+        out.capex[o_, t_] = parts["site_capex_usd"][0]
+        out.spend[o_, t_] = parts["site_capex_usd"][0] + parts["site_lease_usd"][0]
+        out.co2_t[o_, t_] = r.facility.result["co2_t"][0].sum(axis=0)
+    if rows:
+        k_, t_ = np.array(rows).T
+        out.v[k_, t_] = f.contract_present_cost_usd[0] / per
+        out.rent_spend[k_, t_] = parts["contract_payments_usd"][0] / per
+    return out
+
+
+def priced_inputs(p: OptimizeProblem, a: Assumptions | None = None, pricing: str = "engine",
+                  like: Inputs | None = None) -> Inputs:
+    """:func:`build_inputs` with, for ``pricing="engine"``, each candidate's cost from the
+    finance engine (:func:`engine_costs`; taken from ``like``, inputs of the same problem's
+    candidates and periods already priced, when given)."""
+    from dataclasses import replace
+
+    if pricing not in PRICINGS:
+        raise GigaplanError(f"pricing {pricing!r}: expected one of {', '.join(PRICINGS)}")
+    inp = build_inputs(p, a)
+    if pricing == "annuity":
+        return inp
+    if (like is not None and like.engine is not None
+            and like.engine.u.shape == (len(inp.options), len(inp.starts))
+            and like.engine.v.shape[0] == len(inp.contracts)
+            and np.array_equal(like.first, inp.first)
+            and np.array_equal(like.contract_first, inp.contract_first)):
+        return replace(inp, engine=like.engine)
+    return replace(inp, engine=engine_costs(p, inp, a))

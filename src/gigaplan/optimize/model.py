@@ -45,7 +45,7 @@ import xarray as xr
 from ..assumptions import Assumptions
 from ..errors import GigaplanError
 from ..constants import HOURS_PER_YEAR, SECONDS_PER_YEAR
-from .inputs import Inputs, build_inputs
+from .inputs import Inputs, priced_inputs
 from .problem import OptimizeProblem
 
 __all__ = ["GROUPS", "InfeasibleError", "Solution", "marginal_values", "solve"]
@@ -246,47 +246,57 @@ class _Builder:
                                                        pd.Index(sel, name="o"))).sum()
                     self.add("supply", e <= sys_.max_per_year, f"supply_{sys_.name}_{y}")
         if p.limits.co2_t is not None:
-            co2 = (self.inst * _da(opt["co2_t_per_year"] / KT, self.o)
-                   * _da(inp.years, self.t)).sum()
+            co2 = ((self.x * _da(inp.engine.co2_t / KT, self.o, self.t)).sum()
+                   if inp.engine is not None else
+                   (self.inst * _da(opt["co2_t_per_year"] / KT, self.o)
+                    * _da(inp.years, self.t)).sum())
             self.add("co2", co2 <= p.limits.co2_t / KT, "co2")
 
     def _spend(self):
-        """(capex by period, undiscounted spend over the horizon, objective)."""
+        """(capex by calendar year (a dict), undiscounted spend over the horizon, objective):
+        the finance engine's (engine pricing: each step's and each rented accelerator's cash
+        flow as ``gigaplan run`` books it), or annual equivalents while installed, capex in
+        the period a step comes online and rents by the hour (annuity)."""
         inp, t = self.inp, self.t
-        capex = spend = cost = 0
+        eng = inp.engine
+        capex, spend, cost = {}, 0, 0
         hours = _da(inp.years * HOURS_PER_YEAR, t)
-        weight = _da(inp.discount * inp.years, t)
-        engine = inp.engine_u is not None
-        if len(self.o):
+        if len(self.o) and eng is not None:
+            yr = pd.Index(eng.years, name="year")
+            by_year = (self.x * xr.DataArray(eng.capex / MUSD, coords=[self.o, t, yr])
+                       ).sum(["o", "t"])
+            capex = {int(y): by_year.sel(year=y) for y in eng.years
+                     if np.abs(eng.capex[..., list(eng.years).index(y)]).max() > 0}
+            spend = (self.x * _da(eng.spend.sum(axis=2) / MUSD, self.o, t)).sum()
+            cost = (self.x * _da(np.nan_to_num(eng.u) / MUSD, self.o, t)).sum()
+        elif len(self.o):
             opt = inp.options
-            capex = (self.x * _da(opt["capex_usd"] / MUSD, self.o)).sum("o")
+            per_t = (self.x * _da(opt["capex_usd"] / MUSD, self.o)).sum("o")
+            years = _year_of(inp.starts)
+            capex = {int(y): per_t.sel(t=np.flatnonzero(years == y)).sum()
+                     for y in np.unique(years)}
             leases = (self.inst * _da(opt["lease_usd_per_year"] / MUSD, self.o)).sum("o")
-            spend = capex.sum() + (leases * _da(inp.years, t)).sum()
-            if engine:  # the finance engine's cost of each step by the period it comes online
-                cost = (self.x * _da(np.nan_to_num(inp.engine_u) / MUSD, self.o, t)).sum()
-            else:
-                cost = ((self.inst * _da(opt["annual_usd"] / MUSD, self.o)).sum("o")
-                        * weight).sum()
-        if len(self.k):
+            spend = per_t.sum() + (leases * _da(inp.years, t)).sum()
+            cost = ((self.inst * _da(opt["annual_usd"] / MUSD, self.o)).sum("o")
+                    * _da(inp.discount * inp.years, t)).sum()
+        if len(self.k) and eng is not None:
+            spend = spend + (self.c * _da(eng.rent_spend.sum(axis=2) * KACC / MUSD, self.k, t)
+                             ).sum()
+            cost = cost + (self.c * _da(np.nan_to_num(eng.v) * KACC / MUSD, self.k, t)).sum()
+        elif len(self.k):
             rent = (self.c * _da(self.inp.contracts["usd_per_hour"] * KACC / MUSD, self.k)
                     ).sum("k") * hours
             spend = spend + rent.sum()
-            if engine:
-                cost = cost + (self.c * _da(np.nan_to_num(inp.engine_v) * KACC / MUSD,
-                                            self.k, t)).sum()
-            else:
-                cost = cost + (rent * _da(inp.discount, t)).sum()
+            cost = cost + (rent * _da(inp.discount, t)).sum()
         return capex, spend, cost
 
     def _money(self) -> None:
-        lim, inp = self.p.limits, self.inp
+        lim = self.p.limits
         capex, spend, cost = self._spend()
-        self.cost, self.spend = cost, spend
-        if lim.capex_usd_per_year is not None and len(self.o):
-            years = _year_of(inp.starts)
-            for y in np.unique(years):
-                self.add("capex_per_year", capex.sel(t=np.flatnonzero(years == y)).sum()
-                         <= lim.capex_usd_per_year / MUSD, f"capex_{y}")
+        self.cost, self.spend, self.capex_by_year = cost, spend, capex
+        if lim.capex_usd_per_year is not None:
+            for y, c in capex.items():
+                self.add("capex_per_year", c <= lim.capex_usd_per_year / MUSD, f"capex_{y}")
         if lim.budget_usd is not None:
             self.add("budget", spend <= lim.budget_usd / MUSD, "budget")
 
@@ -391,27 +401,19 @@ _PREFIX = {"deadline": "deadline_", "grid": "grid_", "steps": "steps_", "mode": 
 
 def solve(p: OptimizeProblem, a: Assumptions | None = None, *, gap: float = 0.005,
           time_limit: float = 60.0, threads: int | None = None,
-          values: bool = False, pricing: str = "annuity", duals: bool = True) -> Solution:
+          values: bool = False, pricing: str = "engine", duals: bool = True) -> Solution:
     """The least-cost plan of problem ``p`` to a relative MIP gap ``gap``; with ``values``,
-    the :func:`marginal_values` of its binding limits too. ``pricing``: ``"annuity"`` (annual
-    equivalents of capex from the period a step comes online, fast) or ``"engine"`` (each
-    candidate's net present cost from a run of the finance engine,
+    the :func:`marginal_values` of its binding limits too. ``pricing``: ``"engine"`` (each
+    candidate's net present cost from the finance engine,
     :func:`gigaplan.optimize.inputs.engine_costs`: the plan's cost is then exactly what
-    ``gigaplan run`` reports for it). ``duals``: also the shadow prices (one more LP solve).
+    ``gigaplan run`` reports for it) or ``"annuity"`` (annual equivalents of capex from the
+    period a step comes online: no end-of-horizon effect, not the run's accounting).
+    ``duals``: also the shadow prices (one more LP solve).
 
     Raises :class:`InfeasibleError` naming the constraint groups that conflict (each whose
     removal alone makes the problem feasible) when no plan meets every limit."""
-    if pricing not in ("annuity", "engine"):
-        raise GigaplanError(f"pricing {pricing!r}: expected 'annuity' or 'engine'")
     t0 = time.perf_counter()
-    inp = build_inputs(p, a)
-    if pricing == "engine":
-        from dataclasses import replace
-
-        from .inputs import engine_costs
-
-        inp = replace(inp, **dict(zip(("engine_u", "engine_v"), engine_costs(p, inp, a),
-                                      strict=True)))
+    inp = priced_inputs(p, a, pricing)
     b = _build(p, inp)
     t1 = time.perf_counter()
     result = _quiet_solve(b.m, gap, time_limit, threads)
@@ -433,7 +435,8 @@ def solve(p: OptimizeProblem, a: Assumptions | None = None, *, gap: float = 0.00
     if duals:
         _duals(sol, p, inp, b, threads)
     if values and p.objective == "min_cost":
-        sol.values = marginal_values(sol, a, gap=gap, time_limit=time_limit, threads=threads)
+        sol.values = marginal_values(sol, a, gap=gap, time_limit=time_limit, threads=threads,
+                                     pricing=pricing)
     return sol
 
 
@@ -534,10 +537,10 @@ def _duals(sol: Solution, p: OptimizeProblem, inp: Inputs, b: _Builder, threads)
     sol.binding = binding
 
 
-def _resolve(p: OptimizeProblem, a, gap, time_limit, threads) -> float | None:
+def _resolve(p: OptimizeProblem, a, gap, time_limit, threads, pricing) -> float | None:
     try:
         return solve(p, a, gap=gap, time_limit=time_limit, threads=threads,
-                     duals=False).objective_usd
+                     duals=False, pricing=pricing).objective_usd
     except InfeasibleError:
         return None
 
@@ -548,7 +551,8 @@ def _with_site(p: OptimizeProblem, name: str, **update) -> OptimizeProblem:
 
 
 def marginal_values(sol: Solution, a: Assumptions | None = None, *, gap: float = 0.005,
-                    time_limit: float = 60.0, threads: int | None = None) -> dict[str, float]:
+                    time_limit: float = 60.0, threads: int | None = None,
+                    pricing: str = "engine") -> dict[str, float]:
     """What relaxing each binding limit by one unit saves, by solving again (exact for the
     integer programme, where duals are not): one more build step of interconnect at a site
     whose grid is full [$ per MW], a built site energised one period earlier [$], and $1B more
@@ -562,7 +566,7 @@ def marginal_values(sol: Solution, a: Assumptions | None = None, *, gap: float =
         step = float(opt.loc[g["option"].iloc[0], "grid_mw"])
         if used + step > s.max_grid_mw:
             more = _resolve(_with_site(p, site, max_grid_mw=s.max_grid_mw + step), a, gap,
-                            time_limit, threads)
+                            time_limit, threads, pricing)
             if more is not None:
                 out[f"grid_{site}_usd_per_mw"] = (base - more) / step
         starts = sol.inputs.starts
@@ -570,7 +574,7 @@ def marginal_values(sol: Solution, a: Assumptions | None = None, *, gap: float =
         if first > 0:
             earlier = starts[first - 1].date()
             got = _resolve(_with_site(p, site, earliest=min(s.earliest, earlier),
-                                      lead_months=0), a, gap, time_limit, threads)
+                                      lead_months=0), a, gap, time_limit, threads, pricing)
             if got is not None:
                 out[f"earlier_{site}_usd"] = base - got
     lim = p.limits
@@ -579,7 +583,7 @@ def marginal_values(sol: Solution, a: Assumptions | None = None, *, gap: float =
         if value is not None and any(n.startswith(_PREFIX.get(key, key)) or n == key
                                      for n in sol.binding_limits):
             more = _resolve(p.model_copy(update={"limits": lim.model_copy(
-                update={field_: value + 1e9})}), a, gap, time_limit, threads)
+                update={field_: value + 1e9})}), a, gap, time_limit, threads, pricing)
             if more is not None:
                 out[f"{key}_usd_per_1b"] = base - more
     return out

@@ -20,11 +20,12 @@ import tomlkit
 from .. import chain, pipeline
 from ..jsonable import records
 from ..scenario import parse_scenario
+from .check import checks
 from .inputs import finance_table
 from .model import Solution, solve
 from .problem import OptimizeProblem
 
-__all__ = ["Optimized", "optimize", "plan_text"]
+__all__ = ["Optimized", "contract_names", "optimize", "plan_text"]
 
 #: Rounds of "solve, run, ask more of the deadlines gigaplan run misses".
 ROUNDS = 4
@@ -86,6 +87,14 @@ def _segments(rents: pd.DataFrame, starts: pd.DatetimeIndex, end) -> list[tuple]
     return [(name, first, last, n) for name, first, last, n in out]
 
 
+def contract_names(sol: Solution) -> dict[str, str]:
+    """The plan's contracts (one per run of periods at one size) -> the problem's contracts."""
+    if not len(sol.rents):
+        return {}
+    segs = _segments(sol.rents, sol.inputs.starts, sol.problem.horizon.end)
+    return {f"{name}-{i + 1}": name for i, (name, *_) in enumerate(segs)}
+
+
 def plan_text(sol: Solution, source: str) -> str:
     """The plan of ``sol`` as scenario TOML, every value marked as chosen from ``source``."""
     p = sol.problem
@@ -141,7 +150,8 @@ def plan_text(sol: Solution, source: str) -> str:
 class Optimized:
     """The solution, its plan as scenario text, and what ``gigaplan run`` made of it:
     ``workloads`` (name, status, finish, deadline), ``run_npv_usd`` (the finance engine's NPV
-    of the plan), ``rounds`` (solves until the run met every deadline the plan claims)."""
+    of the plan), ``rounds`` (solves until the run met every deadline the plan claims),
+    ``checks`` (every claim against the run, :func:`gigaplan.optimize.check.checks`)."""
 
     solution: Solution
     text: str
@@ -149,12 +159,13 @@ class Optimized:
     run_npv_usd: float = float("nan")
     rounds: int = 1
     stochastic: object = None  # gigaplan.optimize.stochastic.TwoStage with [uncertainty]
+    checks: list = field(default_factory=list)  # gigaplan.optimize.check.checks
 
     def to_dict(self) -> dict:
         s = self.solution
         return {
             "problem": s.problem.name, "objective": s.problem.objective,
-            "pricing": "engine" if s.inputs.engine_u is not None else "annuity",
+            "pricing": "engine" if s.inputs.engine is not None else "annuity",
             "objective_usd": s.objective_usd, "spend_usd": s.spend_usd,
             "compute_eflops_years": s.compute_eflops_years, "mip_gap": s.mip_gap,
             "build_s": s.build_s, "solve_s": s.solve_s, "rounds": self.rounds,
@@ -164,7 +175,7 @@ class Optimized:
             "rents": records(s.rents.drop(columns=["t"], errors="ignore")),
             "capacity": records(s.capacity), "binding": s.binding_limits,
             "shadow_prices": s.shadow_prices, "marginal_values": s.values,
-            "workloads": self.workloads,
+            "workloads": self.workloads, "checks": self.checks,
             "stochastic": None if self.stochastic is None else self.stochastic.to_dict()}
 
 
@@ -175,7 +186,7 @@ def _run(text: str):
 
 def optimize(p: OptimizeProblem, source: str, a=None, *, gap: float = 0.005,
              time_limit: float = 60.0, threads: int | None = None,
-             values: bool = False, pricing: str = "annuity") -> Optimized:
+             values: bool = False, pricing: str = "engine") -> Optimized:
     """Solve ``p``, write its plan and run it; tighten the deadlines gigaplan's scheduler
     misses (25% more capacity-time before each, up to :data:`ROUNDS` solves). With
     ``[uncertainty] samples``, also the two-stage plan over the samples and what ignoring
@@ -202,5 +213,6 @@ def optimize(p: OptimizeProblem, source: str, a=None, *, gap: float = 0.005,
         from .stochastic import solve_two_stage
 
         two = solve_two_stage(p, a, gap=gap, time_limit=time_limit, threads=threads,
-                              deterministic=sol)
-    return Optimized(sol, text, work, float(r.summary.headline.npv_usd_b) * 1e9, k, two)
+                              deterministic=sol, pricing=pricing)
+    return Optimized(sol, text, work, float(r.finance.npv_usd[0]), k, two,
+                     checks(sol, r, contract_names(sol)))

@@ -37,7 +37,7 @@ from ..assumptions import Assumptions
 from ..constants import HOURS_PER_YEAR
 from ..errors import GigaplanError
 from ..jsonable import records
-from .inputs import Inputs, build_inputs
+from .inputs import Inputs, priced_inputs
 from .model import (EFLOPS, KACC, MUSD, Solution, _Builder, _da, _quiet_solve, _status,
                     _scalar, _value, build_rows)
 from .model import solve as solve_deterministic
@@ -116,8 +116,7 @@ class _TwoStageBuilder(_Builder):
         hours = _da(inp.years * HOURS_PER_YEAR, t)
         second, first = [], 0
         if len(self.o):
-            first = ((self.inst * _da(inp.options["annual_usd"] / MUSD, self.o)).sum("o")
-                     * weight).sum()
+            first = self._build_cost(weight)
         for j in range(S):
             eff = self._delivered(j, months)
             if c is not None:
@@ -132,9 +131,7 @@ class _TwoStageBuilder(_Builder):
             cost = (short.sel(w=j, drop=True) * hours * _da(inp.discount, t)).sum() * (
                 u.unserved_usd_per_eflops_hour / MUSD)
             if c is not None:
-                rent = (c.sel(w=j, drop=True) * _da(inp.contracts["usd_per_hour"] * KACC / MUSD, self.k)
-                        ).sum("k") * hours
-                cost = cost + (rent * _da(inp.discount, t)).sum()
+                cost = cost + self._rent_cost(c.sel(w=j, drop=True), hours)
             second.append(cost)
         self.first, self.second = first, second
         eta = m.add_variables(name="eta")  # the value at risk
@@ -145,6 +142,23 @@ class _TwoStageBuilder(_Builder):
         cvar = eta + z.sum() * (1.0 / ((1.0 - u.cvar_alpha) * S))
         self.mean, self.cvar = mean, cvar
         self.cost = first + (1.0 - u.risk_weight) * mean + u.risk_weight * cvar
+
+    def _build_cost(self, weight):
+        """The builds' cost: the finance engine's of each step by the period it comes online
+        (engine pricing), or annual equivalents while installed (annuity)."""
+        inp = self.inp
+        if inp.engine is not None:
+            return (self.x * _da(np.nan_to_num(inp.engine.u) / MUSD, self.o, self.t)).sum()
+        return ((self.inst * _da(inp.options["annual_usd"] / MUSD, self.o)).sum("o")
+                * weight).sum()
+
+    def _rent_cost(self, c, hours):
+        """One sample's rents' cost, priced like the builds."""
+        inp = self.inp
+        if inp.engine is not None:
+            return (c * _da(np.nan_to_num(inp.engine.v) * KACC / MUSD, self.k, self.t)).sum()
+        rent = (c * _da(inp.contracts["usd_per_hour"] * KACC / MUSD, self.k)).sum("k") * hours
+        return (rent * _da(inp.discount, self.t)).sum()
 
     def _c_up(self) -> np.ndarray:
         up = np.zeros((len(self.k), len(self.t)))
@@ -184,14 +198,17 @@ def _solve(p, inp, mult, delays, gap, time_limit, threads, fixed=None) -> _TwoSt
 
 def solve_two_stage(p: OptimizeProblem, a: Assumptions | None = None, *, gap: float = 0.005,
                     time_limit: float = 120.0, threads: int | None = None,
-                    deterministic: Solution | None = None) -> TwoStage:
+                    deterministic: Solution | None = None, pricing: str = "engine"
+                    ) -> TwoStage:
     """The two-stage plan of ``p`` over ``p.uncertainty.samples`` samples, and the value of
-    the stochastic solution against ``deterministic`` (default: :func:`solve` of ``p``)."""
+    the stochastic solution against ``deterministic`` (default: :func:`solve` of ``p``), both
+    priced alike (``pricing``, as :func:`gigaplan.optimize.model.solve`)."""
     if p.uncertainty.samples < 1:
         raise GigaplanError(f"{p.name}: [uncertainty] samples = 0; give samples >= 1 for the "
                             "two-stage programme")
     t0 = time.perf_counter()
-    inp = build_inputs(p, a)
+    inp = priced_inputs(p, a, pricing,
+                        like=None if deterministic is None else deterministic.inputs)
     mult, delays = draw(p)
     b = _solve(p, inp, mult, delays, gap, time_limit, threads)
     costs = np.array([_scalar(c) + _scalar(b.first) for c in b.second]) * MUSD
@@ -199,7 +216,7 @@ def solve_two_stage(p: OptimizeProblem, a: Assumptions | None = None, *, gap: fl
     builds = build_rows(inp, y)
     leased = dict(zip(b.both, _value(b.lease) > 0.5, strict=True)) if len(b.both) else {}
     det = deterministic if deterministic is not None else solve_deterministic(
-        p, a, gap=gap, time_limit=time_limit, threads=threads)
+        p, a, gap=gap, time_limit=time_limit, threads=threads, pricing=pricing)
     fixed = {"y": _installed(inp, det)}
     if len(b.both):
         fixed["lease"] = np.array([float(det.leased.get(s, False)) for s in b.both])

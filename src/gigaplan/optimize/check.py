@@ -1,0 +1,144 @@
+"""What ``gigaplan run`` makes of a plan, against what the programme claims of it.
+
+:func:`checks` reads the run of the plan's scenario and compares, one row per claim:
+
+* **cost**: the run's net present cost (minus the finance engine's NPV) against the objective.
+  With engine pricing they are the same accounting and agree to the rounding of rented
+  accelerators up to whole ones (tolerance :data:`COST_TOLERANCE`); with annuity pricing they
+  are not, and the row says so (``ok`` is None).
+* **deadlines**: each workload on time in the run's schedule.
+* **demand**, **site share**, **provider share** and **N-1**, per period: the accelerators the
+  run installs in each period's first month (the fleet stage's monthly shares), at the
+  programme's effective FLOP/s per accelerator of their option or contract. This checks that
+  the plan as written installs what the programme counted, when it counted it.
+* **capex per year**, **budget** and **CO2**: the run's capex by calendar year, its capex,
+  lease and contract payments over the horizon, and its facility model's grid CO2, against
+  the limits. With engine pricing the programme's own figures are the engine's, so these hold
+  as claimed; with annuity pricing capex falls in the period a step comes online, not over
+  its construction, and the rows show the difference.
+
+Each row: ``check``, ``claimed`` (the programme's figure), ``run`` (the run's), ``limit``,
+``unit`` and ``ok`` (True, False, or None where the two are not comparable).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: Relative difference allowed between the objective and the run's cost (engine pricing):
+#: rented accelerators are rounded up to whole ones in the plan.
+COST_TOLERANCE = 1e-4
+
+#: Relative slack of the programme's constraints (HiGHS's feasibility tolerance, scaled).
+_SLACK = 1e-6
+
+__all__ = ["COST_TOLERANCE", "checks", "failed"]
+
+
+def _row(check: str, claimed, run, limit, unit: str, ok) -> dict:
+    return {"check": check, "claimed": None if claimed is None else float(claimed),
+            "run": float(run), "limit": None if limit is None else float(limit), "unit": unit,
+            "ok": None if ok is None else bool(ok)}
+
+
+def _cost(sol, run) -> dict:
+    claimed, got = sol.objective_usd, -float(run.finance.npv_usd[0])
+    engine = sol.inputs.engine is not None
+    ok = abs(got - claimed) <= COST_TOLERANCE * max(abs(claimed), 1.0) if engine else None
+    return _row("cost", claimed, got, None, "USD", ok)
+
+
+def _deadlines(run) -> list[dict]:
+    return [_row(f"deadline {w.name}", 1.0, float(w.status == "on time"), 1.0, "on time",
+                 w.status == "on time") for w in run.summary.workloads]
+
+
+def installed(sol, run, contract_of: dict) -> pd.DataFrame:
+    """Effective EFLOP/s the run installs in each period's first month, by block: columns
+    ``part`` (a site or a provider), ``kind`` (site or contract), one column per period."""
+    fl, inp = run.fleet, sol.inputs
+    months = np.searchsorted(fl.monthly.dates.values, inp.starts.values)
+    share = fl.monthly.mean[np.clip(months, 0, len(fl.monthly.dates) - 1)]  # (T, blocks)
+    rate = {(r.site, r.system, r.mode): r.eff_flops / r.accelerators
+            for r in inp.options.itertuples()}
+    contracts = inp.contracts.set_index("name") if len(inp.contracts) else None
+    rows, parts, kinds = [], [], []
+    for i, b in enumerate(fl.blocks.itertuples()):
+        if b.kind == "site":
+            mode = "lease" if sol.leased.get(b.owner) else "build"
+            per, part = rate[(b.owner, b.system, mode)], b.owner
+        else:
+            k = contracts.loc[contract_of[b.owner]]
+            per, part = k["eff_flops"], k["provider"]
+        rows.append(share[:, i] * b.accelerators * per / 1e18)
+        parts.append(part)
+        kinds.append(b.kind)
+    frame = pd.DataFrame(np.array(rows).reshape(len(rows), len(inp.starts)))
+    frame.insert(0, "kind", kinds)
+    frame.insert(0, "part", parts)
+    return frame
+
+
+def _capacity(sol, run, contract_of: dict) -> list[dict]:
+    inp, lim = sol.inputs, sol.problem.limits
+    eff = installed(sol, run, contract_of)
+    periods = [c for c in eff.columns if c not in ("part", "kind")]
+    total = eff[periods].sum(axis=0).to_numpy()
+    need = inp.demand_flops / 1e18
+    on = need > 0
+    out = []
+    if on.any():
+        ratio = float(np.min(total[on] / need[on]))
+        out.append(_row("demand", 1.0, ratio, 1.0, "share of demand (lowest period)",
+                        ratio >= 1.0 - _SLACK))
+    by = {kind: eff[eff["kind"] == kind].groupby("part")[periods].sum()
+          for kind in ("site", "contract")}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for kind, share, name in (("site", lim.max_site_share, "site share"),
+                                  ("contract", lim.max_provider_share, "provider share")):
+            if share is not None and len(by[kind]):
+                worst = float(np.nanmax(by[kind].to_numpy() / np.where(total > 0, total, np.nan)))
+                out.append(_row(name, share, worst, share, "share of capacity (highest)",
+                                worst <= share + _SLACK))
+    if lim.n_minus_1 is not None and on.any():
+        parts = pd.concat([by["site"], by["contract"]])
+        left = float(np.min((total[None, on] - parts.to_numpy()[:, on]) / need[None, on]))
+        out.append(_row("N-1", lim.n_minus_1, left, lim.n_minus_1,
+                        "share of demand left without the largest part (lowest period)",
+                        left >= lim.n_minus_1 - _SLACK))
+    return out
+
+
+def _money(sol, run) -> list[dict]:
+    lim, f = sol.problem.limits, run.finance
+    y = f.yearly
+    engine = sol.inputs.engine is not None
+    out = []
+    if lim.capex_usd_per_year is not None:
+        worst = float(np.max(y["capex_usd"][0], initial=0.0))
+        out.append(_row("capex per year", None, worst, lim.capex_usd_per_year,
+                        "USD (largest year)", worst <= lim.capex_usd_per_year * (1 + _SLACK)
+                        if engine else None))
+    spend = float((y["capex_usd"] + y["lease_payments_usd"] + y["contract_payments_usd"])[0]
+                  .sum())
+    if lim.budget_usd is not None:
+        out.append(_row("budget", sol.spend_usd, spend, lim.budget_usd, "USD",
+                        spend <= lim.budget_usd * (1 + COST_TOLERANCE) if engine else None))
+    if lim.co2_t is not None:
+        co2 = float(run.facility.result["co2_t"][0].sum())
+        out.append(_row("CO2", None, co2, lim.co2_t, "t",
+                        co2 <= lim.co2_t * (1 + _SLACK) if engine else None))
+    return out
+
+
+def checks(sol, run, contract_of: dict) -> list[dict]:
+    """Every claim of solution ``sol`` against ``run`` (the chain's run of its plan);
+    ``contract_of``: the plan's contract names -> the problem's."""
+    return [_cost(sol, run), *_deadlines(run), *_capacity(sol, run, contract_of),
+            *_money(sol, run)]
+
+
+def failed(rows: list[dict]) -> list[str]:
+    """The checks that do not hold (``ok`` False)."""
+    return [r["check"] for r in rows if r["ok"] is False]
