@@ -191,6 +191,13 @@ def test_the_shipped_problem_solves_and_its_plan_meets_both_deadlines(tmp_path):
     # every period's demand is met by what the plan delivers
     for row in doc["capacity"]:
         assert row["effective_eflops"] >= row["demand_eflops"] * (1 - 1e-6)
+    # and every claim holds in gigaplan run: its cost is the objective (engine pricing), the
+    # demand, the provider share, N-1 and the capex a year
+    assert doc["pricing"] == "engine"
+    assert {c["check"]: c["ok"] for c in doc["checks"]} == {
+        "cost": True, "deadline frontier-2e27": True, "deadline frontier-1e28": True,
+        "demand": True, "provider share": True, "N-1": True, "capex per year": True}
+    assert "<h2>Checked by gigaplan run</h2>" in page
 
 
 def test_the_optimize_page_renders_offline(tmp_path):
@@ -255,12 +262,12 @@ def test_planning_for_the_samples_never_costs_more_than_ignoring_them(tmp_path):
 
 
 def test_priced_by_the_finance_engine_the_plans_cost_is_what_gigaplan_run_reports(tmp_path):
-    # the engine's NPV is additive over phases and contracts and linear in their size, so a
-    # plan priced candidate by candidate with it (one run per option and period) costs in
-    # gigaplan run what the objective says: within the MIP gap (0 here) and the rounding of
-    # rented accelerators up to whole ones
+    # the engine's NPV is minus the sum of its sites' and contracts' present costs, each linear
+    # in its size, so a plan priced candidate by candidate with them costs in gigaplan run what
+    # the objective says: within the rounding of rented accelerators up to whole ones
     p = _problem(workloads=[{"name": "run-1e26", "flops": 1e26, "deadline": "2026-12-31"}])
-    o = optimize(p, "small.toml", gap=0.0, pricing="engine")
+    o = optimize(p, "small.toml", gap=0.0)
+    assert o.to_dict()["pricing"] == "engine"  # the default
     assert len(o.solution.builds) and len(o.solution.rents)  # a lease and a rent both priced
     assert -o.run_npv_usd == pytest.approx(o.solution.objective_usd, rel=1e-5)
     path = tmp_path / "plan.toml"
@@ -269,7 +276,34 @@ def test_priced_by_the_finance_engine_the_plans_cost_is_what_gigaplan_run_report
                             "--json").stdout)
     assert -run["headline"]["npv_usd_b"] * 1e9 == pytest.approx(o.solution.objective_usd,
                                                                 rel=1e-5)
-    # the annuity pricing (the fast default) is not the engine's accounting: said, not hidden
-    fast = optimize(p, "small.toml", gap=0.0)
-    assert fast.to_dict()["pricing"] == "annuity" and o.to_dict()["pricing"] == "engine"
+    assert {c["check"]: c["ok"] for c in o.checks} == {
+        "cost": True, "deadline run-1e26": True, "demand": True}
+    # the annuity pricing is not the engine's accounting: said, not hidden
+    fast = optimize(p, "small.toml", gap=0.0, pricing="annuity")
+    assert fast.to_dict()["pricing"] == "annuity"
+    assert next(c for c in fast.checks if c["check"] == "cost")["ok"] is None
     assert invoke("optimize", "x.toml", "--pricing", "exact").exit_code == 2
+
+
+def test_the_plan_meets_every_limit_it_claims_in_gigaplan_run():
+    # each limit set just tight enough to bind or nearly: capex a year, budget, CO2, site and
+    # provider shares, N-1; the run of the plan (capex by year as the cash flow books it,
+    # spend over the horizon, the facility model's CO2, capacity by period) meets them all
+    free = optimize(_problem(), "small.toml", gap=0.0)
+    run = {c["check"]: c["run"] for c in free.checks}
+    assert run["cost"] == pytest.approx(free.solution.objective_usd, rel=1e-4)
+    limits = {"capex_usd_per_year": 1.15e9, "budget_usd": free.solution.spend_usd * 1.2,
+              "co2_t": 9e4, "max_site_share": 0.7, "max_provider_share": 0.8,
+              "n_minus_1": 0.3}
+    o = optimize(_problem(limits=limits), "small.toml", gap=0.0)
+    got = {c["check"]: c for c in o.checks}
+    assert set(got) == {"cost", "demand", "site share", "provider share", "N-1",
+                        "capex per year", "budget", "CO2"}
+    assert all(c["ok"] for c in got.values()), o.checks
+    # the programme's own capex of its dearest year, spend and CO2 are the run's (the engine's
+    # accounting), not only within the limits; the site share binds at 70%
+    for name in ("capex per year", "budget", "CO2"):
+        assert got[name]["claimed"] == pytest.approx(got[name]["run"], rel=1e-5), name
+    assert got["site share"]["run"] == pytest.approx(0.7, rel=1e-4)
+    # the limits cost something: the constrained plan is dearer than the free one
+    assert o.solution.objective_usd >= free.solution.objective_usd * (1 - 1e-9)

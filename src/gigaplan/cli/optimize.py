@@ -99,6 +99,14 @@ def _print(doc: dict) -> None:
     for w in doc["workloads"]:
         out.print(f"workload {w['name']}: {w['status']} in gigaplan run, finishing "
                   f"{w['finish']} (deadline {w['deadline']})")
+    bad = [c for c in doc["checks"] if c["ok"] is False]
+    out.print(f"checked by gigaplan run: {len(doc['checks']) - len(bad)} of "
+              f"{len(doc['checks'])} claims hold"
+              + ("" if doc["pricing"] == "engine" else
+                 " (annuity pricing: cost, capex, budget and CO2 are not the run's accounting)"))
+    for c in bad:
+        out.print(f"[bold red]does not hold[/]: {c['check']}: programme {c['claimed']}, "
+                  f"gigaplan run {c['run']}, limit {c['limit']} {c['unit']}")
     if doc["binding"]:
         out.print("binding: " + ", ".join(doc["binding"]))
     for k, v in doc["marginal_values"].items():

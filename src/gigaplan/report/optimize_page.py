@@ -1,7 +1,7 @@
 """``optimize.html``: the plan ``gigaplan optimize`` chose, one self-contained page (plotly
 inlined, opens offline): the objective and its gap, effective compute delivered by source
 against the demand, the builds, the rents, the binding limits with their prices and values,
-and what ``gigaplan run`` made of the plan's workloads. It only reads the result."""
+and what ``gigaplan run`` made of the plan: its workloads and every claim checked. It only reads the result."""
 
 from __future__ import annotations
 
@@ -68,9 +68,15 @@ def _sections(doc: dict) -> str:
     limits = _table(["binding limit", "dual price (LP, integers fixed)"], [
         [_e(b), _n(doc["shadow_prices"].get(b), "{:,.4g}")] for b in doc["binding"]],
         "binding")
+    checks = _table(["claim", "the programme's", "gigaplan run's", "limit", "unit", "holds"], [
+        [_e(c["check"]), _n(c["claimed"], "{:,.4g}"), _n(c["run"], "{:,.4g}"),
+         _n(c["limit"], "{:,.4g}"), _e(c["unit"]),
+         {True: "yes", False: "<b>no</b>", None: "not comparable"}[c["ok"]]]
+        for c in doc["checks"]], "checks")
     values = _table(["relaxing", "saves [USD]"], [
         [_e(k), _n(v)] for k, v in doc["marginal_values"].items()], "values")
     return (f"<h2>Builds</h2>{builds}<h2>Rents</h2>{rents}<h2>Workloads</h2>{work}"
+            f"<h2>Checked by gigaplan run</h2>{checks}"
             f"<h2>Binding limits</h2>{limits}"
             + (f"<h2>What relaxing them saves</h2>{values}" if doc["marginal_values"] else ""))
 
