@@ -9,6 +9,7 @@ import itertools
 import json
 
 import numpy as np
+import tomlkit
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -168,6 +169,76 @@ def test_bad_problems_exit_2_with_the_path(tmp_path):
         _problem(systems=SMALL["systems"] + [{"name": "tpu9", "available": "2026-01-01"}])
     with pytest.raises(ScenarioError, match="lease_usd_per_kw_month"):
         _problem(sites=[{**SMALL["sites"][1], "options": ["lease"]}])
+    # a unit of the wrong kind, and a misspelt key with the closest allowed one
+    with pytest.raises(ScenarioError, match=r"sites\[0\].max_grid_mw = '80 kg'.*power"):
+        _problem(sites=[{**SMALL["sites"][0], "max_grid_mw": "80 kg"}] + SMALL["sites"][1:])
+    with pytest.raises(ScenarioError, match=r"limits.budget_us.*did you mean budget_usd"):
+        _problem(limits={"budget_us": 1e9})
+
+
+def test_a_problem_takes_units_and_its_marks_travel_into_the_plan(tmp_path):
+    # the scenario's unit strings: "80 MW", "$150/kW-month", "$2.2/h", "90%", "0.5 Mt",
+    # "30 EFLOP/s", "1e25 FLOP", "40k"; the same problem in plain numbers solves to the same plan
+    text = """
+name = "units"
+[horizon]
+start = 2026-01-01
+end = 2026-12-31
+[[demand]]
+start = 2026-04-01            # assumption: a test demand
+eflops = "30 EFLOP/s"         # assumption: a test demand
+[[workloads]]
+name = "run"
+flops = "1e25 FLOP"           # source: a test run
+deadline = 2026-12-31         # assumption: a test deadline
+[[sites]]
+name = "a"
+region = "ercot"              # source: a test region
+max_grid_mw = "0.08 GW"       # source: a test interconnect
+earliest = 2026-01-01         # assumption
+step_mw = "40 MW"             # assumption
+max_steps = 1                 # assumption
+options = ["build", "lease"]  # assumption
+lease_usd_per_kw_month = "$150/kW-month"  # source: a test lease
+[[systems]]
+name = "gb300-nvl72"
+available = 2026-01-01        # assumption
+[[contracts]]
+name = "cloud"
+provider = "Cloud"
+system = "h100-sxm"           # assumption
+price_usd_per_accelerator_hour = "$2.2/h"  # source: a test price
+available = 2026-01-01        # assumption
+max_accelerators = "40k"      # assumption
+[limits]
+max_provider_share = "90%"    # assumption
+co2_t = "0.5 Mt"              # assumption
+"""
+    path = tmp_path / "units.toml"
+    path.write_text(text, encoding="utf-8")
+    p = load_problem(path)
+    assert p.sites[0].max_grid_mw == 80 and p.sites[0].lease_usd_per_kw_month == 150
+    assert p.demand[0].eflops == 30 and p.contracts[0].max_accelerators == 40_000
+    assert p.limits.max_provider_share == 0.9 and p.limits.co2_t == 5e5
+    assert p.contracts[0].price_usd_per_accelerator_hour == 2.2
+    # names and providers are labels; the horizon is the one thing left unmarked here
+    assert p.unmarked() == ["horizon.start", "horizon.end"]
+    assert p.provenance["sites[0].region"].text == "a test region"
+    plain = load_problem({**tomlkit.parse(text).unwrap(), "sites": [
+        {**SMALL["sites"][0], "step_mw": 40, "max_steps": 1}]})
+    o = optimize(p, "units.toml", gap=0.0)
+    assert o.solution.objective_usd == pytest.approx(
+        optimize(plain, "x", gap=0.0).solution.objective_usd, rel=1e-9)
+    # the plan carries the problem's marks on the values it copies, its own on its choices
+    lines = {x.split(" = ")[0]: x for x in o.text.splitlines() if " = " in x}
+    assert "# source: a test region (through gigaplan optimize from units.toml)" in \
+        lines["region"]
+    assert "# source: a test price (through" in lines["price_usd_per_accelerator_hour"]
+    assert "# source: a test run (through" in lines["flops"]
+    assert "# assumption: chosen by gigaplan optimize from units.toml" in lines["accelerators"]
+    out = tmp_path / "plan.toml"
+    out.write_text(o.text, encoding="utf-8")
+    assert invoke("validate", str(out)).exit_code == 0
 
 
 @pytest.mark.slow

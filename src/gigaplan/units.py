@@ -132,6 +132,15 @@ KINDS: dict[str, Kind] = {
     "minutes": Kind("duration", "min", {"": 0, "min": 0, "mins": 0, "minute": 0, "minutes": 0},
                     "10 min"),
     "years": Kind("duration", "years", {"": 0, "y": 0, "yr": 0, "year": 0, "years": 0}, "5 years"),
+    "eflops": Kind(
+        "compute rate", "EFLOP/s",
+        {"eflop/s": 0, "eflops": 0, "pflop/s": -3, "pflops": -3, "zflop/s": 3, "zflops": 3,
+         "flop/s": -18},
+        "300 EFLOP/s or 1.2 ZFLOP/s"),
+    "co2_t": Kind(
+        "mass of CO2", "t",
+        {"t": 0, "tonne": 0, "tonnes": 0, "tco2": 0, "kt": 3, "ktco2": 3, "mt": 6, "mtco2": 6},
+        "2 Mt or 500 kt (megatonnes, kilotonnes of CO2)"),
 }
 
 

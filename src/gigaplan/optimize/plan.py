@@ -37,32 +37,51 @@ def _marked(table, key: str, value, mark: str) -> None:
     table[key] = item
 
 
-def _site_tables(sol: Solution, mark: str) -> list:
+def _marker(p: OptimizeProblem, source: str):
+    """The mark of a plan's value: the problem file's own mark of the value it copies
+    (``path``), with where it came through, or "chosen by gigaplan optimize" for a choice."""
+    chosen = f"chosen by gigaplan optimize from {source}"
+    marks = p.provenance
+
+    def mark(path: str | None = None) -> str:
+        got = marks.get(path) if path else None
+        return (f"assumption: {chosen}" if got is None else
+                f"{got.kind}: {got.text} (through gigaplan optimize from {source})")
+
+    return mark
+
+
+def _site_tables(sol: Solution, mark) -> list:
     out = []
     p = sol.problem
     prices = {s.name: s.price_usd_per_accelerator for s in p.systems}
-    for s in p.sites:
+    system_at = {s.name: i for i, s in enumerate(p.systems)}
+    for i_s, s in enumerate(p.sites):
         g = sol.builds[sol.builds["site"] == s.name] if len(sol.builds) else pd.DataFrame()
         if g.empty:
             continue
         t = tomlkit.table()
-        for key, value in (("name", s.name), ("region", s.region), ("cooling", s.cooling),
-                           ("distribution", s.distribution), ("grid_cap_mw", s.max_grid_mw)):
-            _marked(t, key, value, mark)
+        at = f"sites[{i_s}]."
+        for key, value, src in (("name", s.name, "name"), ("region", s.region, "region"),
+                                ("cooling", s.cooling, "cooling"),
+                                ("distribution", s.distribution, "distribution"),
+                                ("grid_cap_mw", s.max_grid_mw, "max_grid_mw")):
+            _marked(t, key, value, mark(at + src))
         if sol.leased.get(s.name):
-            _marked(t, "ownership", "leased", mark)
-            _marked(t, "lease_usd_per_kw_month", s.lease_usd_per_kw_month, mark)
-            _marked(t, "lease_term_years", s.lease_term_years, mark)
+            _marked(t, "ownership", "leased", mark())
+            for key in ("lease_usd_per_kw_month", "lease_term_years"):
+                _marked(t, key, getattr(s, key), mark(at + key))
         phases = tomlkit.aot()
         for i, r in enumerate(g.sort_values(["start", "system"]).itertuples()):
             ph = tomlkit.table()
-            _marked(ph, "name", f"{s.name}-{i + 1}", mark)
-            _marked(ph, "online", r.start, mark)
-            _marked(ph, "system", r.system, mark)
-            _marked(ph, "accelerators", int(r.accelerators), mark)
-            _marked(ph, "ramp_months", 0, mark)
+            _marked(ph, "name", f"{s.name}-{i + 1}", mark())
+            _marked(ph, "online", r.start, mark())
+            _marked(ph, "system", r.system, mark())
+            _marked(ph, "accelerators", int(r.accelerators), mark())
+            _marked(ph, "ramp_months", 0, mark())
             if prices.get(r.system):
-                _marked(ph, "price_usd_per_accelerator", prices[r.system], mark)
+                _marked(ph, "price_usd_per_accelerator", prices[r.system], mark(
+                    f"systems[{system_at[r.system]}].price_usd_per_accelerator"))
             phases.append(ph)
         t["phases"] = phases
         out.append(t)
@@ -96,24 +115,26 @@ def contract_names(sol: Solution) -> dict[str, str]:
 
 
 def plan_text(sol: Solution, source: str) -> str:
-    """The plan of ``sol`` as scenario TOML, every value marked as chosen from ``source``."""
+    """The plan of ``sol`` as scenario TOML, every value marked: a choice as chosen by
+    gigaplan optimize from ``source``, a value copied from the problem with the problem file's
+    own ``# source:`` or ``# assumption:`` mark, and where it came through."""
     p = sol.problem
-    mark = f"assumption: chosen by gigaplan optimize from {source}"
+    mark = _marker(p, source)
     doc = tomlkit.document()
     doc.add(tomlkit.comment(f"gigaplan plan: chosen by gigaplan optimize from {source}"))
     doc.add(tomlkit.comment(f"net present cost {sol.objective_usd / 1e9:,.2f} $B (MIP gap "
                             f"{sol.mip_gap:.3%})"))
-    _marked(doc, "name", f"{p.name}-plan", mark)
+    _marked(doc, "name", f"{p.name}-plan", mark())
     _marked(doc, "description", f"The least-cost plan for {p.name}: "
-            + (p.description or "capacity expansion"), mark)
+            + (p.description or "capacity expansion"), mark())
     horizon = tomlkit.table()
-    _marked(horizon, "start", p.horizon.start, mark)
-    _marked(horizon, "end", p.horizon.end, mark)
-    _marked(horizon, "step", "month", mark)
+    _marked(horizon, "start", p.horizon.start, mark("horizon.start"))
+    _marked(horizon, "end", p.horizon.end, mark("horizon.end"))
+    _marked(horizon, "step", "month", mark())
     doc["horizon"] = horizon
     fin = tomlkit.table()
     for key, value in finance_table(p).items():  # as the engine pricing runs see it
-        _marked(fin, key, value, mark)
+        _marked(fin, key, value, mark(key))
     doc["finance"] = fin
     sites = _site_tables(sol, mark)
     if sites:
@@ -121,27 +142,29 @@ def plan_text(sol: Solution, source: str) -> str:
         for t in sites:
             doc["sites"].append(t)
     end = p.horizon.end
-    contracts = {k.name: k for k in p.contracts}
+    contracts = {k.name: (i, k) for i, k in enumerate(p.contracts)}
     segs = _segments(sol.rents, sol.inputs.starts, end) if len(sol.rents) else []
     if segs:
         doc["contracts"] = tomlkit.aot()
         for i, (name, first, last, n) in enumerate(segs):
-            k, t = contracts[name], tomlkit.table()
-            for key, value in (("name", f"{name}-{i + 1}"), ("provider", k.provider),
-                               ("system", k.system), ("accelerators", int(n)),
-                               ("start", first), ("end", last),
-                               ("price_usd_per_accelerator_hour",
-                                k.price_usd_per_accelerator_hour)):
-                _marked(t, key, value, mark)
+            (j, k), t = contracts[name], tomlkit.table()
+            at = f"contracts[{j}]."
+            for key, value, src in (
+                    ("name", f"{name}-{i + 1}", None), ("provider", k.provider, "provider"),
+                    ("system", k.system, "system"), ("accelerators", int(n), None),
+                    ("start", first, None), ("end", last, None),
+                    ("price_usd_per_accelerator_hour", k.price_usd_per_accelerator_hour,
+                     "price_usd_per_accelerator_hour")):
+                _marked(t, key, value, mark(src and at + src))
             doc["contracts"].append(t)
     if p.workloads:
         doc["workloads"] = tomlkit.aot()
-        for w in p.workloads:
+        for i, w in enumerate(p.workloads):
             t = tomlkit.table()
             # the programme pools capacity-time across sites: let the run span them
             for key, value in (("name", w.name), ("flops", w.flops), ("deadline", w.deadline),
                                ("multi_site", True)):
-                _marked(t, key, value, mark)
+                _marked(t, key, value, mark(f"workloads[{i}].{key}"))
             doc["workloads"].append(t)
     return tomlkit.dumps(doc)
 

@@ -13,17 +13,19 @@ or provider, N-1, carbon).
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Literal
 
 import tomlkit
 import tomlkit.exceptions
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from .. import catalog
 from ..datafiles import data_file
 from ..errors import Problem, ScenarioError
+from ..scenario.loader import collect_marks, validation_problems
+from ..scenario.models import (Count, Date, EFlopPerS, Flop, Fraction, PowerMW, Provenance,
+                               TonnesCO2, Usd, UsdPerHour, UsdPerKwMonth, Years)
 
 __all__ = ["ContractOption", "Demand", "Limits", "OptimizeProblem", "SiteOption",
            "SystemOption", "load_problem", "problem_names"]
@@ -34,8 +36,8 @@ class _Model(BaseModel):
 
 
 class Horizon(_Model):
-    start: dt.date
-    end: dt.date
+    start: Date
+    end: Date
     period: Literal["month", "quarter"] = "quarter"
 
     @model_validator(mode="after")
@@ -48,33 +50,33 @@ class Horizon(_Model):
 class Demand(_Model):
     """Effective BF16 compute needed from ``start`` on (a step: until the next entry)."""
 
-    start: dt.date
-    eflops: float = Field(ge=0, le=1e7, description="Effective BF16 EFLOP/s needed.")
+    start: Date
+    eflops: EFlopPerS = Field(ge=0, le=1e7, description="Effective BF16 EFLOP/s needed.")
 
 
 class Workload(_Model):
     """A run with a deadline: its FLOP must fit in the capacity-time before the deadline."""
 
     name: str = Field(min_length=1, max_length=80)
-    flops: float = Field(gt=0, le=1e32)
-    deadline: dt.date
+    flops: Flop = Field(gt=0, le=1e32)
+    deadline: Date
 
 
 class SiteOption(_Model):
     name: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")
     region: str
-    max_grid_mw: float = Field(gt=0, le=1e5, description="Largest grid interconnect [MW].")
-    earliest: dt.date = Field(description="Earliest energisation date.")
+    max_grid_mw: PowerMW = Field(gt=0, le=1e5, description="Largest grid interconnect [MW].")
+    earliest: Date = Field(description="Earliest energisation date.")
     lead_months: int = Field(0, ge=0, le=120, description="Build lead time from the horizon's "
                              "start [months].")
-    step_mw: float = Field(gt=0, le=1e4, description="Critical IT per build step [MW].")
+    step_mw: PowerMW = Field(gt=0, le=1e4, description="Critical IT per build step [MW].")
     max_steps: int = Field(ge=1, le=1000)
     cooling: Literal["air", "liquid", "hybrid"] = "liquid"
     distribution: Literal["ac", "hvdc"] = "ac"
     options: list[Literal["build", "lease"]] = Field(default_factory=lambda: ["build"],
                                                      min_length=1)
-    lease_usd_per_kw_month: float | None = Field(None, gt=0, le=10_000)
-    lease_term_years: float = Field(10, gt=0, le=50)
+    lease_usd_per_kw_month: UsdPerKwMonth | None = Field(None, gt=0, le=10_000)
+    lease_term_years: Years = Field(10, gt=0, le=50)
 
     @model_validator(mode="after")
     def _lease(self):
@@ -85,9 +87,9 @@ class SiteOption(_Model):
 
 class SystemOption(_Model):
     name: str
-    available: dt.date
-    price_usd_per_accelerator: float | None = Field(None, gt=0, le=1e8)
-    max_per_year: float | None = Field(None, gt=0, le=1e9,
+    available: Date
+    price_usd_per_accelerator: Usd | None = Field(None, gt=0, le=1e8)
+    max_per_year: Count | None = Field(None, gt=0, le=1e9,
                                        description="Accelerators installed per calendar year.")
 
 
@@ -95,22 +97,22 @@ class ContractOption(_Model):
     name: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")
     provider: str = Field(min_length=1, max_length=80)
     system: str
-    price_usd_per_accelerator_hour: float = Field(gt=0, le=1000)
-    available: dt.date
-    max_accelerators: float = Field(gt=0, le=1e8)
-    min_accelerators: float = Field(0, ge=0, le=1e8)
+    price_usd_per_accelerator_hour: UsdPerHour = Field(gt=0, le=1000)
+    available: Date
+    max_accelerators: Count = Field(gt=0, le=1e8)
+    min_accelerators: Count = Field(0, ge=0, le=1e8)
     min_term_months: int = Field(0, ge=0, le=240)
 
 
 class Limits(_Model):
-    capex_usd_per_year: float | None = Field(None, gt=0)
-    budget_usd: float | None = Field(None, gt=0, description="Capex, leases and contracts "
-                                     "over the horizon, undiscounted [USD].")
-    max_site_share: float | None = Field(None, gt=0, le=1)
-    max_provider_share: float | None = Field(None, gt=0, le=1)
-    n_minus_1: float | None = Field(None, ge=0, le=1, description="Losing the largest site or "
-                                    "provider still leaves this share of the demand.")
-    co2_t: float | None = Field(None, gt=0, description="Grid CO2 over the horizon [t].")
+    capex_usd_per_year: Usd | None = Field(None, gt=0)
+    budget_usd: Usd | None = Field(None, gt=0, description="Capex, leases and contracts "
+                                   "over the horizon, undiscounted [USD].")
+    max_site_share: Fraction | None = Field(None, gt=0, le=1)
+    max_provider_share: Fraction | None = Field(None, gt=0, le=1)
+    n_minus_1: Fraction | None = Field(None, ge=0, le=1, description="Losing the largest site "
+                                       "or provider still leaves this share of the demand.")
+    co2_t: TonnesCO2 | None = Field(None, gt=0, description="Grid CO2 over the horizon [t].")
 
 
 class Uncertainty(_Model):
@@ -139,9 +141,9 @@ class OptimizeProblem(_Model):
         "and deadlines; 'max_compute': the most effective compute (EFLOP/s-years over the "
         "horizon) within the budget or capex limits.")
     horizon: Horizon
-    discount_rate: float = Field(0.08, ge=0, le=0.5)
-    accelerator_life_years: float = Field(5, gt=0, le=30)
-    facility_life_years: float = Field(20, gt=0, le=60)
+    discount_rate: Fraction = Field(0.08, ge=0, le=0.5)
+    accelerator_life_years: Years = Field(5, gt=0, le=30)
+    facility_life_years: Years = Field(20, gt=0, le=60)
     demand: list[Demand] = Field(default_factory=list)
     workloads: list[Workload] = Field(default_factory=list)
     sites: list[SiteOption] = Field(default_factory=list)
@@ -149,6 +151,21 @@ class OptimizeProblem(_Model):
     contracts: list[ContractOption] = Field(default_factory=list)
     limits: Limits = Field(default_factory=Limits)
     uncertainty: Uncertainty = Field(default_factory=Uncertainty)
+
+    _provenance: dict[str, Provenance] = PrivateAttr(default_factory=dict)
+
+    @property
+    def provenance(self) -> dict[str, Provenance]:
+        """Field path -> :class:`~gigaplan.scenario.Provenance` of the problem file's
+        ``# source:`` / ``# assumption:`` end-of-line marks."""
+        return dict(self._provenance)
+
+    def unmarked(self) -> list[str]:
+        """Paths of the values the problem file gives without a mark, labels (names,
+        providers, the description) aside."""
+        return [p for p in _leaf_paths(self.model_dump(exclude_unset=True))
+                if p not in self._provenance
+                and p.rpartition(".")[2] not in ("name", "description", "provider")]
 
 
 def _check(p: OptimizeProblem) -> list[Problem]:
@@ -195,6 +212,16 @@ def _check(p: OptimizeProblem) -> list[Problem]:
     return out
 
 
+def _leaf_paths(data, path: str = "") -> list[str]:
+    """Dotted paths (``sites[0].step_mw``) of every value of a dumped model."""
+    if isinstance(data, dict):
+        return [x for k, v in data.items()
+                for x in _leaf_paths(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(data, list) and data and isinstance(data[0], dict):
+        return [x for i, v in enumerate(data) for x in _leaf_paths(v, f"{path}[{i}]")]
+    return [path]
+
+
 def problem_names() -> list[str]:
     """The built-in problems (``gigaplan/data/problems/*.toml``)."""
     folder = data_file("problems")
@@ -205,6 +232,7 @@ def load_problem(source: str | Path | dict) -> OptimizeProblem:
     """A validated problem from a TOML file, a built-in name or a dict; a
     :class:`~gigaplan.errors.ScenarioError` lists every problem at its path."""
     label = str(source) if not isinstance(source, dict) else "<dict>"
+    marks: dict[str, Provenance] = {}
     if isinstance(source, dict):
         data = source
     else:
@@ -220,19 +248,18 @@ def load_problem(source: str | Path | dict) -> OptimizeProblem:
                 raise ScenarioError(label, "a problem file is at most 5,000,000 bytes")
             text = path.read_text(encoding="utf-8-sig")
         try:
-            data = tomlkit.parse(text).unwrap()
+            doc = tomlkit.parse(text)
         except tomlkit.exceptions.ParseError as exc:
             raise ScenarioError(label, f"TOML syntax error at line {exc.line}, column "
                                        f"{exc.col}") from None
+        collect_marks(doc, [], marks)
+        data = doc.unwrap()
     try:
         p = OptimizeProblem.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(label, [
-            Problem(".".join(str(x) if not isinstance(x, int) else f"[{x}]" for x in e["loc"])
-                    .replace(".[", "["), e["msg"], e.get("input"),
-                    has_value="input" in e and not isinstance(e.get("input"), dict))
-            for e in exc.errors()]) from None
+        raise ScenarioError(label, validation_problems(exc, OptimizeProblem)) from None
     found = _check(p)
     if found:
         raise ScenarioError(label, found)
+    p._provenance = marks
     return p

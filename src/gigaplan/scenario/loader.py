@@ -20,8 +20,8 @@ from .consistency import check_scenario
 from .models import Provenance, Scenario
 from .paths import PathError, kind_at, parameter_matters, parse_path, value_at
 
-__all__ = ["decode_scenario", "load_scenario", "parse_scenario", "scenario_from_dict",
-           "with_values"]
+__all__ = ["collect_marks", "decode_scenario", "load_scenario", "parse_scenario",
+           "scenario_from_dict", "validation_problems", "with_values"]
 
 #: Largest scenario file read (10 MB: a thousand sites take about 1 MB).
 MAX_BYTES = 10_000_000
@@ -131,7 +131,7 @@ def parse_scenario(text: str, source: str = "<string>", fmt: str = "toml") -> Sc
         except tomlkit.exceptions.ParseError as exc:
             raise ScenarioError(source, f"TOML syntax error at line {exc.line}, column {exc.col}: "
                                         f"{_toml_reason(exc)}") from None
-        _collect_marks(doc, [], marks)
+        collect_marks(doc, [], marks)
         data = doc.unwrap()
     if data is None:
         raise ScenarioError(source, "the scenario is empty")
@@ -184,7 +184,7 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>",
     try:
         scenario = Scenario.model_validate(dict(data))
     except ValidationError as exc:
-        raise ScenarioError(source, [_problem(err) for err in exc.errors()]) from None
+        raise ScenarioError(source, validation_problems(exc)) from None
     bounds: dict[str, tuple] = {}
     own = check_scenario(scenario)
     rest = _variant_problems(scenario)
@@ -346,16 +346,17 @@ def _toml_reason(exc: tomlkit.exceptions.ParseError) -> str:
     return re.sub(r"\s+at line \d+ col \d+$", "", text)
 
 
-def _collect_marks(container, path: list[str], out: dict[str, Provenance]) -> None:
-    """Record ``# assumption: ...`` / ``# source: ...`` end-of-line comments by field path."""
+def collect_marks(container, path: list[str], out: dict[str, Provenance]) -> None:
+    """Record ``# assumption: ...`` / ``# source: ...`` end-of-line comments of a tomlkit
+    document (or table) by field path into ``out``."""
     for key, item in container.items():
         if isinstance(item, AoT):
             for i, table in enumerate(item.body):
-                _collect_marks(table, [*path, f"{key}[{i}]"], out)
+                collect_marks(table, [*path, f"{key}[{i}]"], out)
             continue
         here = [*path, str(key)]
         if isinstance(item, (Table, InlineTable)):
-            _collect_marks(item, here, out)
+            collect_marks(item, here, out)
         trivia = getattr(item, "trivia", None)
         comment = trivia.comment.strip() if trivia is not None else ""
         if m := _MARK.match(comment):
@@ -391,9 +392,9 @@ def _path(loc: tuple) -> str:
     return out
 
 
-def _model_at(loc: tuple) -> type[BaseModel] | None:
+def _model_at(loc: tuple, root: type[BaseModel] = Scenario) -> type[BaseModel] | None:
     """The pydantic model that holds the last element of ``loc`` (for listing allowed keys)."""
-    model: type[BaseModel] = Scenario
+    model: type[BaseModel] = root
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
@@ -418,7 +419,14 @@ def _unwrap_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _problem(err: dict) -> Problem:
+def validation_problems(exc: ValidationError, root: type[BaseModel] = Scenario
+                        ) -> list[Problem]:
+    """Each error of a pydantic validation of model ``root`` as a :class:`Problem` at its
+    field path, in words (unknown keys with the closest allowed ones, unit errors)."""
+    return [_problem(err, root) for err in exc.errors()]
+
+
+def _problem(err: dict, root: type[BaseModel] = Scenario) -> Problem:
     loc = tuple(err["loc"])
     path = _path(loc)
     kind = err["type"]
@@ -426,7 +434,7 @@ def _problem(err: dict) -> Problem:
     if kind == "missing":
         return Problem(path, "required field is missing")
     if kind == "extra_forbidden":
-        model = _model_at(loc)
+        model = _model_at(loc, root)
         allowed = list(model.model_fields) if model else []
         near = closest(str(loc[-1]), allowed, n=2) if allowed else []
         hint = f"; did you mean {' or '.join(near)}?" if near else ""

@@ -91,6 +91,8 @@ Flop = Annotated[float, *_quantity("flop")]
 Months = Annotated[float, *_quantity("months")]
 Years = Annotated[float, *_quantity("years")]
 Days = Annotated[float, *_quantity("days")]
+EFlopPerS = Annotated[float, *_quantity("eflops")]
+TonnesCO2 = Annotated[float, *_quantity("co2_t")]
 
 _YEAR_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 
