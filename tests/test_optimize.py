@@ -378,3 +378,30 @@ def test_the_plan_meets_every_limit_it_claims_in_gigaplan_run():
     assert got["site share"]["run"] == pytest.approx(0.7, rel=1e-4)
     # the limits cost something: the constrained plan is dearer than the free one
     assert o.solution.objective_usd >= free.solution.objective_usd * (1 - 1e-9)
+
+
+def test_a_site_is_built_with_the_best_of_its_cooling_and_distribution_choices():
+    # site "a" may be air- or liquid-cooled, with AC or HVDC distribution; the programme picks
+    # one design for all its steps, and its cost is the least of the four problems with the
+    # design fixed (each solved at gap 0)
+    site = {**SMALL["sites"][0], "max_steps": 2, "max_grid_mw": 200,
+            "cooling": ["air", "liquid"], "distribution": ["ac", "hvdc"]}
+    choose = _problem(sites=[site], demand=[{"start": "2026-04-01", "eflops": 25}],
+                      contracts=[])
+    o = optimize(choose, "design.toml", gap=0.0)
+    designs = {(r.cooling, r.distribution) for r in o.solution.builds.itertuples()}
+    assert len(designs) == 1 and o.solution.builds["steps"].sum() == 2
+    cooling, dist = designs.pop()
+    assert o.solution.designs["a"] == (cooling, dist)
+    assert f'cooling = "{cooling}"' in o.text and f'distribution = "{dist}"' in o.text
+    assert all(c["ok"] for c in o.checks), o.checks
+    fixed = []
+    for c in ("air", "liquid"):
+        for d in ("ac", "hvdc"):
+            try:
+                fixed.append(solve(_problem(sites=[{**site, "cooling": c, "distribution": d}],
+                                            demand=choose.model_dump()["demand"],
+                                            contracts=[]), gap=0.0).objective_usd)
+            except InfeasibleError:  # air-cooled: no GB300, and H100 alone may fall short
+                pass
+    assert o.solution.objective_usd == pytest.approx(min(fixed), rel=1e-9)

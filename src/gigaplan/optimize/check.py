@@ -60,14 +60,14 @@ def installed(sol, run, contract_of: dict) -> pd.DataFrame:
     fl, inp = run.fleet, sol.inputs
     months = np.searchsorted(fl.monthly.dates.values, inp.starts.values)
     share = fl.monthly.mean[np.clip(months, 0, len(fl.monthly.dates) - 1)]  # (T, blocks)
-    rate = {(r.site, r.system, r.mode): r.eff_flops / r.accelerators
+    rate = {(r.site, r.system, r.mode, r.cooling, r.distribution): r.eff_flops / r.accelerators
             for r in inp.options.itertuples()}
     contracts = inp.contracts.set_index("name") if len(inp.contracts) else None
     rows, parts, kinds = [], [], []
     for i, b in enumerate(fl.blocks.itertuples()):
         if b.kind == "site":
             mode = "lease" if sol.leased.get(b.owner) else "build"
-            per, part = rate[(b.owner, b.system, mode)], b.owner
+            per, part = rate[(b.owner, b.system, mode, *sol.designs[b.owner])], b.owner
         else:
             k = contracts.loc[contract_of[b.owner]]
             per, part = k["eff_flops"], k["provider"]

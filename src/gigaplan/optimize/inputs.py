@@ -89,25 +89,25 @@ def _first(starts: pd.DatetimeIndex, day: dt.date) -> int:
 def _option_rows(p: OptimizeProblem, a: Assumptions) -> list[dict]:
     rows = []
     prices = {s.name: s.price_usd_per_accelerator for s in p.systems}
+    it_crf = float(crf(p.discount_rate, p.accelerator_life_years))
+    fac_crf = float(crf(p.discount_rate, p.facility_life_years))
     for s in p.sites:
         reg = catalog.region(s.region)
-        for sys_ in p.systems:
+        for (cooling, dist), sys_ in ((d, x) for d in s.designs() for x in p.systems):
             acc = catalog.accelerator(sys_.name)
-            if acc.cooling == "liquid" and s.cooling == "air":
+            if acc.cooling == "liquid" and cooling == "air":
                 continue  # a liquid-only system cannot go into an air-cooled hall
             n = itpower.count_for_it_mw(sys_.name, s.step_mw, a)
             if n < 1:
                 continue
-            c = finance.cost(sys_.name, n, region=s.region, cooling=s.cooling,
-                             distribution=s.distribution, price_usd=prices[sys_.name],
+            c = finance.cost(sys_.name, n, region=s.region, cooling=cooling,
+                             distribution=dist, price_usd=prices[sys_.name],
                              discount_rate=p.discount_rate,
                              accelerator_life_years=p.accelerator_life_years,
                              facility_life_years=p.facility_life_years, a=a)
-            site = facility.single_site(sys_.name, n, cooling=s.cooling,
-                                        distribution=s.distribution, region=s.region, a=a)
+            site = facility.single_site(sys_.name, n, cooling=cooling, distribution=dist,
+                                        region=s.region, a=a)
             eff = n * acc.bf16_dense_flops * float(a.mfu(sys_.name, "bf16")) * c.goodput
-            it_crf = float(crf(p.discount_rate, p.accelerator_life_years))
-            fac_crf = float(crf(p.discount_rate, p.facility_life_years))
             for mode in s.options:
                 if mode == "build":
                     capex = c.capex_facility_usd + c.capex_it_usd
@@ -120,7 +120,8 @@ def _option_rows(p: OptimizeProblem, a: Assumptions) -> list[dict]:
                     annual = (c.capex_it_usd * it_crf + lease + c.opex["energy_usd"]
                               + c.opex.get("transit_usd", 0.0))
                 rows.append({
-                    "site": s.name, "system": sys_.name, "mode": mode, "region": s.region,
+                    "site": s.name, "system": sys_.name, "mode": mode, "cooling": cooling,
+                    "distribution": dist, "region": s.region,
                     "accelerators": float(n), "eff_flops": eff, "goodput": c.goodput,
                     "grid_mw": site.grid_mw, "it_mw": s.step_mw, "capex_usd": capex,
                     "annual_usd": annual, "lease_usd_per_year": lease,
@@ -199,8 +200,9 @@ def _engine_run(p: OptimizeProblem, a: Assumptions, sites=(), contracts=()):
 def _pricing_site(s, r, price: float | None, online: dt.date) -> dict:
     """A pricing scenario's site: option ``r``'s one step at candidate site ``s``, online on
     ``online``."""
-    site = {"name": f"{s.name}|{r.system}|{r.mode}|{online.isoformat()}", "region": s.region,
-            "cooling": s.cooling, "distribution": s.distribution, "grid_cap_mw": s.max_grid_mw,
+    site = {"name": f"{s.name}|{r.system}|{r.mode}|{r.cooling}|{r.distribution}|"
+                    f"{online.isoformat()}", "region": s.region,
+            "cooling": r.cooling, "distribution": r.distribution, "grid_cap_mw": s.max_grid_mw,
             "phases": [{"online": online, "system": r.system, "ramp_months": 0,
                         "accelerators": int(r.accelerators)}]}
     if price:

@@ -89,6 +89,7 @@ class Solution:
     compute_eflops_years: float = 0.0
     build_s: float = 0.0
     solve_s: float = 0.0
+    designs: dict = field(default_factory=dict)  # site -> (cooling, distribution)
 
 
 def _da(values, *coords) -> xr.DataArray:
@@ -150,6 +151,12 @@ class _Builder:
         self.both = pd.Index(both, name="s2")
         if both:
             self.lease = self._var("lease", np.ones(len(both)), [self.both], binary=True)
+        # a site with a choice of cooling or distribution is built with one of them
+        self.design_of = [(s.name, c, d) for s in p.sites if len(s.designs()) > 1
+                          for c, d in s.designs()]
+        self.dz = pd.Index([f"{n}|{c}|{d}" for n, c, d in self.design_of], name="dz")
+        if len(self.dz):
+            self.design = self._var("design", np.ones(len(self.dz)), [self.dz], binary=True)
 
     def _var(self, name, upper, coords, integer=False, binary=False):
         if self.fixed is not None:  # the LP of the dual prices: integers fixed
@@ -234,6 +241,8 @@ class _Builder:
                     if len(m_sel):
                         self.add("mode", self.x.sel(o=m_sel).sum() <= s.max_steps * side,
                                  f"mode_{s.name}_{mode}")
+            if len(s.designs()) > 1:
+                self._design(s, sel)
         years = _year_of(inp.starts)
         for sys_ in p.systems:
             if sys_.max_per_year is None:
@@ -289,6 +298,18 @@ class _Builder:
             spend = spend + rent.sum()
             cost = cost + (rent * _da(inp.discount, t)).sum()
         return capex, spend, cost
+
+    def _design(self, s, sel: np.ndarray) -> None:
+        """One (cooling, distribution) of site ``s``: its steps are all of that design."""
+        opt = self.inp.options
+        keys = [k for k, (n, _, _) in zip(self.dz, self.design_of, strict=True) if n == s.name]
+        self.add("structure", self.design.sel(dz=keys).sum() <= 1, f"design_{s.name}")
+        for key in keys:
+            _, c, d = self.design_of[list(self.dz).index(key)]
+            d_sel = sel[(opt["cooling"].values[sel] == c) & (opt["distribution"].values[sel] == d)]
+            if len(d_sel):
+                self.add("structure", self.x.sel(o=d_sel).sum()
+                         <= s.max_steps * self.design.sel(dz=key), f"design_{key}")
 
     def _money(self) -> None:
         lim = self.p.limits
@@ -441,7 +462,7 @@ def solve(p: OptimizeProblem, a: Assumptions | None = None, *, gap: float = 0.00
 
 
 #: Structural constraints (the model's own bookkeeping), not limits a planner sets.
-_STRUCTURAL = ("monotone", "mode_", "size_", "term_")
+_STRUCTURAL = ("monotone", "mode_", "size_", "term_", "design_")
 
 
 def _binding(b: _Builder, tol: float = 1e-6) -> list[str]:
@@ -476,10 +497,19 @@ def build_rows(inp: Inputs, y: np.ndarray | None) -> pd.DataFrame:
             for t in np.flatnonzero(x[i] > 0.5):
                 n = int(round(x[i, t]))
                 rows.append({"site": r.site, "system": r.system, "mode": r.mode,
+                             "cooling": r.cooling, "distribution": r.distribution,
                              "start": inp.starts[t].date(), "steps": n,
                              "it_mw": n * r.it_mw, "accelerators": n * r.accelerators,
                              "option": i, "t": int(t)})
     return pd.DataFrame(rows)
+
+
+def designs_of(p: OptimizeProblem, builds: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """Each site's (cooling, distribution): that of its builds, or its first choice."""
+    out = {s.name: s.designs()[0] for s in p.sites}
+    for r in builds.itertuples() if len(builds) else ():
+        out[r.site] = (r.cooling, r.distribution)
+    return out
 
 
 def _extract(p: OptimizeProblem, inp: Inputs, b: _Builder) -> Solution:
@@ -496,12 +526,13 @@ def _extract(p: OptimizeProblem, inp: Inputs, b: _Builder) -> Solution:
         leased = dict(zip(b.both, _value(b.lease) > 0.5, strict=True))
     for s in p.sites:
         leased.setdefault(s.name, s.options == ["lease"])
+    designs = designs_of(p, builds)
     eff = b.eff.solution if hasattr(b.eff, "solution") else None
     delivered = np.asarray(eff.values if eff is not None else np.zeros(len(b.t)))
     capacity = pd.DataFrame({"start": inp.starts.date, "demand_eflops": inp.demand_flops / EFLOPS,
                              "effective_eflops": delivered})
     sol = Solution(p, inp, _scalar(b.cost) * MUSD, 0.0, "optimal", builds,
-                   pd.DataFrame(rents), leased, capacity)
+                   pd.DataFrame(rents), leased, capacity, designs=designs)
     sol.spend_usd = _scalar(b.spend) * MUSD
     sol.compute_eflops_years = float(np.sum(delivered * inp.years))
     return sol
@@ -523,6 +554,8 @@ def _duals(sol: Solution, p: OptimizeProblem, inp: Inputs, b: _Builder, threads)
         fixed["on"] = _value(b.on)
     if len(b.both):
         fixed["lease"] = _value(b.lease)
+    if len(b.dz):
+        fixed["design"] = _value(b.design)
     lp = _build(p, inp, fixed=fixed)
     if _status(lp.m, _quiet_solve(lp.m, 0.0, 60.0, threads)) != "optimal":
         return

@@ -62,11 +62,13 @@ def _site_tables(sol: Solution, mark) -> list:
             continue
         t = tomlkit.table()
         at = f"sites[{i_s}]."
-        for key, value, src in (("name", s.name, "name"), ("region", s.region, "region"),
-                                ("cooling", s.cooling, "cooling"),
-                                ("distribution", s.distribution, "distribution"),
-                                ("grid_cap_mw", s.max_grid_mw, "max_grid_mw")):
-            _marked(t, key, value, mark(at + src))
+        cooling, dist = sol.designs[s.name]
+        for key, value, src in (
+                ("name", s.name, "name"), ("region", s.region, "region"),
+                ("cooling", cooling, "cooling" if len(s.cooling) == 1 else None),
+                ("distribution", dist, "distribution" if len(s.distribution) == 1 else None),
+                ("grid_cap_mw", s.max_grid_mw, "max_grid_mw")):
+            _marked(t, key, value, mark(src and at + src))
         if sol.leased.get(s.name):
             _marked(t, "ownership", "leased", mark())
             for key in ("lease_usd_per_kw_month", "lease_term_years"):

@@ -18,7 +18,8 @@ from typing import Literal
 
 import tomlkit
 import tomlkit.exceptions
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
+                      field_validator, model_validator)
 
 from .. import catalog
 from ..datafiles import data_file
@@ -71,18 +72,33 @@ class SiteOption(_Model):
                              "start [months].")
     step_mw: PowerMW = Field(gt=0, le=1e4, description="Critical IT per build step [MW].")
     max_steps: int = Field(ge=1, le=1000)
-    cooling: Literal["air", "liquid", "hybrid"] = "liquid"
-    distribution: Literal["ac", "hvdc"] = "ac"
+    cooling: list[Literal["air", "liquid", "hybrid"]] = Field(
+        default_factory=lambda: ["liquid"], min_length=1,
+        description="The site's cooling, or the choices the programme picks one of.")
+    distribution: list[Literal["ac", "hvdc"]] = Field(
+        default_factory=lambda: ["ac"], min_length=1,
+        description="The site's power distribution, or the choices it picks one of.")
     options: list[Literal["build", "lease"]] = Field(default_factory=lambda: ["build"],
                                                      min_length=1)
     lease_usd_per_kw_month: UsdPerKwMonth | None = Field(None, gt=0, le=10_000)
     lease_term_years: Years = Field(10, gt=0, le=50)
+
+    @field_validator("cooling", "distribution", "options", mode="before")
+    @classmethod
+    def _one_or_more(cls, value):
+        """One choice or a list of them, each once."""
+        return [value] if isinstance(value, str) else (
+            list(dict.fromkeys(value)) if isinstance(value, list) else value)
 
     @model_validator(mode="after")
     def _lease(self):
         if "lease" in self.options and self.lease_usd_per_kw_month is None:
             raise ValueError("a site that may be leased needs lease_usd_per_kw_month")
         return self
+
+    def designs(self) -> list[tuple[str, str]]:
+        """The (cooling, distribution) pairs the site may be built with."""
+        return [(c, d) for c in self.cooling for d in self.distribution]
 
 
 class SystemOption(_Model):

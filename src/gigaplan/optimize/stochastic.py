@@ -220,6 +220,9 @@ def solve_two_stage(p: OptimizeProblem, a: Assumptions | None = None, *, gap: fl
     fixed = {"y": _installed(inp, det)}
     if len(b.both):
         fixed["lease"] = np.array([float(det.leased.get(s, False)) for s in b.both])
+    if len(b.dz):
+        fixed["design"] = np.array([float(det.designs.get(n) == (c, d))
+                                    for n, c, d in b.design_of])
     e = _solve(p, inp, mult, delays, gap, time_limit, threads, fixed=fixed)
     det_expected = (_scalar(e.first) + _scalar(e.mean)) * MUSD
     expected = (_scalar(b.first) + _scalar(b.mean)) * MUSD
