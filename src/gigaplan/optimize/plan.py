@@ -24,6 +24,7 @@ from .check import checks
 from .inputs import finance_table
 from .model import Solution, solve
 from .problem import OptimizeProblem
+from .values import marginal_values
 
 __all__ = ["Optimized", "contract_names", "optimize", "plan_text"]
 
@@ -221,8 +222,7 @@ def optimize(p: OptimizeProblem, source: str, a=None, *, gap: float = 0.005,
         q = p.model_copy(update={"workloads": [
             w.model_copy(update={"flops": w.flops * extra.get(w.name, 1.0)})
             for w in p.workloads]}) if extra else p
-        sol = solve(q, a, gap=gap, time_limit=time_limit, threads=threads, values=values,
-                    pricing=pricing)
+        sol = solve(q, a, gap=gap, time_limit=time_limit, threads=threads, pricing=pricing)
         sol.problem = p
         text = plan_text(sol, source)
         r = _run(text)
@@ -231,6 +231,9 @@ def optimize(p: OptimizeProblem, source: str, a=None, *, gap: float = 0.005,
             break
         for w in late:
             extra[w.name] = extra.get(w.name, 1.0) * 1.25
+    if values and p.objective == "min_cost":  # of the problem as last solved
+        sol.values = marginal_values(sol, a, gap=gap, time_limit=time_limit, threads=threads,
+                                     pricing=pricing, problem=q)
     work = [{"name": w.name, "status": w.status, "finish": w.finish, "deadline": w.deadline}
             for w in r.summary.workloads]
     two = None
