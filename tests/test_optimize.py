@@ -405,3 +405,32 @@ def test_a_site_is_built_with_the_best_of_its_cooling_and_distribution_choices()
             except InfeasibleError:  # air-cooled: no GB300, and H100 alone may fall short
                 pass
     assert o.solution.objective_usd == pytest.approx(min(fixed), rel=1e-9)
+
+
+def test_serving_demand_is_held_at_its_peak_and_gigaplan_run_serves_it():
+    # a 70B chat model from 2026-04-01: 5e12 tokens a day, doubling yearly. By the end of
+    # June (90 days on) it is 5e12 x 2^(90/365.25) = 5.931e12 a day; at the daily peak
+    # (serving.peak_to_mean 1.5): 5.931e12 x 1.5 / 86,400 = 1.0297e8 tokens/s
+    serve = {"name": "chat", "params": 70e9, "tokens_per_day": 5e12, "growth_per_year": 1.0,
+             "start": "2026-04-01"}
+    work = [{"name": "run-1e26", "flops": 1e26, "deadline": "2026-12-31"}]
+    p = _problem(serving=[serve], workloads=work)
+    o = optimize(p, "serve.toml", gap=0.0)
+    inp, s = o.solution.inputs, o.solution
+    assert inp.serving_need[0, 0] == 0.0  # Q1: before the start
+    assert inp.serving_need[0, 1] == pytest.approx(5e12 * 2 ** (90 / 365.25) * 1.5 / 86_400,
+                                                   rel=1e-9)
+    # what the programme holds for it is its peak over the roofline's tokens/s per GB300
+    rate = inp.serving_rate[0][inp.options["system"].values == "gb300-nvl72"][0]
+    q2 = s.serving[s.serving["t"] == 1]
+    assert q2["accelerators"].sum() == pytest.approx(inp.serving_need[0, 1] / rate, rel=1e-6)
+    # the plan serves it in gigaplan run, every day, on the pools it names, and still meets
+    # the training demand and deadline with what serving leaves
+    assert {c["check"]: c["ok"] for c in o.checks} == {
+        "cost": True, "deadline run-1e26": True, "serving chat": True, "demand": True}
+    assert 'use = ["' in o.text
+    # serving costs something: the same problem without it is cheaper
+    assert optimize(_problem(workloads=work), "x", gap=0.0).solution.objective_usd < \
+        s.objective_usd
+    with pytest.raises(InfeasibleError, match="serving big"):
+        solve(_problem(serving=[{**serve, "name": "big", "params": 5e14}]))

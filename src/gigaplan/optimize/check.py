@@ -7,10 +7,13 @@
   accelerators up to whole ones (tolerance :data:`COST_TOLERANCE`); with annuity pricing they
   are not, and the row says so (``ok`` is None).
 * **deadlines**: each workload on time in the run's schedule.
+* **serving**: each served model's demand met on every day of the horizon by the run's
+  serving stage (which places it on the pools the plan names, before any training).
 * **demand**, **site share**, **provider share** and **N-1**, per period: the accelerators the
-  run installs in each period's first month (the fleet stage's monthly shares), at the
-  programme's effective FLOP/s per accelerator of their option or contract. This checks that
-  the plan as written installs what the programme counted, when it counted it.
+  run installs in each period's first month (the fleet stage's monthly shares), less those its
+  serving stage holds that day, at the programme's effective FLOP/s per accelerator of their
+  option or contract. This checks that the plan as written installs what the programme
+  counted for training, when it counted it.
 * **capex per year**, **budget** and **CO2**: the run's capex by calendar year, its capex,
   lease and contract payments over the horizon, and its facility model's grid CO2, against
   the limits. With engine pricing the programme's own figures are the engine's, so these hold
@@ -55,15 +58,18 @@ def _deadlines(run) -> list[dict]:
 
 
 def installed(sol, run, contract_of: dict) -> pd.DataFrame:
-    """Effective EFLOP/s the run installs in each period's first month, by block: columns
-    ``part`` (a site or a provider), ``kind`` (site or contract), one column per period."""
+    """Effective EFLOP/s the run has for training in each period's first month, by block:
+    installed (the fleet's monthly shares) less what its serving stage holds that day;
+    columns ``part`` (a site or a provider), ``kind`` (site or contract), one per period."""
     fl, inp = run.fleet, sol.inputs
     months = np.searchsorted(fl.monthly.dates.values, inp.starts.values)
     share = fl.monthly.mean[np.clip(months, 0, len(fl.monthly.dates) - 1)]  # (T, blocks)
     rate = {(r.site, r.system, r.mode, r.cooling, r.distribution): r.eff_flops / r.accelerators
             for r in inp.options.itertuples()}
     contracts = inp.contracts.set_index("name") if len(inp.contracts) else None
-    rows, parts, kinds = [], [], []
+    days = np.clip(np.searchsorted(run.serving.days.values, inp.starts.values), 0,
+                   max(len(run.serving.days) - 1, 0))
+    rows, parts, kinds, per_pool = [], [], [], {}
     for i, b in enumerate(fl.blocks.itertuples()):
         if b.kind == "site":
             mode = "lease" if sol.leased.get(b.owner) else "build"
@@ -74,10 +80,30 @@ def installed(sol, run, contract_of: dict) -> pd.DataFrame:
         rows.append(share[:, i] * b.accelerators * per / 1e18)
         parts.append(part)
         kinds.append(b.kind)
+        per_pool[(b.kind, b.owner, b.system)] = (per, part)
+    for key, held in run.serving.reserved.items():  # (samples, days) accelerators
+        per, part = per_pool[key]
+        rows.append(-np.asarray(held)[0, days] * per / 1e18)
+        parts.append(part)
+        kinds.append(key[0])
     frame = pd.DataFrame(np.array(rows).reshape(len(rows), len(inp.starts)))
     frame.insert(0, "kind", kinds)
     frame.insert(0, "part", parts)
     return frame
+
+
+def _serving(sol, run) -> list[dict]:
+    """Each served model: the least share of its demand the run serves on a day of the
+    horizon."""
+    out = []
+    inside = run.serving.within(sol.problem.horizon.start, sol.problem.horizon.end)
+    for m in run.serving.models:
+        demand, served = np.asarray(m["demand"]), np.asarray(m["served"])
+        on = inside & (demand > 0)
+        worst = float(np.min(served[on] / demand[on])) if on.any() else 1.0
+        out.append(_row(f"serving {m['name']}", 1.0, worst, 1.0,
+                        "share of demand served (lowest day)", worst >= 1.0 - _SLACK))
+    return out
 
 
 def _capacity(sol, run, contract_of: dict) -> list[dict]:
@@ -149,8 +175,8 @@ def _money(sol, run) -> list[dict]:
 def checks(sol, run, contract_of: dict) -> list[dict]:
     """Every claim of solution ``sol`` against ``run`` (the chain's run of its plan);
     ``contract_of``: the plan's contract names -> the problem's."""
-    return [_cost(sol, run), *_deadlines(run), *_capacity(sol, run, contract_of),
-            *_money(sol, run)]
+    return [_cost(sol, run), *_deadlines(run), *_serving(sol, run),
+            *_capacity(sol, run, contract_of), *_money(sol, run)]
 
 
 def failed(rows: list[dict]) -> list[str]:

@@ -62,6 +62,9 @@ class Inputs:
     contract_first: np.ndarray   # (k,) first period a contract may run
     deadlines: list              # (period index, FLOP due by its end, names)
     engine: EnginePrices | None = None  # the finance engine's prices (engine pricing)
+    serving_need: np.ndarray | None = None    # (m, t) peak tokens/s of each served model
+    serving_rate: np.ndarray | None = None    # (m, o) tokens/s per accelerator of an option
+    serving_rate_k: np.ndarray | None = None  # (m, k) of a contract's accelerator
 
 
 @dataclass(frozen=True)
@@ -175,8 +178,66 @@ def build_inputs(p: OptimizeProblem, a: Assumptions | None = None) -> Inputs:
         due.setdefault(t, []).append(w)
     deadlines = [(t, sum(w.flops for w in ws), [w.name for w in ws])
                  for t, ws in sorted(due.items())]
+    need, rate, rate_k = _serving(p, a, starts, ends, options, contracts)
     return Inputs(starts, years, discount, demand, options, first, contracts, cfirst,
-                  deadlines)
+                  deadlines, serving_need=need, serving_rate=rate, serving_rate_k=rate_k)
+
+
+def _serving_rates(p: OptimizeProblem, a: Assumptions, systems: list[str]) -> np.ndarray:
+    """Tokens/s per accelerator (prompt and generated) of each served model on each system
+    (models, systems): the serving roofline's (:func:`gigaplan.serving.evaluate`, as the run's
+    serving stage), 0 where the system cannot serve it (precision, no layout, or the model is
+    held to another system)."""
+    from ..serving.model import evaluate
+    from ..serving.plan import request_arrays
+
+    out = np.zeros((len(p.serving), len(systems)))
+    pairs = [(i, j) for i, w in enumerate(p.serving) for j, x in enumerate(systems)
+             if catalog.accelerator(x).supports(w.precision) and w.system in (None, x)]
+    if not pairs:
+        return out
+    req = pd.DataFrame([{"params": p.serving[i].params,
+                         "active_params": p.serving[i].active_params, "system": systems[j],
+                         "precision": p.serving[i].precision,
+                         "input_tokens": p.serving[i].input_tokens,
+                         "output_tokens": p.serving[i].output_tokens,
+                         "latency_tokens_per_s": p.serving[i].latency_tokens_per_s}
+                        for i, j in pairs])
+    model, system = request_arrays(req)
+    r = evaluate(model, system, {k: float(np.ravel(v)[0])
+                                 for k, v in a.group("serving").items()})
+    rate = np.where(r["fits"], r["total_tokens_per_s_per_accelerator"], 0.0)
+    for (i, j), x in zip(pairs, rate, strict=True):
+        out[i, j] = x
+    return out
+
+
+def _serving(p: OptimizeProblem, a: Assumptions, starts, ends, options: pd.DataFrame,
+             contracts: pd.DataFrame) -> tuple:
+    """(peak tokens/s of each served model in each period (m, t): the demand at the end of the
+    period, or at its start if falling, x ``serving.peak_to_mean``; tokens/s per accelerator of
+    each option (m, o) and contract (m, k))."""
+    M = len(p.serving)
+    o_sys = list(options["system"]) if len(options) else []
+    k_sys = list(contracts["system"]) if len(contracts) else []
+    systems = sorted(set(o_sys) | set(k_sys))
+    rates = _serving_rates(p, a, systems)
+    at = {x: j for j, x in enumerate(systems)}
+    rate = rates[:, [at[x] for x in o_sys]] if o_sys else np.zeros((M, 0))
+    rate_k = rates[:, [at[x] for x in k_sys]] if k_sys else np.zeros((M, 0))
+    peak = float(np.ravel(a["serving.peak_to_mean"])[0])
+    need = np.zeros((M, len(starts)))
+    last = (ends - pd.Timedelta(days=1))
+    for i, w in enumerate(p.serving):
+        first = pd.Timestamp(w.start or p.horizon.start)
+
+        def per_day(days, w=w, first=first):
+            t = (days - first) / pd.Timedelta(days=365.25)
+            return np.where(t >= 0, w.tokens_per_day * (1.0 + w.growth_per_year)
+                            ** np.clip(t, 0, None), 0.0)
+
+        need[i] = np.maximum(per_day(starts), per_day(last)) * peak / 86_400.0
+    return need, rate, rate_k
 
 
 def finance_table(p: OptimizeProblem) -> dict:

@@ -28,11 +28,6 @@ References
 
 from __future__ import annotations
 
-import contextlib
-import io
-import logging
-import os
-import sys
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -45,6 +40,10 @@ import xarray as xr
 from ..assumptions import Assumptions
 from ..errors import GigaplanError
 from ..constants import HOURS_PER_YEAR, SECONDS_PER_YEAR
+from .highs import quiet_solve as _quiet_solve
+from .highs import scalar as _scalar
+from .highs import status as _status
+from .highs import value as _value
 from .inputs import Inputs, priced_inputs
 from .problem import OptimizeProblem
 
@@ -52,11 +51,11 @@ __all__ = ["GROUPS", "InfeasibleError", "Solution", "solve"]
 
 #: Units inside the model, so HiGHS sees coefficients within its tolerances: effective
 #: compute in EFLOP/s (FLOP by deadlines in EFLOP/s-years), money in $M, contracts in
-#: thousands of accelerators, CO2 in kt.
-EFLOPS, MUSD, KACC, KT = 1e18, 1e6, 1e3, 1e3
+#: thousands of accelerators, CO2 in kt, tokens in millions a second.
+EFLOPS, MUSD, KACC, KT, MTOK = 1e18, 1e6, 1e3, 1e3, 1e6
 
-GROUPS = ("demand", "deadline", "grid", "steps", "mode", "supply", "capex_per_year", "budget",
-          "site_share", "provider_share", "n_minus_1", "co2", "contract_size", "contract_term")
+GROUPS = ("demand", "deadline", "serving", "grid", "steps", "mode", "supply", "capex_per_year",
+          "budget", "site_share", "provider_share", "n_minus_1", "co2", "contract_size", "contract_term")
 
 
 class InfeasibleError(GigaplanError):
@@ -90,6 +89,7 @@ class Solution:
     build_s: float = 0.0
     solve_s: float = 0.0
     designs: dict = field(default_factory=dict)  # site -> (cooling, distribution)
+    serving: pd.DataFrame = field(default_factory=pd.DataFrame)  # accelerators held to serve
 
 
 def _da(values, *coords) -> xr.DataArray:
@@ -157,6 +157,55 @@ class _Builder:
         self.dz = pd.Index([f"{n}|{c}|{d}" for n, c, d in self.design_of], name="dz")
         if len(self.dz):
             self.design = self._var("design", np.ones(len(self.dz)), [self.dz], binary=True)
+        need = inp.serving_need
+        self.mz = pd.RangeIndex(0 if need is None else len(need), name="m")
+        if len(self.mz):
+            self._serving_variables()
+
+    def _serving_variables(self) -> None:
+        """Accelerators (thousands) of each option and contract held for each served model in
+        each period: only where its system can serve the model."""
+        inp, T = self.inp, len(self.t)
+        if len(self.o):
+            up = ((inp.serving_rate > 0)[:, :, None]
+                  * (inp.options["accelerators"].values / KACC)[None, :, None] * np.ones(T))
+            self.sv = self.m.add_variables(lower=0, upper=_da(up, self.mz, self.o, self.t),
+                                           name="serve")
+        if len(self.k):
+            up = ((inp.serving_rate_k > 0)[:, :, None]
+                  * (inp.contracts["max"].values / KACC)[None, :, None] * np.ones(T))
+            self.svk = self.m.add_variables(lower=0, upper=_da(up, self.mz, self.k, self.t),
+                                            name="serve_k")
+
+    def _serving(self) -> None:
+        """Each served model's peak tokens/s, from the accelerators held for it, which are
+        within those installed or rented."""
+        inp = self.inp
+        if not len(self.mz):
+            return
+        if len(self.o):
+            self.add("structure", self.sv.sum("m") <= self.inst * _da(
+                inp.options["accelerators"] / KACC, self.o), "serve_fit")
+        if len(self.k):
+            self.add("structure", self.svk.sum("m") <= self.c, "serve_fit_k")
+        for j, w in enumerate(self.p.serving):
+            tokens = 0
+            if len(self.o) and inp.serving_rate[j].any():
+                tokens = (self.sv.sel(m=j, drop=True)
+                          * _da(inp.serving_rate[j] * KACC / MTOK, self.o)).sum("o")
+            if len(self.k) and inp.serving_rate_k[j].any():
+                tokens = tokens + (self.svk.sel(m=j, drop=True)
+                                   * _da(inp.serving_rate_k[j] * KACC / MTOK, self.k)).sum("k")
+            sel = np.flatnonzero(inp.serving_need[j] > 0)
+            if not len(sel):
+                continue
+            if isinstance(tokens, int):
+                raise InfeasibleError(f"serving {w.name}: no candidate system or contract can "
+                                      "serve it (its precision, a layout that fits, or its "
+                                      "system)")
+            self.add("serving", tokens.sel(t=sel) >= _da(inp.serving_need[j, sel] / MTOK,
+                                                         pd.Index(sel, name="t")),
+                     f"serving_{j}")
 
     def _var(self, name, upper, coords, integer=False, binary=False):
         if self.fixed is not None:  # the LP of the dual prices: integers fixed
@@ -174,6 +223,10 @@ class _Builder:
         parts, by_site, by_provider = [], {}, {}
         if len(self.o):
             eff = self.inst * _da(inp.options["eff_flops"] / EFLOPS, self.o)
+            if len(self.mz):  # less what serving holds
+                eff = eff - self.sv.sum("m") * _da(
+                    inp.options["eff_flops"] / inp.options["accelerators"] * KACC / EFLOPS,
+                    self.o)
             parts.append(eff.sum("o"))
             for s in self.sites:
                 sel = np.flatnonzero((inp.options["site"] == s).values)
@@ -181,6 +234,9 @@ class _Builder:
                     by_site[s] = eff.sel(o=sel).sum("o")
         if len(self.k):
             eff = self.c * _da(inp.contracts["eff_flops"] * KACC / EFLOPS, self.k)
+            if len(self.mz):
+                eff = eff - self.svk.sum("m") * _da(inp.contracts["eff_flops"] * KACC / EFLOPS,
+                                                    self.k)
             parts.append(eff.sum("k"))
             for prov, g in inp.contracts.groupby("provider"):
                 by_provider[prov] = eff.sel(k=g.index.values).sum("k")
@@ -188,6 +244,7 @@ class _Builder:
         return total, by_site, by_provider
 
     def constraints(self) -> None:
+        self._serving()
         self._capacity()
         self._sites()
         self._money()
@@ -345,40 +402,6 @@ class _Builder:
                          f"term_{k}_{d}")
 
 
-@contextlib.contextmanager
-def _silenced():
-    """HiGHS writes its banner to file descriptor 1 from C++: hold it off stdout (which may
-    carry ``--json``)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 1)
-            yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-def _quiet_solve(m: linopy.Model, gap: float, time_limit: float, threads: int | None):
-    options = {"mip_rel_gap": gap, "time_limit": float(time_limit), "output_flag": False}
-    if threads:
-        options["threads"] = int(threads)
-    log = logging.getLogger("linopy")
-    level = log.level
-    log.setLevel(logging.ERROR)  # an infeasible trial is expected in the conflict search
-    try:
-        with _silenced(), contextlib.redirect_stdout(io.StringIO()):
-            return m.solve("highs", io_api="direct", progress=False, **options)
-    finally:
-        log.setLevel(level)
-
-
-def _value(v) -> np.ndarray:
-    return np.nan_to_num(np.round(v.solution.values, 6))
-
-
 def _build(p: OptimizeProblem, inp: Inputs, drop=(), fixed=None) -> _Builder:
     b = _Builder(p, inp, drop, fixed)
     b.variables()
@@ -391,11 +414,6 @@ def _build(p: OptimizeProblem, inp: Inputs, drop=(), fixed=None) -> _Builder:
     else:
         b.m.add_objective(b.cost)
     return b
-
-
-def _status(m: linopy.Model, result) -> str:
-    status, condition = result
-    return "optimal" if status == "ok" else str(condition)
 
 
 def _conflicts(p: OptimizeProblem, inp: Inputs, present: list[str], time_limit: float,
@@ -417,7 +435,7 @@ def _present(b: _Builder) -> list[str]:
 _PREFIX = {"deadline": "deadline_", "grid": "grid_", "steps": "steps_", "mode": "mode_",
            "supply": "supply_", "capex_per_year": "capex_", "site_share": "site_share_",
            "provider_share": "provider_share_", "n_minus_1": "n1_",
-           "contract_size": "size_", "contract_term": "term_"}
+           "contract_size": "size_", "contract_term": "term_", "serving": "serving_"}
 
 
 def solve(p: OptimizeProblem, a: Assumptions | None = None, *, gap: float = 0.005,
@@ -460,7 +478,7 @@ def solve(p: OptimizeProblem, a: Assumptions | None = None, *, gap: float = 0.00
 
 
 #: Structural constraints (the model's own bookkeeping), not limits a planner sets.
-_STRUCTURAL = ("monotone", "mode_", "size_", "term_", "design_")
+_STRUCTURAL = ("monotone", "mode_", "size_", "term_", "design_", "serve_fit")
 
 
 def _binding(b: _Builder, tol: float = 1e-6) -> list[str]:
@@ -510,6 +528,22 @@ def designs_of(p: OptimizeProblem, builds: pd.DataFrame) -> dict[str, tuple[str,
     return out
 
 
+def _serving_rows(p: OptimizeProblem, inp: Inputs, b: _Builder) -> pd.DataFrame:
+    """Accelerators held for each served model: model, kind (site or contract), part (the site
+    or the problem's contract), system, start, accelerators, t."""
+    rows = []
+    for var, table, kind, col in (("sv", inp.options, "site", "site"),
+                                  ("svk", inp.contracts, "contract", "name")):
+        if not len(b.mz) or not hasattr(b, var):
+            continue
+        held = _value(getattr(b, var))  # (m, parts, t)
+        for j, i, t in zip(*np.nonzero(held > 1e-6), strict=True):
+            rows.append({"model": p.serving[j].name, "kind": kind, "part": table[col].iloc[i],
+                         "system": table["system"].iloc[i], "start": inp.starts[t].date(),
+                         "accelerators": float(held[j, i, t]) * KACC, "t": int(t)})
+    return pd.DataFrame(rows)
+
+
 def _extract(p: OptimizeProblem, inp: Inputs, b: _Builder) -> Solution:
     builds = build_rows(inp, _value(b.inst) if len(b.o) else None)
     rents = []
@@ -530,17 +564,11 @@ def _extract(p: OptimizeProblem, inp: Inputs, b: _Builder) -> Solution:
     capacity = pd.DataFrame({"start": inp.starts.date, "demand_eflops": inp.demand_flops / EFLOPS,
                              "effective_eflops": delivered})
     sol = Solution(p, inp, _scalar(b.cost) * MUSD, 0.0, "optimal", builds,
-                   pd.DataFrame(rents), leased, capacity, designs=designs)
+                   pd.DataFrame(rents), leased, capacity, designs=designs,
+                   serving=_serving_rows(p, inp, b))
     sol.spend_usd = _scalar(b.spend) * MUSD
     sol.compute_eflops_years = float(np.sum(delivered * inp.years))
     return sol
-
-
-def _scalar(expr) -> float:
-    """The value of a linear expression (0 when it has no terms) at the solution."""
-    if isinstance(expr, (int, float)):
-        return float(expr)
-    return float(np.nansum(np.asarray(expr.solution.values, dtype=float)))
 
 
 def _duals(sol: Solution, p: OptimizeProblem, inp: Inputs, b: _Builder, threads) -> None:

@@ -109,6 +109,38 @@ def _segments(rents: pd.DataFrame, starts: pd.DatetimeIndex, end) -> list[tuple]
     return [(name, first, last, n) for name, first, last, n in out]
 
 
+_SERVING_KEYS = ("params", "active_params", "precision", "tokens_per_day", "growth_per_year",
+                 "start", "input_tokens", "output_tokens", "latency_tokens_per_s", "system")
+
+
+def _serving_tables(sol: Solution, mark) -> list:
+    """The problem's served models as the scenario's ``[[serving]]``, each to use the sites
+    and contracts the programme held accelerators on for it, most first."""
+    p, out = sol.problem, []
+    segments: dict[str, list[str]] = {}
+    for plan_name, name in contract_names(sol).items():
+        segments.setdefault(name, []).append(plan_name)
+    held = sol.serving
+    for i, w in enumerate(p.serving):
+        t = tomlkit.table()
+        _marked(t, "name", w.name, mark(f"serving[{i}].name"))
+        for key in _SERVING_KEYS:
+            value = getattr(w, key)
+            if key == "start" and value is None:
+                value = p.horizon.start
+            if value is not None:
+                _marked(t, key, value, mark(f"serving[{i}].{key}"))
+        mine = held[held["model"] == w.name] if len(held) else held
+        if len(mine):
+            order = mine.groupby(["kind", "part"])["accelerators"].sum().sort_values(
+                ascending=False)
+            use = [x for (kind, part) in order.index
+                   for x in ([part] if kind == "site" else segments.get(part, []))]
+            _marked(t, "use", use, mark())
+        out.append(t)
+    return out
+
+
 def contract_names(sol: Solution) -> dict[str, str]:
     """The plan's contracts (one per run of periods at one size) -> the problem's contracts."""
     if not len(sol.rents):
@@ -160,6 +192,10 @@ def plan_text(sol: Solution, source: str) -> str:
                      "price_usd_per_accelerator_hour")):
                 _marked(t, key, value, mark(src and at + src))
             doc["contracts"].append(t)
+    if p.serving:
+        doc["serving"] = tomlkit.aot()
+        for t in _serving_tables(sol, mark):
+            doc["serving"].append(t)
     if p.workloads:
         doc["workloads"] = tomlkit.aot()
         for i, w in enumerate(p.workloads):

@@ -25,11 +25,12 @@ from .. import catalog
 from ..datafiles import data_file
 from ..errors import Problem, ScenarioError
 from ..scenario.loader import collect_marks, validation_problems
-from ..scenario.models import (Count, Date, EFlopPerS, Flop, Fraction, PowerMW, Provenance,
-                               TonnesCO2, Usd, UsdPerHour, UsdPerKwMonth, Years)
+from ..scenario.models import (Count, Date, EFlopPerS, Flop, Fraction, Params, PowerMW,
+                               Provenance, Tokens, TonnesCO2, Usd, UsdPerHour, UsdPerKwMonth,
+                               Years)
 
-__all__ = ["ContractOption", "Demand", "Limits", "OptimizeProblem", "SiteOption",
-           "SystemOption", "load_problem", "problem_names"]
+__all__ = ["ContractOption", "Demand", "Limits", "OptimizeProblem", "ServingDemand",
+           "SiteOption", "SystemOption", "load_problem", "problem_names"]
 
 
 class _Model(BaseModel):
@@ -61,6 +62,26 @@ class Workload(_Model):
     name: str = Field(min_length=1, max_length=80)
     flops: Flop = Field(gt=0, le=1e32)
     deadline: Date
+
+
+class ServingDemand(_Model):
+    """A model to serve, as a scenario's ``[[serving]]``: its demand (tokens a day, prompt and
+    generated) from ``start``, growing by ``growth_per_year``; the programme holds the
+    accelerators its daily peak needs (``serving.peak_to_mean`` x the mean, at the serving
+    model's tokens/s per accelerator on each system) before any training."""
+
+    name: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")
+    params: Params = Field(ge=1e6, le=1e15, description="Model parameters N.")
+    active_params: Params | None = Field(None, ge=1e6, le=1e15,
+                                         description="Active parameters per token (MoE).")
+    precision: Literal["bf16", "fp8", "fp4"] = "bf16"
+    tokens_per_day: Tokens = Field(gt=0, le=1e17, description="Demand at the start.")
+    growth_per_year: Fraction = Field(0, ge=-0.9, le=20)
+    start: Date | None = Field(None, description="First day served (default: the horizon's).")
+    input_tokens: Tokens = Field(2000, gt=0, le=1e7)
+    output_tokens: Tokens = Field(500, gt=0, le=1e7)
+    latency_tokens_per_s: float = Field(0, ge=0, le=1e4)
+    system: str | None = Field(None, description="Serve only on this system.")
 
 
 class SiteOption(_Model):
@@ -162,6 +183,7 @@ class OptimizeProblem(_Model):
     facility_life_years: Years = Field(20, gt=0, le=60)
     demand: list[Demand] = Field(default_factory=list)
     workloads: list[Workload] = Field(default_factory=list)
+    serving: list[ServingDemand] = Field(default_factory=list)
     sites: list[SiteOption] = Field(default_factory=list)
     systems: list[SystemOption] = Field(min_length=1)
     contracts: list[ContractOption] = Field(default_factory=list)
@@ -219,8 +241,13 @@ def _check(p: OptimizeProblem) -> list[Problem]:
         out.append(Problem("sites", "give at least one candidate site or contract"))
     if p.sites and not offered:
         out.append(Problem("systems", "sites need at least one system to fill them"))
-    if p.objective == "min_cost" and not p.demand and not p.workloads:
-        out.append(Problem("demand", "give [[demand]] or [[workloads]]: nothing to plan for"))
+    for i, w in enumerate(p.serving):
+        if w.system is not None and w.system not in offered | {c.system for c in p.contracts}:
+            out.append(Problem(f"serving[{i}].system", "not among the problem's systems or "
+                               "contracts' systems", w.system, has_value=True))
+    if p.objective == "min_cost" and not (p.demand or p.workloads or p.serving):
+        out.append(Problem("demand", "give [[demand]], [[workloads]] or [[serving]]: nothing "
+                                     "to plan for"))
     if p.objective == "max_compute" and (p.limits.budget_usd is None
                                          and p.limits.capex_usd_per_year is None):
         out.append(Problem("limits.budget_usd", "objective 'max_compute' needs a budget or a "

@@ -38,8 +38,11 @@ from ..constants import HOURS_PER_YEAR
 from ..errors import GigaplanError
 from ..jsonable import records
 from .inputs import Inputs, priced_inputs
-from .model import (EFLOPS, KACC, MUSD, Solution, _Builder, _da, _quiet_solve, _status,
-                    _scalar, _value, build_rows)
+from .highs import quiet_solve as _quiet_solve
+from .highs import scalar as _scalar
+from .highs import status as _status
+from .highs import value as _value
+from .model import EFLOPS, KACC, MUSD, Solution, _Builder, _da, build_rows
 from .model import solve as solve_deterministic
 from .problem import OptimizeProblem
 
