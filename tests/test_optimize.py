@@ -292,22 +292,32 @@ def test_max_compute_spends_within_the_budget_and_more_budget_never_gives_less()
         _problem(objective="max_compute")
 
 
-def _uncertain(**u):
-    d = copy.deepcopy(SMALL)
+def _uncertain(base=None, **u):
+    d = copy.deepcopy(base or SMALL)
     d["uncertainty"] = u
     return load_problem(d)
 
 
-def test_one_certain_sample_gives_the_deterministic_plan():
-    # one sample at the central demand with no delay: the two-stage programme is the
-    # deterministic one (no minimum sizes, terms or deadlines here), so the same cost
-    from gigaplan.optimize.stochastic import solve_two_stage
+#: SMALL with a deadline and a contract that has a minimum size and term.
+BOUND = {**SMALL, "workloads": [{"name": "run-1e26", "flops": 1e26, "deadline": "2026-12-31"}],
+         "contracts": [{**SMALL["contracts"][0], "min_accelerators": 8000,
+                        "min_term_months": 6}]}
 
-    p = _uncertain(samples=1, demand_low=1.0, demand_high=1.0, delay_months_high=0)
+
+@pytest.mark.parametrize("base", [SMALL, BOUND], ids=["plain", "deadline-min-term"])
+def test_one_certain_sample_gives_the_deterministic_plan(base):
+    # one sample at the central demand with no delay: the two-stage programme is the
+    # deterministic one, minimum sizes, terms and deadlines included, so the same cost
+    from gigaplan.optimize.stochastic import central_plan, solve_two_stage
+
+    p = _uncertain(base, samples=1, demand_low=1.0, demand_high=1.0, delay_months_high=0)
     det = solve(p, gap=0.0)
     two = solve_two_stage(p, gap=0.0, deterministic=det)
     assert two.expected_usd == pytest.approx(det.objective_usd, rel=1e-6)
     assert two.vss_usd == pytest.approx(0.0, abs=1e-6 * det.objective_usd)
+    # its builds, rented for the central case, are the deterministic plan's cost again
+    assert central_plan(p, two, gap=0.0).objective_usd == pytest.approx(det.objective_usd,
+                                                                        rel=1e-6)
 
 
 def test_planning_for_the_samples_never_costs_more_than_ignoring_them(tmp_path):
@@ -325,11 +335,35 @@ def test_planning_for_the_samples_never_costs_more_than_ignoring_them(tmp_path):
     path = tmp_path / "u.toml"
     import tomlkit
 
-    d = copy.deepcopy(SMALL)
+    d = copy.deepcopy(BOUND)
     d["uncertainty"] = {"samples": 6}
     path.write_text(tomlkit.dumps(d), encoding="utf-8")
-    doc = json.loads(invoke("optimize", str(path), "--json").stdout)
-    assert doc["stochastic"]["samples"] == 6 and doc["stochastic"]["vss_usd"] >= -1.0
+    out = tmp_path / "out"
+    doc = json.loads(invoke("optimize", str(path), "-o", str(out), "--json").stdout)
+    st = doc["stochastic"]
+    assert st["samples"] == 6 and st["vss_usd"] >= -1.0
+    # the two-stage builds, rented for the central case, written as a scenario and checked
+    # by gigaplan run: on time, demand met, its cost the central plan's
+    assert invoke("validate", str(out / "plan-two-stage.toml")).exit_code == 0
+    assert {c["check"]: c["ok"] for c in st["checks"]} == {
+        "cost": True, "deadline run-1e26": True, "demand": True}
+    # it cannot beat the deterministic optimum by more than that solve's gap (0.5%)
+    assert st["central_plan_usd"] >= doc["objective_usd"] * (1 - 0.005)
+
+
+def test_the_model_uses_no_shift_semantics_linopy_will_change():
+    # every shifted term is filled explicitly (linopy's v1 semantics would otherwise drop the
+    # constraints that hold them): solving raises no LinopySemanticsWarning
+    import warnings
+
+    from linopy.config import LinopySemanticsWarning
+
+    from gigaplan.optimize.stochastic import solve_two_stage
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LinopySemanticsWarning)
+        p = _uncertain(BOUND, samples=2, seed=1)
+        solve_two_stage(p, gap=0.0, deterministic=solve(p, gap=0.0))
 
 
 def test_priced_by_the_finance_engine_the_plans_cost_is_what_gigaplan_run_reports(tmp_path):

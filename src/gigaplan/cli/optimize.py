@@ -66,6 +66,8 @@ def optimize(
         from ..report import optimize_page
 
         write_text_atomic(folder / "plan.toml", result.text)
+        if result.stochastic is not None and result.stochastic.text:
+            write_text_atomic(folder / "plan-two-stage.toml", result.stochastic.text)
         write_text_atomic(folder / "optimize.json", json.dumps(doc, indent=2, default=str))
         optimize_page.write(result, folder)
     if as_json:

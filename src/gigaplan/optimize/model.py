@@ -29,7 +29,6 @@ References
 from __future__ import annotations
 
 import time
-import warnings
 from dataclasses import dataclass, field
 
 import linopy
@@ -118,9 +117,7 @@ class _Builder:
         if group in self.drop:
             return
         expr, mask = expr if isinstance(expr, tuple) else (expr, None)
-        with warnings.catch_warnings():  # shifted terms past the horizon are absent: 0
-            warnings.simplefilter("ignore")
-            self.m.add_constraints(expr, name=name, mask=mask)
+        self.m.add_constraints(expr, name=name, mask=mask)
 
     def variables(self):
         inp, p, m, t = self.inp, self.p, self.m, self.t
@@ -133,9 +130,7 @@ class _Builder:
             # installed steps (integer, never falling); the steps added are their increments:
             # rows stay sparse (a running sum of additions would fill every row)
             self.inst = self._var("y", up, [self.o, t], integer=True)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self.x = self.inst - self.inst.shift(t=1)  # y[-1] = 0
+            self.x = self.inst - self.inst.shift(t=1).fillna(0)  # y[-1] = 0
             self.add("structure", (self.x >= 0), "monotone")  # never dropped
         if len(self.k):
             up = np.zeros((len(self.k), T))
@@ -208,8 +203,8 @@ class _Builder:
                      f"serving_{j}")
 
     def _var(self, name, upper, coords, integer=False, binary=False):
-        if self.fixed is not None:  # the LP of the dual prices: integers fixed
-            v = np.asarray(self.fixed[name], dtype=float)
+        if self.fixed is not None and name in self.fixed:  # decisions fixed (the LP of the
+            v = np.asarray(self.fixed[name], dtype=float)  # dual prices: every integer)
             return self.m.add_variables(lower=_da(v, *coords), upper=_da(v, *coords),
                                         name=name)
         if binary:
@@ -379,27 +374,27 @@ class _Builder:
             self.add("budget", spend <= lim.budget_usd / MUSD, "budget")
 
     def _contracts(self) -> None:
-        with warnings.catch_warnings():  # shifted terms past the horizon are absent: 0
-            warnings.simplefilter("ignore")
-            self._contract_terms()
+        if len(self.k) and len(getattr(self, "k_on", [])):
+            self.contract_terms(self.c, self.on)
 
-    def _contract_terms(self) -> None:
-        if not len(self.k) or not len(getattr(self, "k_on", [])):
-            return
+    def contract_terms(self, c, on, tag: str = "") -> None:
+        """Contracts with a minimum size or term: rented (``c``, thousands, (k, t)) only while
+        on (``on``, binary, (kb, t)), at least the minimum then, and once started on for the
+        term. ``tag`` tells the constraints of one sample apart."""
         inp, T = self.inp, len(self.t)
         months = 1 if self.p.horizon.period == "month" else 3
-        for j, k in enumerate(self.k_on):
+        for k in self.k_on:
             r = inp.contracts.iloc[k]
-            on, c = self.on.sel(kb=k), self.c.sel(k=k)
-            self.add("contract_size", c <= r["max"] / KACC * on, f"size_max_{k}")
+            on_k, c_k = on.sel(kb=k), c.sel(k=k)
+            self.add("contract_size", c_k <= r["max"] / KACC * on_k, f"size_max_{k}{tag}")
             if r["min"] > 0:
-                self.add("contract_size", c >= r["min"] / KACC * on, f"size_min_{k}")
+                self.add("contract_size", c_k >= r["min"] / KACC * on_k, f"size_min_{k}{tag}")
             term = int(np.ceil(r["term_months"] / months))
-            started = on - on.shift(t=1)  # 1 where the contract starts (on[-1] is off)
+            started = on_k - on_k.shift(t=1).fillna(0)  # 1 where it starts (on[-1] is off)
             for d in range(1, min(term, T)):
                 mask = xr.DataArray(np.arange(T) < T - d, coords=[self.t])
-                self.add("contract_term", (on.shift(t=-d) >= started, mask),
-                         f"term_{k}_{d}")
+                self.add("contract_term", (on_k.shift(t=-d).fillna(0) >= started, mask),
+                         f"term_{k}_{d}{tag}")
 
 
 def _build(p: OptimizeProblem, inp: Inputs, drop=(), fixed=None) -> _Builder:
@@ -440,7 +435,8 @@ _PREFIX = {"deadline": "deadline_", "grid": "grid_", "steps": "steps_", "mode": 
 
 def solve(p: OptimizeProblem, a: Assumptions | None = None, *, gap: float = 0.005,
           time_limit: float = 60.0, threads: int | None = None,
-          pricing: str = "engine", duals: bool = True) -> Solution:
+          pricing: str = "engine", duals: bool = True, fixed: dict | None = None,
+          like: Inputs | None = None) -> Solution:
     """The least-cost plan of problem ``p`` to a relative MIP gap ``gap`` (what relaxing its
     binding limits saves: :func:`gigaplan.optimize.values.marginal_values`). ``pricing``:
     ``"engine"`` (each
@@ -448,13 +444,15 @@ def solve(p: OptimizeProblem, a: Assumptions | None = None, *, gap: float = 0.00
     :func:`gigaplan.optimize.inputs.engine_costs`: the plan's cost is then exactly what
     ``gigaplan run`` reports for it) or ``"annuity"`` (annual equivalents of capex from the
     period a step comes online: no end-of-horizon effect, not the run's accounting).
-    ``duals``: also the shadow prices (one more LP solve).
+    ``duals``: also the shadow prices (one more LP solve). ``fixed``: decisions held at given
+    values (``y`` installed steps (o, t), ``lease``, ``design``); ``like``: inputs of the same
+    problem already priced (:func:`gigaplan.optimize.inputs.priced_inputs`).
 
     Raises :class:`InfeasibleError` naming the constraint groups that conflict (each whose
     removal alone makes the problem feasible) when no plan meets every limit."""
     t0 = time.perf_counter()
-    inp = priced_inputs(p, a, pricing)
-    b = _build(p, inp)
+    inp = priced_inputs(p, a, pricing, like=like)
+    b = _build(p, inp, fixed=fixed)
     t1 = time.perf_counter()
     result = _quiet_solve(b.m, gap, time_limit, threads)
     t2 = time.perf_counter()

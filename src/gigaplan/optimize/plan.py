@@ -149,7 +149,7 @@ def contract_names(sol: Solution) -> dict[str, str]:
     return {f"{name}-{i + 1}": name for i, (name, *_) in enumerate(segs)}
 
 
-def plan_text(sol: Solution, source: str) -> str:
+def plan_text(sol: Solution, source: str, kind: str = "least-cost") -> str:
     """The plan of ``sol`` as scenario TOML, every value marked: a choice as chosen by
     gigaplan optimize from ``source``, a value copied from the problem with the problem file's
     own ``# source:`` or ``# assumption:`` mark, and where it came through."""
@@ -159,8 +159,9 @@ def plan_text(sol: Solution, source: str) -> str:
     doc.add(tomlkit.comment(f"gigaplan plan: chosen by gigaplan optimize from {source}"))
     doc.add(tomlkit.comment(f"net present cost {sol.objective_usd / 1e9:,.2f} $B (MIP gap "
                             f"{sol.mip_gap:.3%})"))
-    _marked(doc, "name", f"{p.name}-plan", mark())
-    _marked(doc, "description", f"The least-cost plan for {p.name}: "
+    _marked(doc, "name", f"{p.name}-plan" + ("" if kind == "least-cost" else f"-{kind}"),
+            mark())
+    _marked(doc, "description", f"The {kind} plan for {p.name}: "
             + (p.description or "capacity expansion"), mark())
     horizon = tomlkit.table()
     _marked(horizon, "start", p.horizon.start, mark("horizon.start"))
@@ -246,6 +247,22 @@ def _run(text: str):
     return chain.stages(s, pipeline.assumptions_for(s))
 
 
+def _two_stage(p: OptimizeProblem, q: OptimizeProblem, sol: Solution, a, source: str, *,
+               gap: float, time_limit: float, threads, pricing: str):
+    """The two-stage plan (deadlines as the deterministic plan last asked of them, ``q``), its
+    central case as a scenario and that scenario checked by ``gigaplan run``."""
+    from .stochastic import central_plan, solve_two_stage
+
+    two = solve_two_stage(q, a, gap=gap, time_limit=time_limit, threads=threads,
+                          deterministic=sol, pricing=pricing)
+    central = central_plan(q, two, a, gap=gap, time_limit=time_limit, threads=threads,
+                           pricing=pricing, like=sol.inputs)
+    central.problem = p
+    two.plan, two.text = central, plan_text(central, source, "two-stage")
+    two.checks = checks(central, _run(two.text), contract_names(central))
+    return two
+
+
 def optimize(p: OptimizeProblem, source: str, a=None, *, gap: float = 0.005,
              time_limit: float = 60.0, threads: int | None = None,
              values: bool = False, pricing: str = "engine") -> Optimized:
@@ -254,11 +271,13 @@ def optimize(p: OptimizeProblem, source: str, a=None, *, gap: float = 0.005,
     ``[uncertainty] samples``, also the two-stage plan over the samples and what ignoring
     them costs (:func:`gigaplan.optimize.stochastic.solve_two_stage`)."""
     extra: dict[str, float] = {}
+    sol = None
     for k in range(1, ROUNDS + 1):
         q = p.model_copy(update={"workloads": [
             w.model_copy(update={"flops": w.flops * extra.get(w.name, 1.0)})
             for w in p.workloads]}) if extra else p
-        sol = solve(q, a, gap=gap, time_limit=time_limit, threads=threads, pricing=pricing)
+        sol = solve(q, a, gap=gap, time_limit=time_limit, threads=threads, pricing=pricing,
+                    like=None if sol is None else sol.inputs)
         sol.problem = p
         text = plan_text(sol, source)
         r = _run(text)
@@ -274,9 +293,7 @@ def optimize(p: OptimizeProblem, source: str, a=None, *, gap: float = 0.005,
             for w in r.summary.workloads]
     two = None
     if p.uncertainty.samples and p.objective == "min_cost":
-        from .stochastic import solve_two_stage
-
-        two = solve_two_stage(p, a, gap=gap, time_limit=time_limit, threads=threads,
-                              deterministic=sol, pricing=pricing)
+        two = _two_stage(p, q, sol, a, source, gap=gap, time_limit=time_limit,
+                         threads=threads, pricing=pricing)
     return Optimized(sol, text, work, float(r.finance.npv_usd[0]), k, two,
                      checks(sol, r, contract_names(sol)))

@@ -13,8 +13,13 @@ second-stage cost plus ``risk_weight`` times its CVaR at ``cvar_alpha`` (Rockafe
 Uryasev 2000: ``eta + E[max(0, cost - eta)] / (1 - alpha)``). The value of the stochastic
 solution (Birge 1982) is the expected cost of the deterministic plan (:func:`solve`, demand at
 its central value, no delays) evaluated on the same samples, less the two-stage expected cost:
-what ignoring the uncertainty costs. Contract minimum sizes and terms and the workloads'
-deadlines are not in the second stage (the deterministic plan keeps them).
+what ignoring the uncertainty costs. Each sample keeps the contracts' minimum sizes and terms
+(a binary per contract, period and sample) and the workloads' deadlines (met by its builds,
+late as drawn, and rents). Serving demand is not in the second stage.
+
+The two-stage builds are also written as a plan: the deterministic programme with those
+builds fixed chooses the rents of the central case (demand at 1, no delays), and that plan is
+checked by ``gigaplan run`` like the deterministic one (:func:`central_plan`).
 
 References
 ----------
@@ -27,14 +32,13 @@ References
 from __future__ import annotations
 
 import time
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..assumptions import Assumptions
-from ..constants import HOURS_PER_YEAR
+from ..constants import HOURS_PER_YEAR, SECONDS_PER_YEAR
 from ..errors import GigaplanError
 from ..jsonable import records
 from .inputs import Inputs, priced_inputs
@@ -42,11 +46,11 @@ from .highs import quiet_solve as _quiet_solve
 from .highs import scalar as _scalar
 from .highs import status as _status
 from .highs import value as _value
-from .model import EFLOPS, KACC, MUSD, Solution, _Builder, _da, build_rows
+from .model import EFLOPS, KACC, MUSD, Solution, _Builder, _da, build_rows, designs_of
 from .model import solve as solve_deterministic
 from .problem import OptimizeProblem
 
-__all__ = ["TwoStage", "draw", "solve_two_stage"]
+__all__ = ["TwoStage", "central_plan", "draw", "solve_two_stage"]
 
 
 @dataclass
@@ -66,6 +70,11 @@ class TwoStage:
     multipliers: np.ndarray
     delays: np.ndarray
     solve_s: float
+    installed: np.ndarray | None = None  # (o, t) the first stage's installed steps
+    designs: dict | None = None
+    plan: Solution | None = None  # the central case's plan on these builds (central_plan)
+    text: str = ""                # that plan as a scenario
+    checks: list | None = None    # that plan checked by gigaplan run
 
     def to_dict(self) -> dict:
         return {"expected_usd": self.expected_usd, "cvar_usd": self.cvar_usd,
@@ -75,7 +84,9 @@ class TwoStage:
                                        float(np.percentile(self.sample_usd, 90))],
                 "builds": records(self.builds.drop(columns=["option", "t"], errors="ignore")),
                 "leased": {k: bool(v) for k, v in self.leased.items()},
-                "solve_s": self.solve_s}
+                "solve_s": self.solve_s,
+                "central_plan_usd": None if self.plan is None else self.plan.objective_usd,
+                "checks": self.checks}
 
 
 def draw(p: OptimizeProblem) -> tuple[np.ndarray, np.ndarray]:
@@ -100,9 +111,7 @@ class _TwoStageBuilder(_Builder):
         self.w = pd.RangeIndex(len(mult), name="w")
 
     def constraints(self) -> None:
-        with warnings.catch_warnings():  # shifted (delayed) steps are absent before: 0
-            warnings.simplefilter("ignore")
-            self._stages()
+        self._stages()
 
     def _stages(self) -> None:
         self._sites()
@@ -114,6 +123,8 @@ class _TwoStageBuilder(_Builder):
                                                                 (len(self.k), T, S)),
                                                 self.k, t, w), name="c2")
              if len(self.k) else None)
+        on = (m.add_variables(coords=[self.k_on, t, w], name="on2", binary=True)
+              if c is not None and len(self.k_on) else None)
         short = m.add_variables(lower=0, coords=[t, w], name="unserved")  # EFLOP/s
         weight = _da(inp.discount * inp.years, t)
         hours = _da(inp.years * HOURS_PER_YEAR, t)
@@ -123,14 +134,12 @@ class _TwoStageBuilder(_Builder):
         for j in range(S):
             eff = self._delivered(j, months)
             if c is not None:
-                eff = eff + (c.sel(w=j, drop=True) * _da(inp.contracts["eff_flops"] * KACC / EFLOPS,
-                                              self.k)).sum("k")
-            need = inp.demand_flops * self.mult[j] / EFLOPS
-            sel = np.flatnonzero(need > 0)
-            if len(sel):
-                idx = pd.Index(sel, name="t")
-                self.add("demand", (eff + short.sel(w=j, drop=True)).sel(t=sel) >= _da(need[sel], idx),
-                         f"demand_{j}")
+                c_j = c.sel(w=j, drop=True)
+                eff = eff + (c_j * _da(inp.contracts["eff_flops"] * KACC / EFLOPS,
+                                       self.k)).sum("k")
+                if on is not None:  # the contracts' minimum sizes and terms, per sample
+                    self.contract_terms(c_j, on.sel(w=j, drop=True), f"_{j}")
+            self._sample_limits(j, eff, short.sel(w=j, drop=True))
             cost = (short.sel(w=j, drop=True) * hours * _da(inp.discount, t)).sum() * (
                 u.unserved_usd_per_eflops_hour / MUSD)
             if c is not None:
@@ -145,6 +154,21 @@ class _TwoStageBuilder(_Builder):
         cvar = eta + z.sum() * (1.0 / ((1.0 - u.cvar_alpha) * S))
         self.mean, self.cvar = mean, cvar
         self.cost = first + (1.0 - u.risk_weight) * mean + u.risk_weight * cvar
+
+    def _sample_limits(self, j: int, eff, short) -> None:
+        """Sample ``j``'s demand (what its compute leaves unmet is ``short``, priced) and the
+        workloads' deadlines (met by its compute alone: capacity-time by each deadline)."""
+        inp = self.inp
+        need = inp.demand_flops * self.mult[j] / EFLOPS
+        sel = np.flatnonzero(need > 0)
+        if len(sel):
+            self.add("demand", (eff + short).sel(t=sel) >= _da(need[sel],
+                                                               pd.Index(sel, name="t")),
+                     f"demand_{j}")
+        delivered = (eff * _da(inp.years, self.t)).cumsum("t")  # EFLOP/s-years
+        for i, (tt, _, _) in enumerate(inp.deadlines):
+            due = sum(f for t2, f, _ in inp.deadlines if t2 <= tt) / EFLOPS / SECONDS_PER_YEAR
+            self.add("deadline", delivered.sel(t=tt) >= due, f"deadline_{j}_{i}")
 
     def _build_cost(self, weight):
         """The builds' cost: the finance engine's of each step by the period it comes online
@@ -180,9 +204,7 @@ class _TwoStageBuilder(_Builder):
                 continue
             d = int(np.ceil(self.delays[j, s_i] / months))
             y = self.inst.sel(o=sel)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                y = y.shift(t=d) if d else y
+            y = y.shift(t=d).fillna(0) if d else y  # a late site delivers nothing before
             total = total + (y * _da(inp.options["eff_flops"].values[sel] / EFLOPS,
                                      pd.Index(sel, name="o"))).sum("o")
         return total
@@ -231,7 +253,29 @@ def solve_two_stage(p: OptimizeProblem, a: Assumptions | None = None, *, gap: fl
     expected = (_scalar(b.first) + _scalar(b.mean)) * MUSD
     return TwoStage(builds, leased, expected, (_scalar(b.first) + _scalar(b.cvar)) * MUSD,
                     costs, det_expected, det_expected - expected, mult, delays,
-                    time.perf_counter() - t0)
+                    time.perf_counter() - t0, installed=y,
+                    designs=designs_of(p, builds))
+
+
+def central_plan(p: OptimizeProblem, two: TwoStage, a: Assumptions | None = None, *,
+                 gap: float = 0.005, time_limit: float = 120.0, threads: int | None = None,
+                 pricing: str = "engine", like: Inputs | None = None) -> Solution:
+    """The plan of the two-stage builds in the central case: the deterministic programme with
+    the builds, leases and designs of ``two`` fixed chooses the rents (demand at its central
+    value, no delays). Raises :class:`~gigaplan.optimize.model.InfeasibleError` if those builds
+    cannot meet the central case's limits."""
+    fixed = {}
+    if two.installed is not None:
+        fixed["y"] = two.installed
+    both = [s.name for s in p.sites if len(s.options) == 2]
+    if both:
+        fixed["lease"] = np.array([float(two.leased.get(s, False)) for s in both])
+    designs = [(s.name, c, d) for s in p.sites if len(s.designs()) > 1 for c, d in s.designs()]
+    if designs:
+        fixed["design"] = np.array([float(two.designs.get(n) == (c, d))
+                                    for n, c, d in designs])
+    return solve_deterministic(p, a, gap=gap, time_limit=time_limit, threads=threads,
+                               pricing=pricing, fixed=fixed, like=like, duals=False)
 
 
 def _installed(inp: Inputs, det: Solution) -> np.ndarray:
