@@ -468,3 +468,23 @@ def test_serving_demand_is_held_at_its_peak_and_gigaplan_run_serves_it():
         s.objective_usd
     with pytest.raises(InfeasibleError, match="serving big"):
         solve(_problem(serving=[{**serve, "name": "big", "params": 5e14}]))
+
+
+def test_values_price_one_more_step_of_interconnect_by_solving_again():
+    # site a's 60 MW interconnect holds one 40 MW step (54.5 MW at the grid); with another
+    # step's worth of grid it builds a second, cheaper over three years than renting at
+    # $6/h. --values reports that saving per MW; solving with the larger grid directly gives
+    # the same number. Relaxing never costs more: every value is >= 0.
+    sites = [{**SMALL["sites"][0], "max_steps": 2, "max_grid_mw": 60}, SMALL["sites"][1]]
+    change = {"horizon": {"start": "2026-01-01", "end": "2028-12-31", "period": "quarter"},
+              "demand": [{"start": "2026-04-01", "eflops": 30}],
+              "contracts": [{**SMALL["contracts"][0], "price_usd_per_accelerator_hour": 6.0}]}
+    o = optimize(_problem(sites=sites, **change), "v.toml", gap=0.0, values=True)
+    v = o.solution.values
+    assert all(x >= -1e-6 * o.solution.objective_usd for x in v.values()), v
+    step = float(o.solution.inputs.options.query("site == 'a'")["grid_mw"].iloc[0])
+    more = solve(_problem(sites=[{**sites[0], "max_grid_mw": 60 + step}, sites[1]], **change),
+                 gap=0.0)
+    assert v["grid_a_usd_per_mw"] == pytest.approx(
+        (o.solution.objective_usd - more.objective_usd) / step, rel=1e-6)
+    assert v["grid_a_usd_per_mw"] > 1e6  # a second step saves millions per MW of grid
