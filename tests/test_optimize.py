@@ -349,6 +349,7 @@ def test_planning_for_the_samples_never_costs_more_than_ignoring_them(tmp_path):
         "cost": True, "deadline run-1e26": True, "demand": True}
     # it cannot beat the deterministic optimum by more than that solve's gap (0.5%)
     assert st["central_plan_usd"] >= doc["objective_usd"] * (1 - 0.005)
+    assert "<h2>Under uncertainty</h2>" in (out / "optimize.html").read_text(encoding="utf-8")
 
 
 def test_the_model_uses_no_shift_semantics_linopy_will_change():
@@ -463,6 +464,9 @@ def test_serving_demand_is_held_at_its_peak_and_gigaplan_run_serves_it():
     assert {c["check"]: c["ok"] for c in o.checks} == {
         "cost": True, "deadline run-1e26": True, "serving chat": True, "demand": True}
     assert 'use = ["' in o.text
+    from gigaplan.report import optimize_page
+
+    assert "<h2>Serving</h2>" in optimize_page.build(o)
     # serving costs something: the same problem without it is cheaper
     assert optimize(_problem(workloads=work), "x", gap=0.0).solution.objective_usd < \
         s.objective_usd

@@ -237,6 +237,8 @@ class Optimized:
             "leased": {k: bool(v) for k, v in s.leased.items()},
             "rents": records(s.rents.drop(columns=["t"], errors="ignore")),
             "capacity": records(s.capacity), "binding": s.binding_limits,
+            "serving": records(s.serving.drop(columns=["t"], errors="ignore")),
+            "designs": {k: list(v) for k, v in s.designs.items()},
             "shadow_prices": s.shadow_prices, "marginal_values": s.values,
             "workloads": self.workloads, "checks": self.checks,
             "stochastic": None if self.stochastic is None else self.stochastic.to_dict()}

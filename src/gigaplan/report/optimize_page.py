@@ -55,6 +55,43 @@ def _table(head: list[str], rows: list[list[str]], cls: str) -> str:
     return f'<table class="{cls}"><tr>{th}</tr>{body}</table>'
 
 
+def _checks(rows: list[dict]) -> str:
+    return _table(["claim", "the programme's", "gigaplan run's", "limit", "unit", "holds"], [
+        [_e(c["check"]), _n(c["claimed"], "{:,.4g}"), _n(c["run"], "{:,.4g}"),
+         _n(c["limit"], "{:,.4g}"), _e(c["unit"]),
+         {True: "yes", False: "<b>no</b>", None: "not comparable"}[c["ok"]]]
+        for c in rows], "checks")
+
+
+def _serving(doc: dict) -> str:
+    """Accelerators held for each served model, by site or contract, at their most."""
+    rows = doc.get("serving") or []
+    if not rows:
+        return ""
+    most: dict = {}
+    for r in rows:
+        key = (r["model"], r["kind"], r["part"], r["system"])
+        most[key] = max(most.get(key, 0.0), r["accelerators"])
+    return "<h2>Serving</h2>" + _table(
+        ["model", "on", "site or contract", "system", "accelerators (most)"],
+        [[_e(m), _e(k), _e(part), _e(sys_), _n(v)] for (m, k, part, sys_), v in most.items()],
+        "serving")
+
+
+def _stochastic(doc: dict) -> str:
+    st = doc.get("stochastic")
+    if not st:
+        return ""
+    head = (f"<p>Over {st['samples']} samples the two-stage plan's expected cost is "
+            f"{_n(st['expected_usd'] / 1e9, '{:,.2f}')} $B (CVaR "
+            f"{_n(st['cvar_usd'] / 1e9, '{:,.2f}')} $B); the plan above, blind to them, "
+            f"{_n(st['deterministic_expected_usd'] / 1e9, '{:,.2f}')} $B: ignoring the "
+            f"uncertainty costs {_n(st['vss_usd'] / 1e9, '{:,.3f}')} $B. Its builds, rented "
+            f"for the central case, cost {_n((st['central_plan_usd'] or 0) / 1e9, '{:,.2f}')}"
+            " $B (plan-two-stage.toml), checked by gigaplan run:</p>")
+    return "<h2>Under uncertainty</h2>" + head + _checks(st.get("checks") or [])
+
+
 def _sections(doc: dict) -> str:
     builds = _table(["site", "system", "mode", "online", "MW", "accelerators"], [
         [_e(b["site"]), _e(b["system"]), _e(b["mode"]), _e(b["start"]), _n(b["it_mw"]),
@@ -68,17 +105,14 @@ def _sections(doc: dict) -> str:
     limits = _table(["binding limit", "dual price (LP, integers fixed)"], [
         [_e(b), _n(doc["shadow_prices"].get(b), "{:,.4g}")] for b in doc["binding"]],
         "binding")
-    checks = _table(["claim", "the programme's", "gigaplan run's", "limit", "unit", "holds"], [
-        [_e(c["check"]), _n(c["claimed"], "{:,.4g}"), _n(c["run"], "{:,.4g}"),
-         _n(c["limit"], "{:,.4g}"), _e(c["unit"]),
-         {True: "yes", False: "<b>no</b>", None: "not comparable"}[c["ok"]]]
-        for c in doc["checks"]], "checks")
+    checks = _checks(doc["checks"])
     values = _table(["relaxing", "saves [USD]"], [
         [_e(k), _n(v)] for k, v in doc["marginal_values"].items()], "values")
-    return (f"<h2>Builds</h2>{builds}<h2>Rents</h2>{rents}<h2>Workloads</h2>{work}"
-            f"<h2>Checked by gigaplan run</h2>{checks}"
+    return (f"<h2>Builds</h2>{builds}<h2>Rents</h2>{rents}{_serving(doc)}"
+            f"<h2>Workloads</h2>{work}<h2>Checked by gigaplan run</h2>{checks}"
             f"<h2>Binding limits</h2>{limits}"
-            + (f"<h2>What relaxing them saves</h2>{values}" if doc["marginal_values"] else ""))
+            + (f"<h2>What relaxing them saves</h2>{values}" if doc["marginal_values"] else "")
+            + _stochastic(doc))
 
 
 def build(o) -> str:
