@@ -492,3 +492,16 @@ def test_values_price_one_more_step_of_interconnect_by_solving_again():
     assert v["grid_a_usd_per_mw"] == pytest.approx(
         (o.solution.objective_usd - more.objective_usd) / step, rel=1e-6)
     assert v["grid_a_usd_per_mw"] > 1e6  # a second step saves millions per MW of grid
+
+
+def test_the_readmes_teaching_problem_solves_and_every_claim_holds(tmp_path):
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index('name = "teach"')
+    path = tmp_path / "teach.toml"
+    path.write_text(readme[start:readme.index("```", start)], encoding="utf-8")
+    o = optimize(load_problem(path), "teach.toml")
+    assert o.checks and all(c["ok"] for c in o.checks), o.checks
+    assert {c["check"] for c in o.checks} >= {"cost", "deadline run-1e26", "serving chat",
+                                              "demand", "N-1", "budget", "CO2"}
