@@ -505,3 +505,23 @@ def test_the_readmes_teaching_problem_solves_and_every_claim_holds(tmp_path):
     assert o.checks and all(c["ok"] for c in o.checks), o.checks
     assert {c["check"] for c in o.checks} >= {"cost", "deadline run-1e26", "serving chat",
                                               "demand", "N-1", "budget", "CO2"}
+
+
+def test_report_runs_the_plan_and_puts_the_optimization_in_its_report(tmp_path):
+    # --report: gigaplan run of plan.toml into DIR/run (no samples), whose report.html has an
+    # "Optimize" section (linked from the navigation) and still renders offline
+    p = tmp_path / "small.toml"
+    p.write_text(tomlkit.dumps(copy.deepcopy(SMALL)), encoding="utf-8")
+    out = tmp_path / "o"
+    result = invoke("optimize", str(p), "-o", str(out), "--report")
+    assert result.exit_code == 0, result.output
+    page = (out / "run" / "report.html").read_text(encoding="utf-8")
+    assert '<a href="#optimize">Optimize</a>' in page and '<section id="optimize">' in page
+    assert "<h2>Checked by gigaplan run</h2>" in page
+    summary = json.loads((out / "run" / "summary.json").read_text(encoding="utf-8"))
+    doc = json.loads((out / "optimize.json").read_text(encoding="utf-8"))
+    assert -summary["headline"]["npv_usd_b"] * 1e9 == pytest.approx(doc["objective_usd"],
+                                                                    rel=1e-4)
+    figures = render_offline(out / "run" / "report.html", plots=1)
+    assert any(fid == "optimize-capacity" for fid, *_ in figures)
+    assert invoke("optimize", str(p), "--report").exit_code == 2  # no -o

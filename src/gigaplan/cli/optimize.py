@@ -32,6 +32,9 @@ def optimize(
                           "run: the plan's cost, capex by year, spend and CO2 are then what "
                           "gigaplan run reports) or annuity (annual equivalents of capex: no "
                           "end-of-horizon effect, not the run's accounting).")] = "engine",
+    run_report: Annotated[bool, typer.Option(
+        "--report", help="Also run the plan as gigaplan run does (no samples) into DIR/run, "
+                         "its report with this optimization as a section.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The least-cost plan of sites, systems and contracts that meets a problem's demand and
@@ -56,6 +59,8 @@ def optimize(
     result = run_optimize(p, Path(problem).name, gap=gap, time_limit=time_limit,
                           threads=threads, values=values, pricing=pricing)
     doc = result.to_dict()
+    if run_report and output is None:
+        raise GigaplanError("--report writes the plan's run into -o DIR/run: give -o DIR")
     if output is not None:
         folder = Path(output)
         if folder.exists() and not folder.is_dir():
@@ -70,12 +75,26 @@ def optimize(
             write_text_atomic(folder / "plan-two-stage.toml", result.stochastic.text)
         write_text_atomic(folder / "optimize.json", json.dumps(doc, indent=2, default=str))
         optimize_page.write(result, folder)
+        if run_report:
+            _run_report(result, folder)
     if as_json:
         emit_json(doc)
         return
     _print(doc)
     if output is not None:
-        out.print(f"wrote plan.toml, optimize.json and optimize.html into {output}")
+        out.print(f"wrote plan.toml, optimize.json and optimize.html into {output}"
+                  + (" and the plan's run, with its report, into run/" if run_report else ""))
+
+
+def _run_report(result, folder) -> None:
+    """``gigaplan run plan.toml -o DIR/run --no-samples``, its report with the optimize
+    section."""
+    from .. import pipeline, report
+    from ..report import optimize_page
+
+    r = pipeline.run(folder / "plan.toml", folder / "run", samples=0)
+    report.write(r, folder / "run", extra=(
+        ("optimize", "Optimize", optimize_page.section(result)),))
 
 
 def _print(doc: dict) -> None:

@@ -483,8 +483,10 @@ _INTRO = {
 }
 
 
-def build(r: RunResult, progress: Callable[[str], None] | None = None) -> str:
-    """The report of ``r`` as one self-contained HTML string."""
+def build(r: RunResult, progress: Callable[[str], None] | None = None,
+          extra: tuple = ()) -> str:
+    """The report of ``r`` as one self-contained HTML string; ``extra``: more sections, each
+    ``(id, title, html)``, after the summary (e.g. the optimize section of a plan's run)."""
     from plotly.offline import get_plotlyjs
 
     # each section: its introduction, its figures, then its text and tables
@@ -505,9 +507,11 @@ def build(r: RunResult, progress: Callable[[str], None] | None = None) -> str:
     for sid, fn in _TEXT.items():
         parts[sid].append(fn(r))
     s = r.summary
-    nav = "".join(f'<a href="#{sid}">{_e(t)}</a>' for sid, t in SECTIONS)
-    body = "".join(f'<section id="{sid}"><h2>{_e(t)}</h2>{"".join(parts[sid])}</section>'
-                   for sid, t in SECTIONS)
+    order = [(sid, t, "".join(parts[sid])) for sid, t in SECTIONS]
+    order[1:1] = list(extra)
+    nav = "".join(f'<a href="#{_e(sid)}">{_e(t)}</a>' for sid, t, _ in order)
+    body = "".join(f'<section id="{_e(sid)}"><h2>{_e(t)}</h2>{html}</section>'
+                   for sid, t, html in order)
     warnings = "".join(f"<li>{_e(w)}</li>" for w in s.warnings)
     warn = f"<section><h2>Warnings</h2><ul>{warnings}</ul></section>" if warnings else ""
     return (
@@ -523,8 +527,9 @@ def build(r: RunResult, progress: Callable[[str], None] | None = None) -> str:
 
 
 def write(r: RunResult, out_dir: str | Path,
-          progress: Callable[[str], None] | None = None) -> Path:
-    """Write ``report.html`` for ``r`` into ``out_dir``; returns its path."""
+          progress: Callable[[str], None] | None = None, extra: tuple = ()) -> Path:
+    """Write ``report.html`` for ``r`` (with ``extra`` sections, :func:`build`) into
+    ``out_dir``; returns its path."""
     path = Path(out_dir) / REPORT_FILE
-    write_text_atomic(path, build(r, progress))
+    write_text_atomic(path, build(r, progress, extra))
     return path

@@ -15,7 +15,7 @@ from . import standalone
 from .standalone import escape as _e
 from .standalone import page, plot
 
-__all__ = ["OPTIMIZE_FILE", "build", "capacity_figure", "write"]
+__all__ = ["OPTIMIZE_FILE", "build", "capacity_figure", "section", "write"]
 
 OPTIMIZE_FILE = "optimize.html"
 
@@ -115,15 +115,26 @@ def _sections(doc: dict) -> str:
             + _stochastic(doc))
 
 
+def _head(doc: dict) -> str:
+    return (f"net present cost {_n(doc['objective_usd'] / 1e9, '{:,.2f}')} $B, MIP gap "
+            f"{doc['mip_gap']:.2%}, model {doc['build_s']:.1f} s, solve {doc['solve_s']:.1f} s,"
+            f" {doc['rounds']} round(s) with gigaplan run ({doc['pricing']} pricing)")
+
+
 def build(o) -> str:
     """The page of :class:`gigaplan.optimize.plan.Optimized` ``o``."""
     doc = o.to_dict()
-    head = (f"net present cost {_n(doc['objective_usd'] / 1e9, '{:,.2f}')} $B, MIP gap "
-            f"{doc['mip_gap']:.2%}, model {doc['build_s']:.1f} s, solve {doc['solve_s']:.1f} s,"
-            f" {doc['rounds']} round(s) with gigaplan run")
     name = f"gigaplan optimize: {doc['problem']}"
-    return page(name, name, head,
+    return page(name, name, _head(doc),
                 plot(capacity_figure(o), "optimize-capacity") + _sections(doc))
+
+
+def section(o) -> str:
+    """The same as a section of the plan's run report (``gigaplan optimize --report``)."""
+    doc = o.to_dict()
+    return (f"<p class='note'>This scenario is the plan gigaplan optimize chose for "
+            f"{_e(doc['problem'])}: {_e(_head(doc))}.</p>"
+            + plot(capacity_figure(o), "optimize-capacity") + _sections(doc))
 
 
 def write(o, out_dir: str | Path) -> Path:
