@@ -3,8 +3,10 @@
 :func:`load_problem` reads a problem (:mod:`~gigaplan.optimize.problem`),
 :func:`build_inputs` prices every candidate with gigaplan's engines
 (:mod:`~gigaplan.optimize.inputs`), :func:`solve` finds the least-cost plan
-(:mod:`~gigaplan.optimize.model`) and :func:`plan_scenario` writes it as a scenario that
-``gigaplan run`` accepts (:mod:`~gigaplan.optimize.plan`).
+(:mod:`~gigaplan.optimize.model`), :func:`gigaplan.optimize.plan.optimize` writes it as a
+scenario that ``gigaplan run`` accepts, runs it and checks every claim against the run
+(:mod:`~gigaplan.optimize.check`); :mod:`~gigaplan.optimize.values` prices the binding limits
+by solving again and :mod:`~gigaplan.optimize.stochastic` plans over Monte Carlo samples.
 """
 
 from .inputs import Inputs, build_inputs, periods

@@ -1,6 +1,7 @@
 """What each candidate costs and delivers, from gigaplan's own engines, per period.
 
-Per build option (site x system x build-or-lease) and step of ``step_mw`` of critical IT:
+Per build option (site x (cooling, distribution) x system x build-or-lease) and step of
+``step_mw`` of critical IT:
 accelerators (:func:`gigaplan.itpower.count_for_it_mw`), effective BF16 FLOP/s (peak x
 ``training.mfu.<system>.bf16`` x the reference job's goodput on the site,
 :func:`gigaplan.reliability.reference_goodput`), grid MW (the facility model's design-hour draw
@@ -11,11 +12,17 @@ rate). A leased site pays the lease (``lease_usd_per_kw_month`` x kW) instead of
 capex and its upkeep (maintenance, staff, tax and insurance of the facility are the
 landlord's); the accelerators are bought either way.
 
-Costs enter the objective as annual equivalents from the period a step comes online: capex
-times the capital recovery factor over its life (facility the problem's ``facility_life_years``,
-accelerators the problem's ``accelerator_life_years``), so a step built late in the horizon is not
-charged its whole capex for a few months of use (the usual treatment in capacity expansion,
-e.g. PyPSA's annuity of capital costs).
+Costs enter the objective in one of two ways (``pricing``). ``"engine"`` (the default,
+:func:`engine_costs`): the finance engine's present cost, capex and spend by year and CO2 of
+each candidate, every candidate one site or contract of a single pricing run of the chain, so
+the plan's figures are those ``gigaplan run`` reports. ``"annuity"``: annual equivalents from
+the period a step comes online, capex times the capital recovery factor over its life
+(facility ``facility_life_years``, accelerators ``accelerator_life_years``), so a step built late
+in the horizon is not charged its whole capex for a few months of use (the usual treatment in
+capacity expansion, e.g. PyPSA's annuity of capital costs), but not the run's accounting.
+
+Served models (``[[serving]]``): their peak tokens/s per period and the serving roofline's
+tokens/s per accelerator of every option and contract (:func:`_serving`).
 """
 
 from __future__ import annotations

@@ -1,22 +1,26 @@
 """The capacity-expansion programme (linopy, solved by HiGHS) and its solution.
 
 Decisions, per period ``t``: integer installed steps ``y[o, t]`` of each option ``o`` (site x
-system x build-or-lease; never falling, the steps built in ``t`` are ``y[o, t] - y[o, t-1]``), a binary ``lease[s]`` per site that may be built or leased (a site
-is one or the other, as in a scenario), rented accelerators ``c[k, t]`` of each contract
-(continuous; with a minimum size or term, a binary ``on[k, t]``).
+(cooling, distribution) x system x build-or-lease; never falling, the steps built in ``t`` are
+``y[o, t] - y[o, t-1]``), a binary ``lease[s]`` per site that may be built or leased (a site is
+one or the other, as in a scenario), a binary ``design`` per (cooling, distribution) of a site
+that offers a choice (it is built with one), rented accelerators ``c[k, t]`` of each contract
+(continuous; with a minimum size or term, a binary ``on[k, t]``), and accelerators held for
+each served model ``m`` on each option and contract (``serve[m, o, t]``, ``serve_k[m, k, t]``).
 
 Constraints (each a named group, so an infeasible problem can say which conflict):
-``demand`` (effective FLOP/s each period), ``deadline`` (capacity-time: the effective FLOP
-delivered by each deadline's period covers the workloads due by then), ``grid`` (each site's
-draw within its interconnect), ``steps``, ``mode``, ``supply`` (accelerators installed per
-system and calendar year), ``capex_per_year``, ``budget`` (capex, leases and contracts,
-undiscounted), ``site_share`` / ``provider_share`` (no one above a share of the effective
-capacity), ``n_minus_1`` (losing the largest site or provider leaves a share of the demand),
-``co2``, ``contract_size``, ``contract_term``.
+``demand`` (effective FLOP/s left for training each period), ``deadline`` (capacity-time: the
+effective FLOP delivered by each deadline's period covers the workloads due by then),
+``serving`` (each model's peak tokens/s), ``grid`` (each site's draw within its interconnect),
+``steps``, ``mode``, ``supply`` (accelerators installed per system and calendar year),
+``capex_per_year``, ``budget`` (capex, leases and contracts, undiscounted), ``site_share`` /
+``provider_share`` (no one above a share of the effective capacity), ``n_minus_1`` (losing
+the largest site or provider leaves a share of the demand), ``co2``, ``contract_size``,
+``contract_term``.
 
-Objective: the net present cost (annual equivalents of capex, opex, leases, rents; see
-:mod:`gigaplan.optimize.inputs`), discounted at the problem's rate to each period's middle.
-Shadow prices come from the linear programme with the integer decisions fixed at the optimum.
+Objective: the net present cost, priced by the finance engine (the default: what ``gigaplan
+run`` reports for the plan) or by annuities (:mod:`gigaplan.optimize.inputs`). Shadow prices
+come from the linear programme with the integer decisions fixed at the optimum.
 
 References
 ----------
