@@ -371,9 +371,7 @@ def _by_part(o: dict, m: owned.Months, fin, names, paid: list, size: int) -> dic
     (S, parts, Y) [USD]: their sums over parts are ``yearly``'s columns."""
     starts = group_starts(m.dates.year.to_numpy())
     ph = owned.phase_yearly(o, m, fin, starts)
-    owner = o["blocks"]["owner"].to_numpy() if len(o["index"]) else np.array([])
-    member = (owner[:, None] == np.array(list(names), dtype=object)[None, :]).astype(float)
-    by_site = {k: np.einsum("spy,pn->sny", v, member) for k, v in ph.items()}
+    by_site = {k: owned.by_site(o, v, names) for k, v in ph.items()}
     contract = (np.stack([np.add.reduceat(x, starts, axis=-1) for x in paid], axis=1) if paid
                 else np.zeros((size, 0, len(starts))))
     return {"site_capex_usd": by_site["capex_usd"], "site_lease_usd": by_site["lease_usd"],
@@ -420,12 +418,11 @@ def _site_table(scenario, o: dict, econ: dict, utilization) -> dict:
     """Per site (S, sites): capex, opex and cost per used accelerator-hour, and that cost
     owning, leasing or renting (:mod:`gigaplan.finance.alternatives`)."""
     names = [s.name for s in scenario.sites]
-    owner = o["blocks"]["owner"].to_numpy() if len(o["index"]) else np.array([])
-    member = (owner[:, None] == np.array(names, dtype=object)[None, :]).astype(float)
     acc = o["blocks"]["accelerators"].to_numpy(dtype=float) if len(o["index"]) else np.zeros(0)
     size = utilization.shape[0]
-    tot = lambda v: np.broadcast_to(v, (size, len(owner))) @ member  # noqa: E731
-    hours = (acc @ member) * HOURS_PER_YEAR * utilization[:, None]
+    tot = lambda v: owned.by_site(o, np.broadcast_to(v, (size, len(acc))), names)  # noqa: E731
+    per_site = owned.by_site(o, acc[None, :], names)[0]  # accelerators of each site
+    hours = per_site * HOURS_PER_YEAR * utilization[:, None]
     annuals = alternatives.block_annuals(o, econ, scenario.finance)
     decline = np.broadcast_to(np.ravel(o["p"]["rent_decline_per_year"]), (size,))
     rent = alternatives.rent_per_hour(o, scenario.finance, decline)
@@ -435,12 +432,11 @@ def _site_table(scenario, o: dict, econ: dict, utilization) -> dict:
         with np.errstate(invalid="ignore", divide="ignore"):
             ways[f"rent_{k}_usd_per_accelerator_hour"] = (tot(np.where(has, v, 0.0) * acc)
                                                           / tot(has * acc))
-            ways["rent_coverage"] = tot(has * acc) / (acc @ member)
+            ways["rent_coverage"] = tot(has * acc) / per_site
     return {"name": names, **ways, "capex_usd": tot(o["cap"]["total_usd"]),
             "capex_facility_usd": tot(o["cap"]["facility_usd"]),
             "capex_it_usd": tot(o["cap"]["it_usd"]),
             "landlord_capex_usd": tot(o["cap"]["landlord_usd"]),
             "lease_usd_per_year": tot(econ["lease_year"]),
             "opex_usd_per_year": tot(econ["opex"]["total_usd"]),
-            "usd_per_accelerator_hour": tot(econ["annual"]) / (
-                (acc @ member) * HOURS_PER_YEAR * utilization[:, None])}
+            "usd_per_accelerator_hour": tot(econ["annual"]) / hours}

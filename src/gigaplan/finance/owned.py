@@ -18,9 +18,8 @@ from . import tax
 from .formulas import FACILITY_COLUMNS, OPEX_COLUMNS, capex, lease_commitment_usd, \
     lease_usd_per_month, price
 
-__all__ = ["Months", "lease_commitment", "lease_payments", "monthly_owned", "owned",
-           "phase_present_cost", "phase_yearly",
-           "site_present_cost"]
+__all__ = ["Months", "by_site", "lease_commitment", "lease_payments", "monthly_owned", "owned",
+           "phase_present_cost", "phase_yearly", "site_present_cost"]
 
 
 class Months:
@@ -261,10 +260,19 @@ def site_present_cost(o: dict, econ: dict, m: Months, fin, names, discount: np.n
     """Each site's owned phases' present cost (S, sites) [USD] (:func:`phase_present_cost`
     summed over the site's phases). Energy and incentives are the caller's (per site on the
     facility's axis)."""
-    per_phase = phase_present_cost(o, econ, m, fin, discount)
-    owner = o["blocks"]["owner"].to_numpy() if len(o["index"]) else np.array([])
-    member = (owner[:, None] == np.array(list(names), dtype=object)[None, :]).astype(float)
-    return per_phase @ member
+    return by_site(o, phase_present_cost(o, econ, m, fin, discount), names)
+
+
+def by_site(o: dict, values, names) -> np.ndarray:
+    """``values`` of the owned phases (S, phases, ...) summed over each site's phases:
+    (S, sites, ...), in time and memory linear in the phases (an index, not a membership
+    matrix)."""
+    values = np.asarray(values, dtype=float)
+    out = np.zeros((values.shape[0], len(names)) + values.shape[2:])
+    if len(o["index"]):
+        idx = pd.Index(list(names)).get_indexer(o["blocks"]["owner"].to_numpy())
+        np.add.at(out, (slice(None), idx), values)
+    return out
 
 
 def phase_yearly(o: dict, m: Months, fin, year_starts: np.ndarray) -> dict:
