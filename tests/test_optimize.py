@@ -399,16 +399,16 @@ def test_the_plan_meets_every_limit_it_claims_in_gigaplan_run():
     run = {c["check"]: c["run"] for c in free.checks}
     assert run["cost"] == pytest.approx(free.solution.objective_usd, rel=1e-4)
     limits = {"capex_usd_per_year": 1.15e9, "budget_usd": free.solution.spend_usd * 1.2,
-              "co2_t": 9e4, "max_site_share": 0.7, "max_provider_share": 0.8,
-              "n_minus_1": 0.3}
+              "co2_t": 9e4, "water_m3": "2e6 m3", "max_site_share": 0.7,
+              "max_provider_share": 0.8, "n_minus_1": 0.3}
     o = optimize(_problem(limits=limits), "small.toml", gap=0.0)
     got = {c["check"]: c for c in o.checks}
     assert set(got) == {"cost", "demand", "site share", "provider share", "N-1",
-                        "capex per year", "budget", "CO2"}
+                        "capex per year", "budget", "CO2", "water"}
     assert all(c["ok"] for c in got.values()), o.checks
     # the programme's own capex of its dearest year, spend and CO2 are the run's (the engine's
     # accounting), not only within the limits; the site share binds at 70%
-    for name in ("capex per year", "budget", "CO2"):
+    for name in ("capex per year", "budget", "CO2", "water"):
         assert got[name]["claimed"] == pytest.approx(got[name]["run"], rel=1e-5), name
     assert got["site share"]["run"] == pytest.approx(0.7, rel=1e-4)
     # the limits cost something: the constrained plan is dearer than the free one

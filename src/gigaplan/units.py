@@ -141,6 +141,11 @@ KINDS: dict[str, Kind] = {
         "mass of CO2", "t",
         {"t": 0, "tonne": 0, "tonnes": 0, "tco2": 0, "kt": 3, "ktco2": 3, "mt": 6, "mtco2": 6},
         "2 Mt or 500 kt (megatonnes, kilotonnes of CO2)"),
+    "water_m3": Kind(
+        "volume of water", "m3",
+        {"m3": 0, "m³": 0, "kl": 0, "kilolitres": 0, "megalitres": 3, "megaliters": 3,
+         "gigalitres": 6, "gigaliters": 6, "l": -3, "litres": -3, "liters": -3},
+        "5e6 m3 or 500 megalitres"),
 }
 
 

@@ -14,8 +14,9 @@
   serving stage holds that day, at the programme's effective FLOP/s per accelerator of their
   option or contract. This checks that the plan as written installs what the programme
   counted for training, when it counted it.
-* **capex per year**, **budget** and **CO2**: the run's capex by calendar year, its capex,
-  lease and contract payments over the horizon, and its facility model's grid CO2, against
+* **capex per year**, **budget**, **CO2** and **water**: the run's capex by calendar year, its
+  capex, lease and contract payments over the horizon, and its facility model's grid CO2 and
+  water, against
   the limits. With engine pricing the programme's own figures are the engine's, so these hold
   as claimed; with annuity pricing capex falls in the period a step comes online, not over
   its construction, and the rows show the difference.
@@ -136,24 +137,25 @@ def _capacity(sol, run, contract_of: dict) -> list[dict]:
     return out
 
 
-def _claimed(sol) -> tuple[float | None, float | None]:
-    """The programme's largest capex of a calendar year and its CO2 (engine pricing: the
+def _claimed(sol) -> tuple[float | None, float | None, float | None]:
+    """The programme's largest capex of a calendar year, its CO2 and water (engine pricing: the
     engine's figures of the steps it builds; None with annuity pricing)."""
     eng = sol.inputs.engine
     if eng is None:
-        return None, None
-    capex, co2 = np.zeros(len(eng.years)), 0.0
+        return None, None, None
+    capex, co2, water = np.zeros(len(eng.years)), 0.0, 0.0
     for b in sol.builds.itertuples() if len(sol.builds) else ():
         capex += b.steps * eng.capex[b.option, b.t]
         co2 += b.steps * eng.co2_t[b.option, b.t]
-    return float(np.max(capex, initial=0.0)), co2
+        water += b.steps * eng.water_m3[b.option, b.t]
+    return float(np.max(capex, initial=0.0)), co2, water
 
 
 def _money(sol, run) -> list[dict]:
     lim, f = sol.problem.limits, run.finance
     y = f.yearly
     engine = sol.inputs.engine is not None
-    capex, co2 = _claimed(sol)
+    capex, co2, water = _claimed(sol)
     out = []
     if lim.capex_usd_per_year is not None:
         worst = float(np.max(y["capex_usd"][0], initial=0.0))
@@ -169,6 +171,10 @@ def _money(sol, run) -> list[dict]:
         got = float(run.facility.result["co2_t"][0].sum())
         out.append(_row("CO2", co2, got, lim.co2_t, "t",
                         got <= lim.co2_t * (1 + _SLACK) if engine else None))
+    if lim.water_m3 is not None:
+        got = float(run.facility.result["water_m3"][0].sum())
+        out.append(_row("water", water, got, lim.water_m3, "m3",
+                        got <= lim.water_m3 * (1 + _SLACK) if engine else None))
     return out
 
 

@@ -40,8 +40,8 @@ from ..finance.formulas import crf
 from ..reliability import reference_goodput
 from .problem import OptimizeProblem
 
-__all__ = ["PRICINGS", "EnginePrices", "Inputs", "build_inputs", "engine_costs", "finance_table", "periods",
-           "priced_inputs"]
+__all__ = ["PRICINGS", "EnginePrices", "Inputs", "build_inputs", "build_rows", "designs_of",
+           "engine_costs", "finance_table", "periods", "priced_inputs"]
 
 #: How candidates are priced: by the finance engine (the default) or by annuities.
 PRICINGS = ("engine", "annuity")
@@ -79,7 +79,8 @@ class EnginePrices:
     """What the finance engine gives each candidate (:func:`engine_costs`): ``u`` (o, t) the
     net present cost of one step of option ``o`` online from period ``t``, ``capex`` and
     ``spend`` (o, t, y) its capex and its capex and lease payments in each calendar year of
-    ``years``, ``co2_t`` (o, t) its grid CO2 over the horizon; ``v`` (k, t) and ``rent_spend``
+    ``years``, ``co2_t`` and ``water_m3`` (o, t) its grid CO2 and water over the horizon;
+    ``v`` (k, t) and ``rent_spend``
     (k, t, y) of one accelerator of contract ``k`` rented through period ``t`` [USD, t]."""
 
     u: np.ndarray
@@ -89,6 +90,7 @@ class EnginePrices:
     rent_spend: np.ndarray
     co2_t: np.ndarray
     years: np.ndarray
+    water_m3: np.ndarray | None = None
 
 
 def _first(starts: pd.DatetimeIndex, day: dt.date) -> int:
@@ -136,6 +138,7 @@ def _option_rows(p: OptimizeProblem, a: Assumptions) -> list[dict]:
                     "grid_mw": site.grid_mw, "it_mw": s.step_mw, "capex_usd": capex,
                     "annual_usd": annual, "lease_usd_per_year": lease,
                     "co2_t_per_year": site.annual_mwh * reg.co2_kg_per_mwh / 1000.0,
+                    "water_m3_per_year": site.water_m3,
                     "price_usd_per_accelerator": c.price_usd_per_accelerator})
     return rows
 
@@ -313,19 +316,20 @@ def engine_costs(p: OptimizeProblem, inp: Inputs, a: Assumptions | None = None
     if not (at or rows):
         return EnginePrices(np.full((O, T), np.nan), np.full((K, T), np.nan),
                             np.zeros((O, T, 0)), np.zeros((O, T, 0)), np.zeros((K, T, 0)),
-                            np.zeros((O, T)), np.zeros(0, dtype=int))
+                            np.zeros((O, T)), np.zeros(0, dtype=int), np.zeros((O, T)))
     r = _engine_run(p, a, pricing_sites, pricing_contracts)
     f, parts = r.finance, r.finance.yearly_by_part
     Y = len(f.years)
     out = EnginePrices(np.full((O, T), np.nan), np.full((K, T), np.nan), np.zeros((O, T, Y)),
                        np.zeros((O, T, Y)), np.zeros((K, T, Y)), np.zeros((O, T)),
-                       np.asarray(f.years))
+                       np.asarray(f.years), np.zeros((O, T)))
     if at:
         o_, t_ = np.array(at).T
         out.u[o_, t_] = f.sites["present_cost_usd"][0]
         out.capex[o_, t_] = parts["site_capex_usd"][0]
         out.spend[o_, t_] = parts["site_capex_usd"][0] + parts["site_lease_usd"][0]
         out.co2_t[o_, t_] = r.facility.result["co2_t"][0].sum(axis=0)
+        out.water_m3[o_, t_] = r.facility.result["water_m3"][0].sum(axis=0)
     if rows:
         k_, t_ = np.array(rows).T
         out.v[k_, t_] = f.contract_present_cost_usd[0] / per
@@ -352,3 +356,28 @@ def priced_inputs(p: OptimizeProblem, a: Assumptions | None = None, pricing: str
             and np.array_equal(like.contract_first, inp.contract_first)):
         return replace(inp, engine=like.engine)
     return replace(inp, engine=engine_costs(p, inp, a))
+
+
+def build_rows(inp: Inputs, y: np.ndarray | None) -> pd.DataFrame:
+    """The builds of installed steps ``y`` (options x periods): one row per option and period
+    where steps are added (site, system, mode, start, steps, it_mw, accelerators, option, t)."""
+    rows = []
+    if y is not None:
+        x = np.diff(y, axis=1, prepend=0.0)
+        for i, r in enumerate(inp.options.itertuples()):
+            for t in np.flatnonzero(x[i] > 0.5):
+                n = int(round(x[i, t]))
+                rows.append({"site": r.site, "system": r.system, "mode": r.mode,
+                             "cooling": r.cooling, "distribution": r.distribution,
+                             "start": inp.starts[t].date(), "steps": n,
+                             "it_mw": n * r.it_mw, "accelerators": n * r.accelerators,
+                             "option": i, "t": int(t)})
+    return pd.DataFrame(rows)
+
+
+def designs_of(p: OptimizeProblem, builds: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """Each site's (cooling, distribution): that of its builds, or its first choice."""
+    out = {s.name: s.designs()[0] for s in p.sites}
+    for r in builds.itertuples() if len(builds) else ():
+        out[r.site] = (r.cooling, r.distribution)
+    return out

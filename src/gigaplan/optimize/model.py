@@ -15,7 +15,7 @@ effective FLOP delivered by each deadline's period covers the workloads due by t
 ``steps``, ``mode``, ``supply`` (accelerators installed per system and calendar year),
 ``capex_per_year``, ``budget`` (capex, leases and contracts, undiscounted), ``site_share`` /
 ``provider_share`` (no one above a share of the effective capacity), ``n_minus_1`` (losing
-the largest site or provider leaves a share of the demand), ``co2``, ``contract_size``,
+the largest site or provider leaves a share of the demand), ``co2``, ``water``, ``contract_size``,
 ``contract_term``.
 
 Objective: the net present cost, priced by the finance engine (the default: what ``gigaplan
@@ -47,18 +47,19 @@ from .highs import quiet_solve as _quiet_solve
 from .highs import scalar as _scalar
 from .highs import status as _status
 from .highs import value as _value
-from .inputs import Inputs, priced_inputs
+from .inputs import Inputs, build_rows, designs_of, priced_inputs
 from .problem import OptimizeProblem
 
 __all__ = ["GROUPS", "InfeasibleError", "Solution", "solve"]
 
 #: Units inside the model, so HiGHS sees coefficients within its tolerances: effective
 #: compute in EFLOP/s (FLOP by deadlines in EFLOP/s-years), money in $M, contracts in
-#: thousands of accelerators, CO2 in kt, tokens in millions a second.
+#: thousands of accelerators, CO2 in kt, water in 1,000 m3, tokens in millions a second.
 EFLOPS, MUSD, KACC, KT, MTOK = 1e18, 1e6, 1e3, 1e3, 1e6
 
 GROUPS = ("demand", "deadline", "serving", "grid", "steps", "mode", "supply", "capex_per_year",
-          "budget", "site_share", "provider_share", "n_minus_1", "co2", "contract_size", "contract_term")
+          "budget", "site_share", "provider_share", "n_minus_1", "co2", "water", "contract_size",
+          "contract_term")
 
 
 class InfeasibleError(GigaplanError):
@@ -310,12 +311,15 @@ class _Builder:
                     e = (self.x.sel(o=sel, t=ts) * _da(opt["accelerators"].values[sel],
                                                        pd.Index(sel, name="o"))).sum()
                     self.add("supply", e <= sys_.max_per_year, f"supply_{sys_.name}_{y}")
-        if p.limits.co2_t is not None:
-            co2 = ((self.x * _da(inp.engine.co2_t / KT, self.o, self.t)).sum()
-                   if inp.engine is not None else
-                   (self.inst * _da(opt["co2_t_per_year"] / KT, self.o)
-                    * _da(inp.years, self.t)).sum())
-            self.add("co2", co2 <= p.limits.co2_t / KT, "co2")
+        for group, cap, engine, column in (("co2", p.limits.co2_t, "co2_t", "co2_t_per_year"),
+                                           ("water", p.limits.water_m3, "water_m3",
+                                            "water_m3_per_year")):
+            if cap is None:
+                continue
+            used = ((self.x * _da(getattr(inp.engine, engine) / KT, self.o, self.t)).sum()
+                    if inp.engine is not None else
+                    (self.inst * _da(opt[column] / KT, self.o) * _da(inp.years, self.t)).sum())
+            self.add(group, used <= cap / KT, group)
 
     def _spend(self):
         """(capex by calendar year (a dict), undiscounted spend over the horizon, objective):
@@ -503,31 +507,6 @@ def _gap(m: linopy.Model) -> float:
         return float(m.solver_model.getInfo().mip_gap)
     except Exception:  # an LP (no integers): no gap
         return 0.0
-
-
-def build_rows(inp: Inputs, y: np.ndarray | None) -> pd.DataFrame:
-    """The builds of installed steps ``y`` (options x periods): one row per option and period
-    where steps are added (site, system, mode, start, steps, it_mw, accelerators, option, t)."""
-    rows = []
-    if y is not None:
-        x = np.diff(y, axis=1, prepend=0.0)
-        for i, r in enumerate(inp.options.itertuples()):
-            for t in np.flatnonzero(x[i] > 0.5):
-                n = int(round(x[i, t]))
-                rows.append({"site": r.site, "system": r.system, "mode": r.mode,
-                             "cooling": r.cooling, "distribution": r.distribution,
-                             "start": inp.starts[t].date(), "steps": n,
-                             "it_mw": n * r.it_mw, "accelerators": n * r.accelerators,
-                             "option": i, "t": int(t)})
-    return pd.DataFrame(rows)
-
-
-def designs_of(p: OptimizeProblem, builds: pd.DataFrame) -> dict[str, tuple[str, str]]:
-    """Each site's (cooling, distribution): that of its builds, or its first choice."""
-    out = {s.name: s.designs()[0] for s in p.sites}
-    for r in builds.itertuples() if len(builds) else ():
-        out[r.site] = (r.cooling, r.distribution)
-    return out
 
 
 def _serving_rows(p: OptimizeProblem, inp: Inputs, b: _Builder) -> pd.DataFrame:

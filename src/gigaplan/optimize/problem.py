@@ -27,7 +27,7 @@ from ..errors import Problem, ScenarioError
 from ..scenario.loader import collect_marks, validation_problems
 from ..scenario.models import (Count, Date, EFlopPerS, Flop, Fraction, Params, PowerMW,
                                Provenance, Tokens, TonnesCO2, Usd, UsdPerHour, UsdPerKwMonth,
-                               Years)
+                               WaterM3, Years)
 
 __all__ = ["ContractOption", "Demand", "Limits", "OptimizeProblem", "ServingDemand",
            "SiteOption", "SystemOption", "load_problem", "problem_names"]
@@ -150,6 +150,8 @@ class Limits(_Model):
     n_minus_1: Fraction | None = Field(None, ge=0, le=1, description="Losing the largest site "
                                        "or provider still leaves this share of the demand.")
     co2_t: TonnesCO2 | None = Field(None, gt=0, description="Grid CO2 over the horizon [t].")
+    water_m3: WaterM3 | None = Field(None, gt=0, description="Water the sites consume over "
+                                     "the horizon (the facility model's cooling water) [m3].")
 
 
 class Uncertainty(_Model):

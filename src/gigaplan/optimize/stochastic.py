@@ -41,12 +41,12 @@ from ..assumptions import Assumptions
 from ..constants import HOURS_PER_YEAR, SECONDS_PER_YEAR
 from ..errors import GigaplanError
 from ..jsonable import records
-from .inputs import Inputs, priced_inputs
+from .inputs import Inputs, build_rows, designs_of, priced_inputs
 from .highs import quiet_solve as _quiet_solve
 from .highs import scalar as _scalar
 from .highs import status as _status
 from .highs import value as _value
-from .model import EFLOPS, KACC, MUSD, Solution, _Builder, _da, build_rows, designs_of
+from .model import EFLOPS, KACC, MUSD, Solution, _Builder, _da
 from .model import solve as solve_deterministic
 from .problem import OptimizeProblem
 

@@ -93,6 +93,7 @@ Years = Annotated[float, *_quantity("years")]
 Days = Annotated[float, *_quantity("days")]
 EFlopPerS = Annotated[float, *_quantity("eflops")]
 TonnesCO2 = Annotated[float, *_quantity("co2_t")]
+WaterM3 = Annotated[float, *_quantity("water_m3")]
 
 _YEAR_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 
