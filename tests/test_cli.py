@@ -75,6 +75,17 @@ def test_schema_is_json_schema_with_units():
     assert doc["$defs"]["Site"]["additionalProperties"] is False
 
 
+def test_schema_of_optimize_problems_has_their_units():
+    doc = json.loads(invoke("schema", "--problem").stdout)
+    assert doc["title"] == "gigaplan optimize problem"
+    assert {"horizon", "sites", "systems", "contracts", "serving", "limits"} <= set(
+        doc["properties"])
+    site = doc["$defs"]["SiteOption"]["properties"]
+    assert site["max_grid_mw"]["unit"] == "MW"
+    assert doc["$defs"]["Demand"]["properties"]["eflops"]["unit"] == "EFLOP/s"
+    assert invoke("schema", "--problem", "--results").exit_code == 2
+
+
 def test_init_then_validate(tmp_path):
     target = tmp_path / "s.toml"
     assert invoke("init", "fluidstack-2026", "-o", str(target)).exit_code == 0

@@ -72,15 +72,25 @@ def validate(file: Annotated[str, typer.Argument(help="Scenario file (.toml, .ya
 
 
 @app.command()
+@guarded
 def schema(
     results: Annotated[bool, typer.Option(
         "--results", help="The schema of summary.json instead of scenario files.")] = False,
+    problem: Annotated[bool, typer.Option(
+        "--problem", help="The schema of gigaplan optimize problem files.")] = False,
 ) -> None:
-    """Print the JSON Schema of scenario files (for editor completion), or of summary.json."""
+    """Print the JSON Schema of scenario files (for editor completion), of summary.json, or of
+    optimize problem files."""
+    if results and problem:
+        raise GigaplanError("give --results or --problem, not both")
     if results:
         from ..results import Results
 
         doc, title = Results.model_json_schema(), "gigaplan summary.json"
+    elif problem:
+        from ..optimize import OptimizeProblem
+
+        doc, title = OptimizeProblem.model_json_schema(), "gigaplan optimize problem"
     else:
         from ..scenario import Scenario
 
