@@ -79,9 +79,9 @@ class EnginePrices:
     """What the finance engine gives each candidate (:func:`engine_costs`): ``u`` (o, t) the
     net present cost of one step of option ``o`` online from period ``t``, ``capex`` and
     ``spend`` (o, t, y) its capex and its capex and lease payments in each calendar year of
-    ``years``, ``co2_t`` and ``water_m3`` (o, t) its grid CO2 and water over the horizon;
-    ``v`` (k, t) and ``rent_spend``
-    (k, t, y) of one accelerator of contract ``k`` rented through period ``t`` [USD, t]."""
+    ``years``, ``co2_t`` and ``water_m3`` (o, t) its grid CO2 and water over the horizon
+    [t, m3]; ``v`` (k, t) and ``rent_spend`` (k, t, y) of one accelerator of contract ``k``
+    rented through period ``t`` [USD]."""
 
     u: np.ndarray
     v: np.ndarray
