@@ -304,13 +304,22 @@ BOUND = {**SMALL, "workloads": [{"name": "run-1e26", "flops": 1e26, "deadline": 
                         "min_term_months": 6}]}
 
 
-@pytest.mark.parametrize("base", [SMALL, BOUND], ids=["plain", "deadline-min-term"])
+#: BOUND with a served model.
+SERVED = {**BOUND, "serving": [{"name": "chat", "params": 70e9, "tokens_per_day": 5e12,
+                                "growth_per_year": 1.0, "start": "2026-04-01"}]}
+
+
+@pytest.mark.parametrize("base", [SMALL, BOUND, SERVED],
+                         ids=["plain", "deadline-min-term", "serving"])
 def test_one_certain_sample_gives_the_deterministic_plan(base):
     # one sample at the central demand with no delay: the two-stage programme is the
-    # deterministic one, minimum sizes, terms and deadlines included, so the same cost
+    # deterministic one, minimum sizes, terms, deadlines and serving included, so the same
+    # cost, as long as leaving demand unmet costs more than meeting it (the penalties here
+    # are set far above any build or rent)
     from gigaplan.optimize.stochastic import central_plan, solve_two_stage
 
-    p = _uncertain(base, samples=1, demand_low=1.0, demand_high=1.0, delay_months_high=0)
+    p = _uncertain(base, samples=1, demand_low=1.0, demand_high=1.0, delay_months_high=0,
+                   unserved_usd_per_eflops_hour=1e7, unserved_usd_per_million_tokens=1e4)
     det = solve(p, gap=0.0)
     two = solve_two_stage(p, gap=0.0, deterministic=det)
     assert two.expected_usd == pytest.approx(det.objective_usd, rel=1e-6)
@@ -525,3 +534,17 @@ def test_report_runs_the_plan_and_puts_the_optimization_in_its_report(tmp_path):
     figures = render_offline(out / "run" / "report.html", plots=1)
     assert any(fid == "optimize-capacity" for fid, *_ in figures)
     assert invoke("optimize", str(p), "--report").exit_code == 2  # no -o
+
+
+def test_two_stage_builds_that_cannot_serve_the_central_case_say_so(tmp_path):
+    # over one year, late builds cost their whole capex for a few months of use, so with the
+    # default penalties the two-stage plan leaves some demand unmet in its samples and builds
+    # less than the central case needs: no central plan is written, and the page says why
+    p = _uncertain(SERVED, samples=6, seed=2)
+    o = optimize(p, "served.toml")
+    st = o.stochastic
+    assert st.plan is None and st.text == "" and "cannot meet the central case" in st.note
+    assert o.to_dict()["stochastic"]["note"] == st.note
+    from gigaplan.report import optimize_page
+
+    assert "No central-case plan" in optimize_page.build(o)

@@ -138,3 +138,10 @@ def _print(doc: dict) -> None:
                   f"{st['expected_usd'] / 1e9:,.2f} $B (CVaR {st['cvar_usd'] / 1e9:,.2f} $B); "
                   f"the plan above, blind to them, {st['deterministic_expected_usd'] / 1e9:,.2f}"
                   f" $B: ignoring the uncertainty costs {st['vss_usd'] / 1e9:,.2f} $B")
+        if st.get("central_plan_usd") is not None:
+            bad = [c["check"] for c in st["checks"] if c["ok"] is False]
+            out.print(f"its builds, rented for the central case (plan-two-stage.toml): "
+                      f"{st['central_plan_usd'] / 1e9:,.2f} $B; gigaplan run: "
+                      + ("every claim holds" if not bad else "does not hold: " + ", ".join(bad)))
+        if st.get("note"):
+            out.print(f"no two-stage plan written: {st['note']}")

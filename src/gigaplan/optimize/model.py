@@ -188,13 +188,20 @@ class _Builder:
                 inp.options["accelerators"] / KACC, self.o), "serve_fit")
         if len(self.k):
             self.add("structure", self.svk.sum("m") <= self.c, "serve_fit_k")
+        self.serving_limits(getattr(self, "sv", None), getattr(self, "svk", None))
+
+    def serving_limits(self, sv, svk, tag: str = "", short=None) -> None:
+        """Each served model's peak tokens/s from ``sv`` (m, o, t) and ``svk`` (m, k, t),
+        thousands of accelerators held on options and contracts (None: none), and ``short``
+        (m, t), millions of tokens/s left unserved (None: none may be)."""
+        inp = self.inp
         for j, w in enumerate(self.p.serving):
             tokens = 0
-            if len(self.o) and inp.serving_rate[j].any():
-                tokens = (self.sv.sel(m=j, drop=True)
+            if sv is not None and inp.serving_rate[j].any():
+                tokens = (sv.sel(m=j, drop=True)
                           * _da(inp.serving_rate[j] * KACC / MTOK, self.o)).sum("o")
-            if len(self.k) and inp.serving_rate_k[j].any():
-                tokens = tokens + (self.svk.sel(m=j, drop=True)
+            if svk is not None and inp.serving_rate_k[j].any():
+                tokens = tokens + (svk.sel(m=j, drop=True)
                                    * _da(inp.serving_rate_k[j] * KACC / MTOK, self.k)).sum("k")
             sel = np.flatnonzero(inp.serving_need[j] > 0)
             if not len(sel):
@@ -203,9 +210,11 @@ class _Builder:
                 raise InfeasibleError(f"serving {w.name}: no candidate system or contract can "
                                       "serve it (its precision, a layout that fits, or its "
                                       "system)")
+            if short is not None:
+                tokens = tokens + short.sel(m=j, drop=True)
             self.add("serving", tokens.sel(t=sel) >= _da(inp.serving_need[j, sel] / MTOK,
                                                          pd.Index(sel, name="t")),
-                     f"serving_{j}")
+                     f"serving_{j}{tag}")
 
     def _var(self, name, upper, coords, integer=False, binary=False):
         if self.fixed is not None and name in self.fixed:  # decisions fixed (the LP of the
@@ -420,11 +429,12 @@ def _build(p: OptimizeProblem, inp: Inputs, drop=(), fixed=None) -> _Builder:
 
 
 def _conflicts(p: OptimizeProblem, inp: Inputs, present: list[str], time_limit: float,
-               threads) -> list[str]:
-    """The constraint groups whose removal alone makes the problem feasible."""
+               threads, fixed=None) -> list[str]:
+    """The constraint groups whose removal alone makes the problem feasible (decisions
+    ``fixed`` as given)."""
     out = []
     for g in present:
-        b = _build(p, inp, drop=[g])
+        b = _build(p, inp, drop=[g], fixed=fixed)
         if _status(b.m, _quiet_solve(b.m, 0.05, time_limit, threads)) == "optimal":
             out.append(g)
     return out
@@ -469,7 +479,7 @@ def solve(p: OptimizeProblem, a: Assumptions | None = None, *, gap: float = 0.00
         if "infeasible" not in status.lower():
             raise GigaplanError(f"optimize: HiGHS stopped with {status!r} after "
                                 f"{t2 - t1:.1f} s (raise --time-limit)")
-        found = _conflicts(p, inp, _present(b), time_limit, threads)
+        found = _conflicts(p, inp, _present(b), time_limit, threads, fixed)
         raise InfeasibleError(
             f"{p.name}: no plan meets every limit; " + (
                 f"relaxing any one of {', '.join(found)} makes it feasible" if found else

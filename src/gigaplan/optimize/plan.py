@@ -22,7 +22,7 @@ from ..jsonable import records
 from ..scenario import parse_scenario
 from .check import checks
 from .inputs import finance_table
-from .model import Solution, solve
+from .model import InfeasibleError, Solution, solve
 from .problem import OptimizeProblem
 from .values import marginal_values
 
@@ -257,8 +257,13 @@ def _two_stage(p: OptimizeProblem, q: OptimizeProblem, sol: Solution, a, source:
 
     two = solve_two_stage(q, a, gap=gap, time_limit=time_limit, threads=threads,
                           deterministic=sol, pricing=pricing)
-    central = central_plan(q, two, a, gap=gap, time_limit=time_limit, threads=threads,
-                           pricing=pricing, like=sol.inputs)
+    try:
+        central = central_plan(q, two, a, gap=gap, time_limit=time_limit, threads=threads,
+                               pricing=pricing, like=sol.inputs)
+    except InfeasibleError as exc:  # it pays to leave some demand unmet in the samples
+        two.note = (f"its builds cannot meet the central case with the contracts on offer "
+                    f"({exc}); no plan written")
+        return two
     central.problem = p
     two.plan, two.text = central, plan_text(central, source, "two-stage")
     two.checks = checks(central, _run(two.text), contract_names(central))

@@ -170,6 +170,11 @@ class Uncertainty(_Model):
         5e4, gt=0, description="Penalty per EFLOP/s-hour of demand not met in a sample [USD] "
         "(default, an assumption: about ten times the dearest rent of 2025-26, GB200 at "
         "$4.54/h, which is about $4,800 per effective EFLOP/s-hour).")
+    unserved_usd_per_million_tokens: float = Field(
+        50, gt=0, description="Penalty per million tokens of a served model's demand not met in "
+        "a sample [USD] (default, an assumption: about ten times the list price of a "
+        "Sonnet-class request of 2,000 prompt and 500 generated tokens, $5.40 per million at "
+        "$3 and $15 per million, docs.anthropic.com/en/docs/about-claude/pricing, 2025).")
 
 
 class OptimizeProblem(_Model):

@@ -14,8 +14,10 @@ Uryasev 2000: ``eta + E[max(0, cost - eta)] / (1 - alpha)``). The value of the s
 solution (Birge 1982) is the expected cost of the deterministic plan (:func:`solve`, demand at
 its central value, no delays) evaluated on the same samples, less the two-stage expected cost:
 what ignoring the uncertainty costs. Each sample keeps the contracts' minimum sizes and terms
-(a binary per contract, period and sample) and the workloads' deadlines (met by its builds,
-late as drawn, and rents). Serving demand is not in the second stage.
+(a binary per contract, period and sample), the workloads' deadlines (met by its builds,
+late as drawn, and rents) and the served models' peak tokens/s (held on them before training;
+what a sample leaves unserved is priced at ``unserved_usd_per_million_tokens``, as if the
+peak's shortfall lasted the whole period).
 
 The two-stage builds are also written as a plan: the deterministic programme with those
 builds fixed chooses the rents of the central case (demand at 1, no delays), and that plan is
@@ -75,6 +77,7 @@ class TwoStage:
     plan: Solution | None = None  # the central case's plan on these builds (central_plan)
     text: str = ""                # that plan as a scenario
     checks: list | None = None    # that plan checked by gigaplan run
+    note: str = ""                # why there is no such plan
 
     def to_dict(self) -> dict:
         return {"expected_usd": self.expected_usd, "cvar_usd": self.cvar_usd,
@@ -86,7 +89,7 @@ class TwoStage:
                 "leased": {k: bool(v) for k, v in self.leased.items()},
                 "solve_s": self.solve_s,
                 "central_plan_usd": None if self.plan is None else self.plan.objective_usd,
-                "checks": self.checks}
+                "checks": self.checks, "note": self.note}
 
 
 def draw(p: OptimizeProblem) -> tuple[np.ndarray, np.ndarray]:
@@ -110,6 +113,24 @@ class _TwoStageBuilder(_Builder):
         self.mult, self.delays = mult, delays
         self.w = pd.RangeIndex(len(mult), name="w")
 
+    def _serving_variables(self) -> None:
+        """Accelerators (thousands) held for each served model, per sample: (m, o|k, t, w)."""
+        inp, T, S = self.inp, len(self.t), len(self.w)
+        for name, rate, size, coord in (("sv", inp.serving_rate, inp.options, self.o),
+                                        ("svk", inp.serving_rate_k, inp.contracts, self.k)):
+            if len(coord):
+                col = "accelerators" if name == "sv" else "max"
+                up = ((rate > 0)[:, :, None, None] * (size[col].values / KACC)[None, :, None, None]
+                      * np.ones((T, S)))
+                setattr(self, name, self.m.add_variables(
+                    lower=0, upper=_da(up, self.mz, coord, self.t, self.w), name=f"{name}2"))
+
+    def _held(self, name: str, j: int):
+        """Sample ``j``'s accelerators held to serve on options (``sv``) or contracts (``svk``),
+        or None without serving."""
+        v = getattr(self, name, None) if len(self.mz) else None
+        return None if v is None else v.sel(w=j, drop=True)
+
     def constraints(self) -> None:
         self._stages()
 
@@ -126,6 +147,8 @@ class _TwoStageBuilder(_Builder):
         on = (m.add_variables(coords=[self.k_on, t, w], name="on2", binary=True)
               if c is not None and len(self.k_on) else None)
         short = m.add_variables(lower=0, coords=[t, w], name="unserved")  # EFLOP/s
+        tokens_short = (m.add_variables(lower=0, coords=[self.mz, t, w], name="unserved_tok")
+                        if len(self.mz) else None)  # millions of tokens/s at the peak
         weight = _da(inp.discount * inp.years, t)
         hours = _da(inp.years * HOURS_PER_YEAR, t)
         second, first = [], 0
@@ -134,14 +157,24 @@ class _TwoStageBuilder(_Builder):
         for j in range(S):
             eff = self._delivered(j, months)
             if c is not None:
-                c_j = c.sel(w=j, drop=True)
-                eff = eff + (c_j * _da(inp.contracts["eff_flops"] * KACC / EFLOPS,
-                                       self.k)).sum("k")
+                c_j, svk = c.sel(w=j, drop=True), self._held("svk", j)
+                rented = c_j if svk is None else c_j - svk.sum("m")  # what serving leaves
+                eff = eff + (rented * _da(inp.contracts["eff_flops"] * KACC / EFLOPS,
+                                          self.k)).sum("k")
+                if svk is not None:
+                    self.add("structure", svk.sum("m") <= c_j, f"serve_fit_k_{j}")
                 if on is not None:  # the contracts' minimum sizes and terms, per sample
                     self.contract_terms(c_j, on.sel(w=j, drop=True), f"_{j}")
+            if len(self.mz):
+                self.serving_limits(self._held("sv", j), self._held("svk", j), f"_{j}",
+                                    short=tokens_short.sel(w=j, drop=True))
             self._sample_limits(j, eff, short.sel(w=j, drop=True))
             cost = (short.sel(w=j, drop=True) * hours * _da(inp.discount, t)).sum() * (
                 u.unserved_usd_per_eflops_hour / MUSD)
+            if tokens_short is not None:  # as if the peak's shortfall lasted the period
+                cost = cost + (tokens_short.sel(w=j, drop=True) * hours * 3600.0
+                               * _da(inp.discount, t)).sum() * (
+                    u.unserved_usd_per_million_tokens / MUSD)
             if c is not None:
                 cost = cost + self._rent_cost(c.sel(w=j, drop=True), hours)
             second.append(cost)
@@ -194,19 +227,28 @@ class _TwoStageBuilder(_Builder):
         return up
 
     def _delivered(self, j: int, months: int):
-        """Effective EFLOP/s of the builds in sample ``j``: each site's steps from its delay."""
+        """Effective EFLOP/s of the builds in sample ``j`` left for training: each site's steps
+        from its delay, less what serving holds there."""
         inp, total = self.inp, 0
         if not len(self.o):
             return total
+        opt, sv = inp.options, self._held("sv", j)
         for s_i, s in enumerate(self.p.sites):
-            sel = np.flatnonzero((inp.options["site"] == s.name).values)
+            sel = np.flatnonzero((opt["site"] == s.name).values)
             if not len(sel):
                 continue
             d = int(np.ceil(self.delays[j, s_i] / months))
+            idx = pd.Index(sel, name="o")
             y = self.inst.sel(o=sel)
             y = y.shift(t=d).fillna(0) if d else y  # a late site delivers nothing before
-            total = total + (y * _da(inp.options["eff_flops"].values[sel] / EFLOPS,
-                                     pd.Index(sel, name="o"))).sum("o")
+            total = total + (y * _da(opt["eff_flops"].values[sel] / EFLOPS, idx)).sum("o")
+            if sv is not None:
+                held = sv.sel(o=sel).sum("m")
+                self.add("structure", held <= y * _da(opt["accelerators"].values[sel] / KACC,
+                                                      idx), f"serve_fit_{j}_{s_i}")
+                total = total - (held * _da(opt["eff_flops"].values[sel]
+                                            / opt["accelerators"].values[sel] * KACC / EFLOPS,
+                                            idx)).sum("o")
         return total
 
 
@@ -216,8 +258,10 @@ def _solve(p, inp, mult, delays, gap, time_limit, threads, fixed=None) -> _TwoSt
     b.constraints()
     b.m.add_objective(b.cost)
     if _status(b.m, _quiet_solve(b.m, gap, time_limit, threads)) != "optimal":
-        raise GigaplanError(f"{p.name}: the two-stage programme found no plan (its grid, "
-                            "step, mode and supply limits conflict)")
+        raise GigaplanError(f"{p.name}: the two-stage programme found no plan: its grid, step, "
+                            "mode and supply limits conflict, or a sample's deadlines cannot be "
+                            "met with its sites late as drawn (lower [uncertainty] "
+                            "delay_months_high, or offer more contracts)")
     return b
 
 

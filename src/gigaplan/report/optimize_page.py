@@ -1,7 +1,8 @@
 """``optimize.html``: the plan ``gigaplan optimize`` chose, one self-contained page (plotly
 inlined, opens offline): the objective and its gap, effective compute delivered by source
 against the demand, the builds, the rents, the binding limits with their prices and values,
-and what ``gigaplan run`` made of the plan: its workloads and every claim checked. It only reads the result."""
+and what ``gigaplan run`` made of the plan: its workloads and every claim checked. It only
+reads the result."""
 
 from __future__ import annotations
 
@@ -86,9 +87,13 @@ def _stochastic(doc: dict) -> str:
             f"{_n(st['expected_usd'] / 1e9, '{:,.2f}')} $B (CVaR "
             f"{_n(st['cvar_usd'] / 1e9, '{:,.2f}')} $B); the plan above, blind to them, "
             f"{_n(st['deterministic_expected_usd'] / 1e9, '{:,.2f}')} $B: ignoring the "
-            f"uncertainty costs {_n(st['vss_usd'] / 1e9, '{:,.3f}')} $B. Its builds, rented "
-            f"for the central case, cost {_n((st['central_plan_usd'] or 0) / 1e9, '{:,.2f}')}"
-            " $B (plan-two-stage.toml), checked by gigaplan run:</p>")
+            f"uncertainty costs {_n(st['vss_usd'] / 1e9, '{:,.3f}')} $B.</p>")
+    if st.get("central_plan_usd") is not None:
+        head += (f"<p>Its builds, rented for the central case, cost "
+                 f"{_n(st['central_plan_usd'] / 1e9, '{:,.2f}')} $B (plan-two-stage.toml), "
+                 "checked by gigaplan run:</p>")
+    if st.get("note"):
+        head += f"<p><b>No central-case plan</b>: {_e(st['note'])}.</p>"
     return "<h2>Under uncertainty</h2>" + head + _checks(st.get("checks") or [])
 
 
