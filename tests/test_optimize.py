@@ -540,7 +540,7 @@ def test_two_stage_builds_that_cannot_serve_the_central_case_say_so(tmp_path):
     # over one year, late builds cost their whole capex for a few months of use, so with the
     # default penalties the two-stage plan leaves some demand unmet in its samples and builds
     # less than the central case needs: no central plan is written, and the page says why
-    p = _uncertain(SERVED, samples=6, seed=2)
+    p = _uncertain(SERVED, samples=2, seed=2)
     o = optimize(p, "served.toml")
     st = o.stochastic
     assert st.plan is None and st.text == "" and "cannot meet the central case" in st.note
