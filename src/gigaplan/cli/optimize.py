@@ -130,8 +130,11 @@ def _print(doc: dict) -> None:
                   f"gigaplan run {c['run']}, limit {c['limit']} {c['unit']}")
     if doc["binding"]:
         out.print("binding: " + ", ".join(doc["binding"]))
+    within = doc.get("marginal_values_within") or {}
     for k, v in doc["marginal_values"].items():
-        out.print(f"value of relaxing {k}: {v:,.0f}")
+        e = within.get(k, 0.0)
+        out.print(f"value of relaxing {k}: {v:,.0f} (to within {e:,.0f}, the MIP gap"
+                  + ("; not resolved: solve with a smaller --gap)" if abs(v) <= e else ")"))
     st = doc.get("stochastic")
     if st:
         out.print(f"over {st['samples']} samples: two-stage expected cost "

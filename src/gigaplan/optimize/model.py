@@ -88,6 +88,7 @@ class Solution:
     binding: list = field(default_factory=list)
     binding_limits: list = field(default_factory=list)
     values: dict = field(default_factory=dict)
+    value_errors: dict = field(default_factory=dict)  # how far each value may be off
     spend_usd: float = 0.0
     compute_eflops_years: float = 0.0
     build_s: float = 0.0

@@ -240,6 +240,7 @@ class Optimized:
             "serving": records(s.serving.drop(columns=["t"], errors="ignore")),
             "designs": {k: list(v) for k, v in s.designs.items()},
             "shadow_prices": s.shadow_prices, "marginal_values": s.values,
+            "marginal_values_within": s.value_errors,
             "workloads": self.workloads, "checks": self.checks,
             "stochastic": None if self.stochastic is None else self.stochastic.to_dict()}
 
@@ -294,8 +295,9 @@ def optimize(p: OptimizeProblem, source: str, a=None, *, gap: float = 0.005,
         for w in late:
             extra[w.name] = extra.get(w.name, 1.0) * 1.25
     if values and p.objective == "min_cost":  # of the problem as last solved
-        sol.values = marginal_values(sol, a, gap=gap, time_limit=time_limit, threads=threads,
-                                     pricing=pricing, problem=q)
+        sol.values, sol.value_errors = marginal_values(
+            sol, a, gap=gap, time_limit=time_limit, threads=threads, pricing=pricing,
+            problem=q)
     work = [{"name": w.name, "status": w.status, "finish": w.finish, "deadline": w.deadline}
             for w in r.summary.workloads]
     two = None

@@ -4,6 +4,8 @@ grid is full, a built site energised one period earlier, $1B more budget or cape
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..assumptions import Assumptions
 from .model import _PREFIX, InfeasibleError, Solution, solve
 from .problem import OptimizeProblem
@@ -27,14 +29,25 @@ def _with_site(p: OptimizeProblem, name: str, **update) -> OptimizeProblem:
 def marginal_values(sol: Solution, a: Assumptions | None = None, *, gap: float = 0.005,
                     time_limit: float = 60.0, threads: int | None = None,
                     pricing: str = "engine", problem: OptimizeProblem | None = None
-                    ) -> dict[str, float]:
+                    ) -> tuple[dict[str, float], dict[str, float]]:
     """What relaxing each binding limit by one unit saves, by solving again (exact for the
     integer programme, where duals are not): one more build step of interconnect at a site
-    whose grid is full [$ per MW], a built site energised one period earlier [$], and $1B more
-    budget or capex a year [$ per $1B]. Positive: the plan gets cheaper."""
-    p, base, out = problem or sol.problem, sol.objective_usd, {}
+    whose grid is full [$ per MW], each candidate site energised one period earlier, built or
+    not [$], and $1B more budget or capex a year [$ per $1B]. Positive: the plan gets
+    cheaper.
+
+    Returns the values and how far each may be off: both solves stop within ``gap`` of their
+    optimum, so a value is known to ``gap x (both objectives)`` (per MW: over the step's MW);
+    a value smaller than that is the solver's tolerance, not the limit's worth (solve with a
+    smaller ``gap`` to resolve it)."""
+    p, base, out, err = problem or sol.problem, sol.objective_usd, {}, {}
+
+    def keep(name: str, relaxed: float, per: float = 1.0) -> None:
+        out[name] = (base - relaxed) / per
+        err[name] = gap * (abs(base) + abs(relaxed)) / per
+
     built = sol.builds.groupby("site") if len(sol.builds) else []
-    opt = sol.inputs.options
+    opt, inp = sol.inputs.options, sol.inputs
     for site, g in built:
         s = next(x for x in p.sites if x.name == site)
         used = sum(opt.loc[r.option, "grid_mw"] * r.steps for r in g.itertuples())
@@ -43,15 +56,16 @@ def marginal_values(sol: Solution, a: Assumptions | None = None, *, gap: float =
             more = _resolve(_with_site(p, site, max_grid_mw=s.max_grid_mw + step), a, gap,
                             time_limit, threads, pricing)
             if more is not None:
-                out[f"grid_{site}_usd_per_mw"] = (base - more) / step
-        starts = sol.inputs.starts
-        first = min(sol.inputs.first[r.option] for r in g.itertuples())
-        if first > 0:
-            earlier = starts[first - 1].date()
-            got = _resolve(_with_site(p, site, earliest=min(s.earliest, earlier),
+                keep(f"grid_{site}_usd_per_mw", more, step)
+    for s in p.sites:
+        rows = np.flatnonzero((opt["site"] == s.name).values) if len(opt) else []
+        first = int(inp.first[rows].min()) if len(rows) else 0
+        if first > 0 and first < len(inp.starts):
+            earlier = inp.starts[first - 1].date()
+            got = _resolve(_with_site(p, s.name, earliest=min(s.earliest, earlier),
                                       lead_months=0), a, gap, time_limit, threads, pricing)
             if got is not None:
-                out[f"earlier_{site}_usd"] = base - got
+                keep(f"earlier_{s.name}_usd", got)
     lim = p.limits
     for key, field_ in (("budget", "budget_usd"), ("capex_per_year", "capex_usd_per_year")):
         value = getattr(lim, field_)
@@ -60,5 +74,5 @@ def marginal_values(sol: Solution, a: Assumptions | None = None, *, gap: float =
             more = _resolve(p.model_copy(update={"limits": lim.model_copy(
                 update={field_: value + 1e9})}), a, gap, time_limit, threads, pricing)
             if more is not None:
-                out[f"{key}_usd_per_1b"] = base - more
-    return out
+                keep(f"{key}_usd_per_1b", more)
+    return out, err

@@ -111,8 +111,10 @@ def _sections(doc: dict) -> str:
         [_e(b), _n(doc["shadow_prices"].get(b), "{:,.4g}")] for b in doc["binding"]],
         "binding")
     checks = _checks(doc["checks"])
-    values = _table(["relaxing", "saves [USD]"], [
-        [_e(k), _n(v)] for k, v in doc["marginal_values"].items()], "values")
+    within = doc.get("marginal_values_within") or {}
+    values = _table(["relaxing", "saves [USD]", "to within (the MIP gap)"], [
+        [_e(k), _n(v), _n(within.get(k))] for k, v in doc["marginal_values"].items()],
+        "values")
     return (f"<h2>Builds</h2>{builds}<h2>Rents</h2>{rents}{_serving(doc)}"
             f"<h2>Workloads</h2>{work}<h2>Checked by gigaplan run</h2>{checks}"
             f"<h2>Binding limits</h2>{limits}"
