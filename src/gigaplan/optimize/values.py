@@ -13,12 +13,14 @@ from .problem import OptimizeProblem
 __all__ = ["marginal_values"]
 
 
-def _resolve(p: OptimizeProblem, a, gap, time_limit, threads, pricing) -> float | None:
+def _resolve(p: OptimizeProblem, a, gap, time_limit, threads, pricing) -> tuple | None:
+    """(objective, the MIP gap it reached) of ``p`` solved again, None if infeasible."""
     try:
-        return solve(p, a, gap=gap, time_limit=time_limit, threads=threads,
-                     duals=False, pricing=pricing).objective_usd
+        s = solve(p, a, gap=gap, time_limit=time_limit, threads=threads, duals=False,
+                  pricing=pricing)
     except InfeasibleError:
         return None
+    return s.objective_usd, s.mip_gap
 
 
 def _with_site(p: OptimizeProblem, name: str, **update) -> OptimizeProblem:
@@ -36,15 +38,16 @@ def marginal_values(sol: Solution, a: Assumptions | None = None, *, gap: float =
     not [$], and $1B more budget or capex a year [$ per $1B]. Positive: the plan gets
     cheaper.
 
-    Returns the values and how far each may be off: both solves stop within ``gap`` of their
-    optimum, so a value is known to ``gap x (both objectives)`` (per MW: over the step's MW);
-    a value smaller than that is the solver's tolerance, not the limit's worth (solve with a
-    smaller ``gap`` to resolve it)."""
+    Returns the values and how far each may be off: each solve's objective is within the
+    MIP gap it reached of its optimum, so a value is known to the sum of the two (per MW: over
+    the step's MW); a value smaller than that is the solver's tolerance, not the limit's worth
+    (solve with a smaller ``gap`` to resolve it)."""
     p, base, out, err = problem or sol.problem, sol.objective_usd, {}, {}
 
-    def keep(name: str, relaxed: float, per: float = 1.0) -> None:
-        out[name] = (base - relaxed) / per
-        err[name] = gap * (abs(base) + abs(relaxed)) / per
+    def keep(name: str, relaxed: tuple, per: float = 1.0) -> None:
+        cost, reached = relaxed
+        out[name] = (base - cost) / per
+        err[name] = (sol.mip_gap * abs(base) + reached * abs(cost)) / per
 
     built = sol.builds.groupby("site") if len(sol.builds) else []
     opt, inp = sol.inputs.options, sol.inputs
