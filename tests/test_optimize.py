@@ -552,3 +552,25 @@ def test_two_stage_builds_that_cannot_serve_the_central_case_say_so(tmp_path):
     from gigaplan.report import optimize_page
 
     assert "No central-case plan" in optimize_page.build(o)
+
+
+def test_one_pricing_run_prices_each_candidate_as_its_own_run_does():
+    # every candidate is one site of a single pricing scenario; each one's present cost and
+    # capex by year equal those of a scenario holding that candidate alone (an independent
+    # run of the chain), for owned and leased options, early and late
+    from gigaplan.assumptions import Assumptions
+    from gigaplan.optimize.inputs import _engine_run, _pricing_site, engine_costs
+
+    p, a = _problem(), Assumptions()
+    inp = build_inputs(p, a)
+    e = engine_costs(p, inp, a)
+    sites = {s.name: s for s in p.sites}
+    opts = list(inp.options.itertuples())
+    assert {r.mode for r in opts} == {"build", "lease"}
+    for o, r in enumerate(opts):
+        for t in {int(inp.first[o]), len(inp.starts) - 1}:
+            alone = _engine_run(p, a, sites=[_pricing_site(sites[r.site], r, None,
+                                                           inp.starts[t].date())]).finance
+            assert e.u[o, t] == pytest.approx(-alone.npv_usd[0], rel=1e-12)
+            assert e.capex[o, t].sum() == pytest.approx(alone.yearly["capex_usd"][0].sum(),
+                                                         rel=1e-12)

@@ -163,26 +163,31 @@ def _unit_economics(o: dict, facility: FacilityResult, reliability, a: Assumptio
             "per_flop": np.where(ok, per_flop, np.inf), "lease_year": lease_year}
 
 
-def _energy(scenario, fleet: FleetResult, facility: FacilityResult, m: owned.Months) -> tuple:
-    """(energy cost (S, T, sites), incentives (T, sites)): the facility model's monthly energy
-    x each site's price, escalated by ``finance.energy_escalator`` a year from the horizon's
-    start (nothing before the horizon: nothing is online then); a site's incentives in the
-    month its first phase comes online."""
+def _energy(scenario, fleet: FleetResult, facility: FacilityResult, m: owned.Months,
+            discount: np.ndarray) -> tuple:
+    """(energy cost (S, T), incentives (T,), each site's present cost of both (S, sites)): the
+    facility model's monthly energy x each site's price, escalated by
+    ``finance.energy_escalator`` a year from the horizon's start (nothing before the horizon:
+    nothing is online then), less a site's incentives in the month its first phase comes
+    online; ``discount`` (T,): the NPV's factor of each month."""
     size, n_t = facility.samples, len(m.dates)
     prices = np.array([s.price_usd_per_mwh or catalog.region(s.region).price_usd_per_mwh
                        for s in scenario.sites])
-    energy = np.zeros((size, n_t, len(prices)))
-    k = fleet.horizon_offset
-    if len(prices):
-        energy[:, k:k + len(facility.inputs.dates)] = facility.result["energy_mwh"] * prices
     start = scenario.horizon.start
     months = (m.dates.year * 12 + m.dates.month).to_numpy() - (start.year * 12 + start.month)
-    energy = energy * ((1.0 + scenario.finance.energy_escalator)
-                       ** np.clip(months // 12, 0, None))[:, None]
+    growth = (1.0 + scenario.finance.energy_escalator) ** np.clip(months // 12, 0, None)
+    energy, site_pv = np.zeros((size, n_t)), np.zeros((size, len(prices)))
+    k = fleet.horizon_offset
+    if len(prices):
+        mwh = facility.result["energy_mwh"]  # (S, months of the horizon, sites)
+        inside = slice(k, k + mwh.shape[1])
+        energy[:, inside] = (mwh @ prices) * growth[inside]
+        site_pv = np.einsum("stn,t->sn", mwh, (growth * discount)[inside]) * prices
     firsts = [min(ph.online for ph in s.phases) for s in scenario.sites]
-    incentives = (m.of(firsts) * np.array([s.incentives_usd for s in scenario.sites])
-                  if firsts else np.zeros((n_t, 0)))
-    return energy, incentives
+    at_first = m.of(firsts) if firsts else np.zeros((n_t, 0))  # (T, sites)
+    grants = np.array([s.incentives_usd for s in scenario.sites])
+    incentives = at_first @ grants if firsts else np.zeros(n_t)
+    return energy, incentives, site_pv - (discount @ at_first) * grants
 
 
 def _contracts(scenario, fleet: FleetResult, m: owned.Months, econ: dict, o: dict,
@@ -333,9 +338,10 @@ def build(scenario, fleet: FleetResult, facility: FacilityResult, reliability,
     econ = _unit_economics(o, facility, reliability, a, utilization, fin)
     cols = owned.monthly_owned(o, econ, m, fin, utilization)
     used_owned = cols.pop("used_hours")
-    energy, incentives = _energy(scenario, fleet, facility, m)
-    cols["energy_usd"] = energy.sum(axis=-1)
-    cols["incentives_usd"] = np.broadcast_to(incentives.sum(axis=-1), cols["energy_usd"].shape)
+    d = (1.0 + fin.discount_rate) ** -(m.dates.year.to_numpy() - scenario.horizon.start.year
+                                       ).astype(float)  # each month at its year's factor
+    cols["energy_usd"], incentives, energy_pv = _energy(scenario, fleet, facility, m, d)
+    cols["incentives_usd"] = np.broadcast_to(incentives, cols["energy_usd"].shape)
     contract_rows, paid, used_contracted = _contracts(scenario, fleet, m, econ, o, utilization)
     cols["contract_payments_usd"] = sum(paid, np.zeros_like(cols["energy_usd"]))
     cols["lease_payments_usd"] = np.broadcast_to(owned.lease_payments(o, m),
@@ -349,11 +355,9 @@ def build(scenario, fleet: FleetResult, facility: FacilityResult, reliability,
     years, y = _years(cols, m, scenario, a.group("finance"), revenue)
     npv, rate, payback = _returns(y, years, revenue)
     equity = _equity(y, years, scenario, a.group("finance"), revenue)
-    d = (1.0 + fin.discount_rate) ** -(m.dates.year.to_numpy() - scenario.horizon.start.year
-                                       ).astype(float)  # each month at its year's factor
     sites = _site_table(scenario, o, econ, utilization)
     sites["present_cost_usd"] = (owned.site_present_cost(o, econ, m, fin, sites["name"], d)
-                                 + (energy * d[:, None]).sum(axis=1) - d @ incentives)
+                                 + energy_pv)
     by_part = _by_part(o, m, fin, sites["name"], paid, a.size)
     return FinanceResult(
         years=years, yearly=y, blocks=_block_table(o, econ), sites=sites,
