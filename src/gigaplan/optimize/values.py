@@ -13,11 +13,13 @@ from .problem import OptimizeProblem
 __all__ = ["marginal_values"]
 
 
-def _resolve(p: OptimizeProblem, a, gap, time_limit, threads, pricing) -> tuple | None:
-    """(objective, the MIP gap it reached) of ``p`` solved again, None if infeasible."""
+def _resolve(p: OptimizeProblem, a, gap, time_limit, threads, pricing,
+             like=None) -> tuple | None:
+    """(objective, the MIP gap it reached) of ``p`` solved again, None if infeasible; prices
+    taken from ``like`` where its candidates and periods are ``p``'s."""
     try:
         s = solve(p, a, gap=gap, time_limit=time_limit, threads=threads, duals=False,
-                  pricing=pricing)
+                  pricing=pricing, like=like)
     except InfeasibleError:
         return None
     return s.objective_usd, s.mip_gap
@@ -57,7 +59,7 @@ def marginal_values(sol: Solution, a: Assumptions | None = None, *, gap: float =
         step = float(opt.loc[g["option"].iloc[0], "grid_mw"])
         if used + step > s.max_grid_mw:
             more = _resolve(_with_site(p, site, max_grid_mw=s.max_grid_mw + step), a, gap,
-                            time_limit, threads, pricing)
+                            time_limit, threads, pricing, inp)
             if more is not None:
                 keep(f"grid_{site}_usd_per_mw", more, step)
     for s in p.sites:
@@ -66,7 +68,7 @@ def marginal_values(sol: Solution, a: Assumptions | None = None, *, gap: float =
         if first > 0 and first < len(inp.starts):
             earlier = inp.starts[first - 1].date()
             got = _resolve(_with_site(p, s.name, earliest=min(s.earliest, earlier),
-                                      lead_months=0), a, gap, time_limit, threads, pricing)
+                                      lead_months=0), a, gap, time_limit, threads, pricing, inp)
             if got is not None:
                 keep(f"earlier_{s.name}_usd", got)
     lim = p.limits
@@ -75,7 +77,7 @@ def marginal_values(sol: Solution, a: Assumptions | None = None, *, gap: float =
         if value is not None and any(n.startswith(_PREFIX.get(key, key)) or n == key
                                      for n in sol.binding_limits):
             more = _resolve(p.model_copy(update={"limits": lim.model_copy(
-                update={field_: value + 1e9})}), a, gap, time_limit, threads, pricing)
+                update={field_: value + 1e9})}), a, gap, time_limit, threads, pricing, inp)
             if more is not None:
                 keep(f"{key}_usd_per_1b", more)
     return out, err
