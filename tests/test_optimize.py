@@ -574,3 +574,18 @@ def test_one_pricing_run_prices_each_candidate_as_its_own_run_does():
             assert e.u[o, t] == pytest.approx(-alone.npv_usd[0], rel=1e-12)
             assert e.capex[o, t].sum() == pytest.approx(alone.yearly["capex_usd"][0].sum(),
                                                          rel=1e-12)
+
+
+def test_the_plan_is_checked_under_the_assumptions_it_was_priced_with():
+    # a dearer build (construction at $15M per MW, the range's top) prices the owned
+    # candidates differently; the run that checks the plan uses the same assumptions, so the
+    # cost still agrees (every site owned here)
+    from gigaplan.assumptions import Assumptions
+
+    owned = [{**x, "options": ["build"]} for x in SMALL["sites"]]
+    a = Assumptions().updated({"finance.construction_usd_per_mw": 15e6})
+    o = optimize(_problem(sites=owned), "small.toml", a, gap=0.0)
+    assert set(o.solution.builds["mode"]) == {"build"}
+    base = optimize(_problem(sites=owned), "small.toml", gap=0.0)
+    assert o.solution.objective_usd != pytest.approx(base.solution.objective_usd, rel=1e-3)
+    assert next(c for c in o.checks if c["check"] == "cost")["ok"] is True

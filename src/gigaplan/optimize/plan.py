@@ -245,9 +245,10 @@ class Optimized:
             "stochastic": None if self.stochastic is None else self.stochastic.to_dict()}
 
 
-def _run(text: str):
+def _run(text: str, a=None):
+    """The plan ``text`` run through the chain under the assumptions it was priced with."""
     s = parse_scenario(text, "plan")
-    return chain.stages(s, pipeline.assumptions_for(s))
+    return chain.stages(s, pipeline.assumptions_for(s, base=a))
 
 
 def _two_stage(p: OptimizeProblem, q: OptimizeProblem, sol: Solution, a, source: str, *,
@@ -267,7 +268,7 @@ def _two_stage(p: OptimizeProblem, q: OptimizeProblem, sol: Solution, a, source:
         return two
     central.problem = p
     two.plan, two.text = central, plan_text(central, source, "two-stage")
-    two.checks = checks(central, _run(two.text), contract_names(central))
+    two.checks = checks(central, _run(two.text, a), contract_names(central))
     return two
 
 
@@ -288,7 +289,7 @@ def optimize(p: OptimizeProblem, source: str, a=None, *, gap: float = 0.005,
                     like=None if sol is None else sol.inputs)
         sol.problem = p
         text = plan_text(sol, source)
-        r = _run(text)
+        r = _run(text, a)
         late = [w for w in r.summary.workloads if w.status != "on time"]
         if not late or not p.workloads or k == ROUNDS:
             break
