@@ -16,15 +16,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import tomlkit
-import tomlkit.exceptions
 from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
                       field_validator, model_validator)
 
 from .. import catalog
 from ..datafiles import data_file
 from ..errors import Problem, ScenarioError
-from ..scenario.loader import collect_marks, validation_problems
+from ..scenario.loader import read_toml, validation_problems
 from ..scenario.models import (Count, Date, EFlopPerS, Flop, Fraction, Params, PowerMW,
                                Provenance, Tokens, TonnesCO2, Usd, UsdPerHour, UsdPerKwMonth,
                                WaterM3, Years)
@@ -297,13 +295,7 @@ def load_problem(source: str | Path | dict) -> OptimizeProblem:
             if path.stat().st_size > 5_000_000:
                 raise ScenarioError(label, "a problem file is at most 5,000,000 bytes")
             text = path.read_text(encoding="utf-8-sig")
-        try:
-            doc = tomlkit.parse(text)
-        except tomlkit.exceptions.ParseError as exc:
-            raise ScenarioError(label, f"TOML syntax error at line {exc.line}, column "
-                                       f"{exc.col}") from None
-        collect_marks(doc, [], marks)
-        data = doc.unwrap()
+        data, marks = read_toml(text, label)
     try:
         p = OptimizeProblem.model_validate(data)
     except ValidationError as exc:

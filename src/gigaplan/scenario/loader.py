@@ -20,7 +20,7 @@ from .consistency import check_scenario
 from .models import Provenance, Scenario
 from .paths import PathError, kind_at, parameter_matters, parse_path, value_at
 
-__all__ = ["collect_marks", "decode_scenario", "load_scenario", "parse_scenario",
+__all__ = ["collect_marks", "decode_scenario", "load_scenario", "parse_scenario", "read_toml",
            "scenario_from_dict", "validation_problems", "with_values"]
 
 #: Largest scenario file read (10 MB: a thousand sites take about 1 MB).
@@ -126,13 +126,7 @@ def parse_scenario(text: str, source: str = "<string>", fmt: str = "toml") -> Sc
             problem = getattr(exc, "problem", None) or str(exc)
             raise ScenarioError(source, f"YAML syntax error{where}: {problem}") from None
     else:
-        try:
-            doc = tomlkit.parse(text)
-        except tomlkit.exceptions.ParseError as exc:
-            raise ScenarioError(source, f"TOML syntax error at line {exc.line}, column {exc.col}: "
-                                        f"{_toml_reason(exc)}") from None
-        collect_marks(doc, [], marks)
-        data = doc.unwrap()
+        data, marks = read_toml(text, source)
     if data is None:
         raise ScenarioError(source, "the scenario is empty")
     if not isinstance(data, Mapping):
@@ -344,6 +338,20 @@ def _correlation_problems(s: Scenario, paths: set[str]) -> list[Problem]:
 def _toml_reason(exc: tomlkit.exceptions.ParseError) -> str:
     text = str(exc)
     return re.sub(r"\s+at line \d+ col \d+$", "", text)
+
+
+def read_toml(text: str, source: str) -> tuple[dict, dict[str, Provenance]]:
+    """(data, marks) of TOML ``text``: its values, and its ``# source:`` / ``# assumption:``
+    marks by field path (:func:`collect_marks`); a syntax error is a
+    :class:`~gigaplan.errors.ScenarioError` of ``source`` with its line, column and reason."""
+    try:
+        doc = tomlkit.parse(text)
+    except tomlkit.exceptions.ParseError as exc:
+        raise ScenarioError(source, f"TOML syntax error at line {exc.line}, column {exc.col}: "
+                                    f"{_toml_reason(exc)}") from None
+    marks: dict[str, Provenance] = {}
+    collect_marks(doc, [], marks)
+    return doc.unwrap(), marks
 
 
 def collect_marks(container, path: list[str], out: dict[str, Provenance]) -> None:
