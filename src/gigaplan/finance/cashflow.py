@@ -344,7 +344,7 @@ def build(scenario, fleet: FleetResult, facility: FacilityResult, reliability,
     cols["incentives_usd"] = np.broadcast_to(incentives, cols["energy_usd"].shape)
     contract_rows, paid, used_contracted = _contracts(scenario, fleet, m, econ, o, utilization)
     cols["contract_payments_usd"] = sum(paid, np.zeros_like(cols["energy_usd"]))
-    cols["lease_payments_usd"] = np.broadcast_to(owned.lease_payments(o, m),
+    cols["lease_payments_usd"] = np.broadcast_to(owned.lease_payments(o),
                                                  cols["energy_usd"].shape)
     revenue = fin.revenue_usd_per_accelerator_hour is not None
     cols["revenue_usd"] = ((used_owned + used_contracted) * fin.revenue_usd_per_accelerator_hour
@@ -374,7 +374,7 @@ def _by_part(o: dict, m: owned.Months, fin, names, paid: list, size: int) -> dic
     """Capex and lease payments by site and year, contract payments by contract and year
     (S, parts, Y) [USD]: their sums over parts are ``yearly``'s columns."""
     starts = group_starts(m.dates.year.to_numpy())
-    ph = owned.phase_yearly(o, m, fin, starts)
+    ph = owned.phase_yearly(o, fin, starts)
     by_site = {k: owned.by_site(o, v, names) for k, v in ph.items()}
     contract = (np.stack([np.add.reduceat(x, starts, axis=-1) for x in paid], axis=1) if paid
                 else np.zeros((size, 0, len(starts))))

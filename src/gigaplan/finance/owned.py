@@ -58,7 +58,8 @@ def _straight_line(spend: np.ndarray, life_years: float) -> np.ndarray:
 
 
 def owned(scenario, fleet: FleetResult, m: Months, a: Assumptions) -> dict:
-    """Owned phases: their capex (S, phases) and where it falls on the month axis."""
+    """Owned phases: their capex (S, phases) and where it falls on the month axis, their
+    monthly axes (:func:`_axes`) and lease payments (T, phases), each computed once."""
     b = fleet.blocks
     idx = np.flatnonzero(b["kind"].to_numpy() == "site")
     ob = b.iloc[idx]
@@ -91,9 +92,13 @@ def owned(scenario, fleet: FleetResult, m: Months, a: Assumptions) -> dict:
     else:
         weights = m.of(online)
     sunk = (online < pd.Timestamp(scenario.horizon.start)).to_numpy()
-    return {"index": idx, "blocks": ob, "sites": site_of, "prices": prices, "cap": cap,
-            "weights": weights, "online": m.of(online), "p": p, "sunk": sunk, "leased": leased,
-            "lease": _lease_terms(site_of, leased)}
+    o = {"index": idx, "blocks": ob, "sites": site_of, "prices": prices, "cap": cap,
+         "weights": weights, "online": m.of(online), "p": p, "sunk": sunk, "leased": leased,
+         "lease": _lease_terms(site_of, leased)}
+    o["axes"] = _axes(o, m)
+    o["lease_months"] = (_lease_months(o, m) if leased.any()
+                         else np.zeros((len(m.dates), len(idx))))
+    return o
 
 
 def _price_path(ob, phases: list, decline) -> np.ndarray:
@@ -164,11 +169,9 @@ def _lease_months(o: dict, m: Months) -> np.ndarray:
     return pay * o["leased"][None, :] * ~m.before[:, None]
 
 
-def lease_payments(o: dict, m: Months) -> np.ndarray:
+def lease_payments(o: dict) -> np.ndarray:
     """Lease payments of the leased phases per month within the horizon (T,)."""
-    if not o["leased"].any():
-        return np.zeros(len(m.dates))
-    return _lease_months(o, m).sum(axis=1)
+    return o["lease_months"].sum(axis=1)
 
 
 def _axes(o: dict, m: Months) -> tuple:
@@ -193,7 +196,7 @@ def monthly_owned(o: dict, econ: dict, m: Months, fin, utilization) -> dict:
         return {k: zero for k in ("capex_facility_usd", "capex_it_usd", "tax_credit_usd",
                                   "depreciation_usd", "it_in_service_usd", "residual_value_usd",
                                   *OPEX_COLUMNS[1:], "used_hours")}
-    j, delivered, keep, share_h = _axes(o, m)  # a sunk phase still depreciates against tax
+    j, delivered, keep, share_h = o["axes"]  # a sunk phase still depreciates against tax
     decline = o["p"]["accelerator_price_decline_per_year"]
     it_spend = _it_spend(cap, delivered, fin, decline)
     cols["capex_facility_usd"] = cap["facility_usd"] @ (o["weights"] * keep).T
@@ -239,7 +242,7 @@ def phase_present_cost(o: dict, econ: dict, m: Months, fin, discount: np.ndarray
     size = cap["it_usd"].shape[0]
     if not len(o["index"]):
         return np.zeros((size, 0))
-    _, delivered, keep, share_h = _axes(o, m)
+    _, delivered, keep, share_h = o["axes"]
     decline = o["p"]["accelerator_price_decline_per_year"]
     capex_pv = (cap["facility_usd"] * ((o["weights"] * keep).T @ discount)
                 + _it_present(cap, delivered, fin, decline, keep, discount))
@@ -251,7 +254,7 @@ def phase_present_cost(o: dict, econ: dict, m: Months, fin, discount: np.ndarray
     residual = fin.residual_share * _it_present(cap, delivered, fin, decline, None, at_sale)
     opex = sum(np.broadcast_to(econ["opex"][k], cap["it_usd"].shape)
                for k in OPEX_COLUMNS[1:]) * (discount @ share_h)
-    lease = discount @ _lease_months(o, m) if o["leased"].any() else 0.0
+    lease = discount @ o["lease_months"]
     return capex_pv * (1.0 - fin.tax_credit) - residual + opex + lease
 
 
@@ -275,7 +278,7 @@ def by_site(o: dict, values, names) -> np.ndarray:
     return out
 
 
-def phase_yearly(o: dict, m: Months, fin, year_starts: np.ndarray) -> dict:
+def phase_yearly(o: dict, fin, year_starts: np.ndarray) -> dict:
     """Each owned phase's capex (facility and accelerators, with refreshes, as they fall in
     the cash flow) and lease payments summed to calendar years (S, phases, years) [USD];
     ``year_starts``: the first month of each year on the month axis."""
@@ -284,12 +287,11 @@ def phase_yearly(o: dict, m: Months, fin, year_starts: np.ndarray) -> dict:
     if not len(o["index"]):
         zero = np.zeros((size, 0, len(year_starts)))
         return {"capex_usd": zero, "lease_usd": zero}
-    _, delivered, keep, _ = _axes(o, m)
+    _, delivered, keep, _ = o["axes"]
     decline = o["p"]["accelerator_price_decline_per_year"]
     years = lambda x: np.add.reduceat(x, year_starts, axis=0).T  # noqa: E731  (phases, Y)
     capex = cap["facility_usd"][:, :, None] * years(o["weights"] * keep)[None]
     for f, x in _it_terms(delivered, fin, decline, keep):
         capex = capex + (cap["it_usd"] * f)[:, :, None] * years(x)[None]
-    lease = (years(_lease_months(o, m)) if o["leased"].any()
-             else np.zeros((len(o["index"]), len(year_starts))))
+    lease = years(o["lease_months"])
     return {"capex_usd": capex, "lease_usd": np.broadcast_to(lease[None], capex.shape)}
