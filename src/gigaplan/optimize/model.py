@@ -117,6 +117,7 @@ class _Builder:
         self.o = pd.RangeIndex(len(inp.options), name="o")
         self.k = pd.RangeIndex(len(inp.contracts), name="k")
         self.sites = [s.name for s in p.sites]
+        self.extra = []  # more axes of the serving variables (the two-stage programme's)
 
     def add(self, group: str, expr, name: str) -> None:
         """Add constraint ``expr`` (or ``(expr, mask)``) to ``group`` unless it is dropped."""
@@ -164,19 +165,20 @@ class _Builder:
             self._serving_variables()
 
     def _serving_variables(self) -> None:
-        """Accelerators (thousands) of each option and contract held for each served model in
-        each period: only where its system can serve the model."""
-        inp, T = self.inp, len(self.t)
-        if len(self.o):
-            up = ((inp.serving_rate > 0)[:, :, None]
-                  * (inp.options["accelerators"].values / KACC)[None, :, None] * np.ones(T))
-            self.sv = self.m.add_variables(lower=0, upper=_da(up, self.mz, self.o, self.t),
-                                           name="serve")
-        if len(self.k):
-            up = ((inp.serving_rate_k > 0)[:, :, None]
-                  * (inp.contracts["max"].values / KACC)[None, :, None] * np.ones(T))
-            self.svk = self.m.add_variables(lower=0, upper=_da(up, self.mz, self.k, self.t),
-                                            name="serve_k")
+        """Accelerators (thousands) of each option (``sv``) and contract (``svk``) held for each
+        served model in each period, and sample (``self.extra``, the two-stage programme's
+        axis): only where its system can serve the model."""
+        inp, extra = self.inp, self.extra
+        shape = (len(self.t), *(len(c) for c in extra))
+        for attr, rate, table, col, coord in (
+                ("sv", inp.serving_rate, inp.options, "accelerators", self.o),
+                ("svk", inp.serving_rate_k, inp.contracts, "max", self.k)):
+            if len(coord):
+                most = (rate > 0) * (table[col].values / KACC)  # (m, parts)
+                up = most.reshape(most.shape + (1,) * len(shape)) * np.ones(shape)
+                setattr(self, attr, self.m.add_variables(
+                    lower=0, upper=_da(up, self.mz, coord, self.t, *extra),
+                    name={"sv": "serve", "svk": "serve_k"}[attr]))
 
     def _serving(self) -> None:
         """Each served model's peak tokens/s, from the accelerators held for it, which are

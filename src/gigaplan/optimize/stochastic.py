@@ -112,18 +112,7 @@ class _TwoStageBuilder(_Builder):
         super().__init__(p, inp, fixed=fixed)
         self.mult, self.delays = mult, delays
         self.w = pd.RangeIndex(len(mult), name="w")
-
-    def _serving_variables(self) -> None:
-        """Accelerators (thousands) held for each served model, per sample: (m, o|k, t, w)."""
-        inp, T, S = self.inp, len(self.t), len(self.w)
-        for name, rate, size, coord in (("sv", inp.serving_rate, inp.options, self.o),
-                                        ("svk", inp.serving_rate_k, inp.contracts, self.k)):
-            if len(coord):
-                col = "accelerators" if name == "sv" else "max"
-                up = ((rate > 0)[:, :, None, None] * (size[col].values / KACC)[None, :, None, None]
-                      * np.ones((T, S)))
-                setattr(self, name, self.m.add_variables(
-                    lower=0, upper=_da(up, self.mz, coord, self.t, self.w), name=f"{name}2"))
+        self.extra = [self.w]  # serving is held per sample
 
     def _held(self, name: str, j: int):
         """Sample ``j``'s accelerators held to serve on options (``sv``) or contracts (``svk``),
