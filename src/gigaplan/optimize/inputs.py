@@ -199,20 +199,14 @@ def _serving_rates(p: OptimizeProblem, a: Assumptions, systems: list[str]) -> np
     serving stage), 0 where the system cannot serve it (precision, no layout, or the model is
     held to another system)."""
     from ..serving.model import evaluate
-    from ..serving.plan import request_arrays
+    from ..serving.plan import request_arrays, request_row
 
     out = np.zeros((len(p.serving), len(systems)))
     pairs = [(i, j) for i, w in enumerate(p.serving) for j, x in enumerate(systems)
              if catalog.accelerator(x).supports(w.precision) and w.system in (None, x)]
     if not pairs:
         return out
-    req = pd.DataFrame([{"params": p.serving[i].params,
-                         "active_params": p.serving[i].active_params, "system": systems[j],
-                         "precision": p.serving[i].precision,
-                         "input_tokens": p.serving[i].input_tokens,
-                         "output_tokens": p.serving[i].output_tokens,
-                         "latency_tokens_per_s": p.serving[i].latency_tokens_per_s}
-                        for i, j in pairs])
+    req = pd.DataFrame([request_row(p.serving[i], systems[j]) for i, j in pairs])
     model, system = request_arrays(req)
     r = evaluate(model, system, {k: float(np.ravel(v)[0])
                                  for k, v in a.group("serving").items()})

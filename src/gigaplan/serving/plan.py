@@ -20,7 +20,8 @@ from ..assumptions import Assumptions, one_set
 from ..errors import GigaplanError
 from .model import BYTES, KV_BYTES, LIMITS, evaluate
 
-__all__ = ["DEFAULTS", "INPUT_COLUMNS", "OUTPUT_COLUMNS", "ServingError", "plan", "request_arrays"]
+__all__ = ["DEFAULTS", "INPUT_COLUMNS", "OUTPUT_COLUMNS", "ServingError", "plan", "request_arrays",
+           "request_row"]
 
 #: Request defaults where a row leaves them out (assumptions, stated in the README): a chat
 #: request of 2,000 prompt tokens and 500 generated, no latency target, BF16, grouped-query
@@ -124,6 +125,14 @@ def _check(t: pd.DataFrame, label) -> None:
             problems.append(f"{label(i, 'precision')}: {row['system']} has no dense "
                             f"{row['precision']} figure")
     _raise(problems)
+
+
+def request_row(w, system: str) -> dict:
+    """One request (:data:`INPUT_COLUMNS`) of served model ``w`` (a scenario's ``[[serving]]``
+    or an optimize problem's) on ``system``."""
+    return {"name": w.name, "params": w.params, "active_params": w.active_params,
+            "system": system, "precision": w.precision, "input_tokens": w.input_tokens,
+            "output_tokens": w.output_tokens, "latency_tokens_per_s": w.latency_tokens_per_s}
 
 
 def request_arrays(t: pd.DataFrame) -> tuple[dict, dict]:

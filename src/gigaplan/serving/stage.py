@@ -30,7 +30,7 @@ from .. import catalog
 from ..assumptions import Assumptions
 from ..fleet import FleetResult, plan_days, pool_capacity
 from .model import evaluate
-from .plan import plan, request_arrays
+from .plan import plan, request_arrays, request_row
 
 __all__ = ["ServingResult", "build"]
 
@@ -67,11 +67,7 @@ def _rates(w, systems: list[str], a: Assumptions, rep: np.ndarray, c0: int) -> t
     usable = [x for x in systems if catalog.accelerator(x).supports(w.precision)]
     if not usable:
         return usable, np.zeros((0, len(rep))), pd.DataFrame()
-    req = pd.DataFrame([{"name": w.name, "params": w.params, "active_params": w.active_params,
-                         "system": x, "precision": w.precision, "input_tokens": w.input_tokens,
-                         "output_tokens": w.output_tokens,
-                         "latency_tokens_per_s": w.latency_tokens_per_s}
-                        for x in usable for _ in rep])
+    req = pd.DataFrame([request_row(w, x) for x in usable for _ in rep])
     model, system = request_arrays(req)
     p = {k: np.tile(np.broadcast_to(np.asarray(v, dtype=float), (a.size,))[rep], len(usable))
          for k, v in a.group("serving").items()}
