@@ -274,11 +274,16 @@ def _years(cols: dict, m: owned.Months, scenario, p, revenue: bool) -> tuple[np.
     y["equity_cash_flow_usd"] = (y["net_cash_flow_usd"] + y["debt_draw_usd"] - y["interest_usd"]
                                  - y["principal_usd"])
     years = years_m[starts]
-    base = scenario.horizon.start.year
-    y["discount_factor"] = np.broadcast_to(
-        (1.0 + scenario.finance.discount_rate) ** -(years - base).astype(float),
-        y["capex_usd"].shape).copy()
+    y["discount_factor"] = np.broadcast_to(_discount(years, scenario),
+                                           y["capex_usd"].shape).copy()
     return years, y
+
+
+def _discount(years: np.ndarray, scenario) -> np.ndarray:
+    """The NPV's factor of each calendar year ``years`` (of a year or of a month): the
+    discount rate compounded from the horizon's first year."""
+    return (1.0 + scenario.finance.discount_rate) ** -(
+        np.asarray(years) - scenario.horizon.start.year).astype(float)
 
 
 def _returns(y: dict, years: np.ndarray, revenue: bool) -> tuple[np.ndarray, ...]:
@@ -338,8 +343,7 @@ def build(scenario, fleet: FleetResult, facility: FacilityResult, reliability,
     econ = _unit_economics(o, facility, reliability, a, utilization, fin)
     cols = owned.monthly_owned(o, econ, m, fin, utilization)
     used_owned = cols.pop("used_hours")
-    d = (1.0 + fin.discount_rate) ** -(m.dates.year.to_numpy() - scenario.horizon.start.year
-                                       ).astype(float)  # each month at its year's factor
+    d = _discount(m.dates.year.to_numpy(), scenario)  # each month at its year's factor
     cols["energy_usd"], incentives, energy_pv = _energy(scenario, fleet, facility, m, d)
     cols["incentives_usd"] = np.broadcast_to(incentives, cols["energy_usd"].shape)
     contract_rows, paid, used_contracted = _contracts(scenario, fleet, m, econ, o, utilization)
