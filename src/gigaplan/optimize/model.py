@@ -48,7 +48,7 @@ from .highs import scalar as _scalar
 from .highs import status as _status
 from .highs import value as _value
 from .inputs import Inputs, build_rows, designs_of, priced_inputs
-from .problem import OptimizeProblem
+from .problem import OptimizeProblem, design_choices, lease_choices
 
 __all__ = ["GROUPS", "InfeasibleError", "Solution", "solve"]
 
@@ -149,13 +149,12 @@ class _Builder:
             if len(self.k_on):
                 self.on = self._var("on", np.ones((len(self.k_on), T)), [self.k_on, t],
                                     binary=True)
-        both = [s.name for s in p.sites if len(s.options) == 2]
+        both = lease_choices(p)
         self.both = pd.Index(both, name="s2")
         if both:
             self.lease = self._var("lease", np.ones(len(both)), [self.both], binary=True)
         # a site with a choice of cooling or distribution is built with one of them
-        self.design_of = [(s.name, c, d) for s in p.sites if len(s.designs()) > 1
-                          for c, d in s.designs()]
+        self.design_of = design_choices(p)
         self.dz = pd.Index([f"{n}|{c}|{d}" for n, c, d in self.design_of], name="dz")
         if len(self.dz):
             self.design = self._var("design", np.ones(len(self.dz)), [self.dz], binary=True)

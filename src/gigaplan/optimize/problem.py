@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
                       field_validator, model_validator)
 
@@ -28,7 +29,8 @@ from ..scenario.models import (Count, Date, EFlopPerS, Flop, Fraction, Params, P
                                WaterM3, Years)
 
 __all__ = ["ContractOption", "Demand", "Limits", "OptimizeProblem", "ServingDemand",
-           "SiteOption", "SystemOption", "load_problem", "problem_names"]
+           "SiteOption", "SystemOption", "design_choices", "fixed_choices", "lease_choices",
+           "load_problem", "problem_names"]
 
 
 class _Model(BaseModel):
@@ -257,6 +259,28 @@ def _check(p: OptimizeProblem) -> list[Problem]:
                                          and p.limits.capex_usd_per_year is None):
         out.append(Problem("limits.budget_usd", "objective 'max_compute' needs a budget or a "
                                                 "capex limit: without one, more is always more"))
+    return out
+
+
+def lease_choices(p: OptimizeProblem) -> list[str]:
+    """The sites that may be built or leased (a binary each), in the model's order."""
+    return [s.name for s in p.sites if len(s.options) == 2]
+
+
+def design_choices(p: OptimizeProblem) -> list[tuple[str, str, str]]:
+    """(site, cooling, distribution) of each site offering a choice (a binary each)."""
+    return [(s.name, c, d) for s in p.sites if len(s.designs()) > 1 for c, d in s.designs()]
+
+
+def fixed_choices(p: OptimizeProblem, leased: dict, designs: dict) -> dict:
+    """The ``lease`` and ``design`` binaries of a plan (``leased``: site -> bool,
+    ``designs``: site -> (cooling, distribution)) as :func:`solve`'s ``fixed`` takes them."""
+    out = {}
+    if lease_choices(p):
+        out["lease"] = np.array([float(leased.get(s, False)) for s in lease_choices(p)])
+    if design_choices(p):
+        out["design"] = np.array([float(designs.get(n) == (c, d))
+                                  for n, c, d in design_choices(p)])
     return out
 
 

@@ -50,7 +50,7 @@ from .highs import status as _status
 from .highs import value as _value
 from .model import EFLOPS, KACC, MUSD, Solution, _Builder, _da
 from .model import solve as solve_deterministic
-from .problem import OptimizeProblem
+from .problem import OptimizeProblem, fixed_choices
 
 __all__ = ["TwoStage", "central_plan", "draw", "solve_two_stage"]
 
@@ -275,12 +275,7 @@ def solve_two_stage(p: OptimizeProblem, a: Assumptions | None = None, *, gap: fl
     leased = dict(zip(b.both, _value(b.lease) > 0.5, strict=True)) if len(b.both) else {}
     det = deterministic if deterministic is not None else solve_deterministic(
         p, a, gap=gap, time_limit=time_limit, threads=threads, pricing=pricing)
-    fixed = {"y": _installed(inp, det)}
-    if len(b.both):
-        fixed["lease"] = np.array([float(det.leased.get(s, False)) for s in b.both])
-    if len(b.dz):
-        fixed["design"] = np.array([float(det.designs.get(n) == (c, d))
-                                    for n, c, d in b.design_of])
+    fixed = {"y": _installed(inp, det), **fixed_choices(p, det.leased, det.designs)}
     e = _solve(p, inp, mult, delays, gap, time_limit, threads, fixed=fixed)
     det_expected = (_scalar(e.first) + _scalar(e.mean)) * MUSD
     expected = (_scalar(b.first) + _scalar(b.mean)) * MUSD
@@ -297,16 +292,9 @@ def central_plan(p: OptimizeProblem, two: TwoStage, a: Assumptions | None = None
     the builds, leases and designs of ``two`` fixed chooses the rents (demand at its central
     value, no delays). Raises :class:`~gigaplan.optimize.model.InfeasibleError` if those builds
     cannot meet the central case's limits."""
-    fixed = {}
+    fixed = fixed_choices(p, two.leased, two.designs)
     if two.installed is not None:
         fixed["y"] = two.installed
-    both = [s.name for s in p.sites if len(s.options) == 2]
-    if both:
-        fixed["lease"] = np.array([float(two.leased.get(s, False)) for s in both])
-    designs = [(s.name, c, d) for s in p.sites if len(s.designs()) > 1 for c, d in s.designs()]
-    if designs:
-        fixed["design"] = np.array([float(two.designs.get(n) == (c, d))
-                                    for n, c, d in designs])
     return solve_deterministic(p, a, gap=gap, time_limit=time_limit, threads=threads,
                                pricing=pricing, fixed=fixed, like=like, duals=False)
 
